@@ -1,0 +1,25 @@
+// The `nfsfuse` command line: SOURCE MOUNTPOINT [-o opts]... [-f] [-d] [-h] [-V].
+// Thread-safety: pure function.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nfsfuse::fusefs {
+
+struct CommandLine {
+    std::string source;  // server:/export or nfs://server[:port]/export
+    std::string mountpoint;
+    std::vector<std::string> option_lists;  // each -o argument, in order
+    bool foreground = false;
+    bool debug = false;
+    bool help = false;
+    bool version = false;
+};
+
+// Throws nfsfuse::Error(EINVAL) with a usage message for anything malformed.
+CommandLine parse_command_line(const std::vector<std::string>& args);
+
+std::string usage_text();
+
+}  // namespace nfsfuse::fusefs

@@ -1,0 +1,156 @@
+// `nfsfuse`: mounts an NFS export with FUSE. Parses and validates everything before touching the
+// mountpoint, connects to the server before daemonizing (so errors reach the terminal), then serves
+// FUSE requests on libfuse's worker threads until unmounted or signalled.
+#include <fuse_lowlevel.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "fusefs/command_line.h"
+#include "fusefs/nfs_filesystem.h"
+#include "nfs/nfs3_client.h"
+#include "options/mount_options.h"
+#include "util/error.h"
+
+namespace {
+
+using namespace nfsfuse;
+
+// Owns a libfuse session and undoes each step it took, in reverse, on every exit path.
+class FuseSession {
+  public:
+    FuseSession(const std::vector<std::string>& arguments, fusefs::NfsFilesystem& filesystem)
+        : filesystem_(filesystem) {
+        std::vector<char*> argv;
+        for (const auto& arg : arguments) argv.push_back(const_cast<char*>(arg.c_str()));
+        fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+        session_ = fuse_session_new(&args, &fusefs::NfsFilesystem::operations(),
+                                    sizeof(fuse_lowlevel_ops), &filesystem);
+        if (!session_) throw Error(EINVAL, "libfuse rejected the FUSE options (see above)");
+        filesystem.set_session(session_);
+    }
+    ~FuseSession() {
+        filesystem_.set_session(nullptr);
+        if (mounted_) fuse_session_unmount(session_);
+        if (signals_installed_) fuse_remove_signal_handlers(session_);
+        fuse_session_destroy(session_);
+    }
+    FuseSession(const FuseSession&) = delete;
+    FuseSession& operator=(const FuseSession&) = delete;
+
+    void mount(const std::string& mountpoint) {
+        if (fuse_set_signal_handlers(session_) != 0)
+            throw Error(EIO, "cannot install signal handlers");
+        signals_installed_ = true;
+        if (fuse_session_mount(session_, mountpoint.c_str()) != 0)
+            throw Error(EIO, "cannot mount on " + mountpoint + " (see above)");
+        mounted_ = true;
+    }
+
+    // Serves requests until unmounted (fusermount3 -u, umount) or told to stop by SIGTERM,
+    // SIGINT or SIGHUP. Returns false if the loop failed.
+    bool serve() {
+        fuse_loop_config* config = fuse_loop_cfg_create();
+        fuse_loop_cfg_set_max_threads(config, 32);
+        const int result = fuse_session_loop_mt(session_, config);
+        fuse_loop_cfg_destroy(config);
+        // libfuse reports the signal that ended the loop as its result: a requested, clean stop.
+        const bool stopped_by_signal = result == SIGTERM || result == SIGINT || result == SIGHUP;
+        if (result != 0 && !stopped_by_signal)
+            spdlog::error("the FUSE loop failed: {}", strerror(-result));
+        return result == 0 || stopped_by_signal;
+    }
+
+  private:
+    fusefs::NfsFilesystem& filesystem_;
+    fuse_session* session_ = nullptr;
+    bool signals_installed_ = false;
+    bool mounted_ = false;
+};
+
+std::vector<std::string> fuse_arguments(const options::MountOptions& mount_options,
+                                        const std::string& source) {
+    std::string list = "fsname=" + source + ",subtype=nfsfuse";
+    // The user's own fsname/subtype come later and so win.
+    for (const auto& option : mount_options.fuse_options) list += "," + option;
+    std::vector<std::string> args{"nfsfuse", "-o", list};
+    if (mount_options.debug) args.push_back("-d");
+    return args;
+}
+
+// The terminal while starting up; syslog once daemonized (stderr then goes to /dev/null).
+void set_up_logging(bool to_terminal, bool debug) {
+    spdlog::sink_ptr sink;
+    if (to_terminal)
+        sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    else
+        sink =
+            std::make_shared<spdlog::sinks::syslog_sink_mt>("nfsfuse", LOG_PID, LOG_DAEMON, true);
+    auto logger = std::make_shared<spdlog::logger>("nfsfuse", std::move(sink));
+    logger->set_level(debug ? spdlog::level::debug : spdlog::level::info);
+    spdlog::set_default_logger(std::move(logger));
+}
+
+int run(int argc, char** argv) {
+    const fusefs::CommandLine command =
+        fusefs::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    if (command.help) {
+        std::cout << fusefs::usage_text();
+        return 0;
+    }
+    if (command.version) {
+        std::cout << "nfsfuse " << NFSFUSE_VERSION << "\n";
+        return 0;
+    }
+    const options::ServerTarget target = options::parse_target(command.source);
+    options::MountOptions mount_options = options::parse_mount_options(command.option_lists);
+    mount_options.debug = mount_options.debug || command.debug;
+    set_up_logging(true, mount_options.debug);
+
+    nfs::ConnectionSettings settings;
+    settings.host = target.host;
+    settings.export_path = target.export_path;
+    settings.nfs_port = target.port ? target.port : mount_options.port;
+    settings.mount_port = mount_options.mount_port;
+    settings.uid = mount_options.uid;
+    settings.gid = mount_options.gid;
+    settings.call_timeout_ms = mount_options.hard ? 0 : mount_options.soft_deadline_ms();
+    nfs::Nfs3Client client(std::make_unique<nfs::Nfs3Connection>(settings));
+
+    fusefs::FilesystemSettings fs_settings;
+    fs_settings.read_only = mount_options.read_only;
+    fs_settings.chown_new_objects_to_caller = settings.uid.value_or(getuid()) == 0;
+    fusefs::NfsFilesystem filesystem(client, fs_settings);
+
+    FuseSession session(fuse_arguments(mount_options, command.source), filesystem);
+    session.mount(command.mountpoint);
+    const bool foreground = command.foreground || mount_options.debug;
+    if (!foreground) set_up_logging(false, mount_options.debug);
+    if (fuse_daemonize(foreground ? 1 : 0) != 0) throw Error(EIO, "cannot daemonize");
+    client.start();  // threads are started after fuse_daemonize's fork
+    spdlog::info("mounted {} on {}", command.source, command.mountpoint);
+    const bool served = session.serve();
+    spdlog::info("unmounting {}", command.mountpoint);
+    return served ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const nfsfuse::Error& e) {
+        std::cerr << "nfsfuse: " << e.what() << "\n";
+        return e.errnum() == EINVAL ? 2 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "nfsfuse: " << e.what() << "\n";
+        return 1;
+    }
+}

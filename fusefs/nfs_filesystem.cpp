@@ -1,0 +1,517 @@
+#include "fusefs/nfs_filesystem.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "fusefs/fuse_stat.h"
+#include "fusefs/request_scope.h"
+#include "util/error.h"
+
+namespace nfsfuse::fusefs {
+namespace {
+
+// Transfers the kernel may send us in one request: 1 MiB, like the kernel NFS client's rsize/wsize.
+constexpr unsigned kMaxTransfer = 1024 * 1024;
+
+// An open regular file: the handle, copied so reads and writes need no table lookup, and the
+// inode id, for the open-file bookkeeping of unlink.
+struct OpenFile {
+    nfs::FileHandle handle;
+    uint64_t id = 0;
+};
+
+// An open directory: one listing taken when reading starts at offset 0, so offsets stay
+// meaningful across the readdir calls of one pass (seekdir/telldir included).
+struct OpenDirectory {
+    nfs::FileHandle handle;
+    std::vector<nfs::DirectoryEntry> entries;
+};
+
+NfsFilesystem& filesystem(fuse_req_t req) {
+    return *static_cast<NfsFilesystem*>(fuse_req_userdata(req));
+}
+
+nfs::FileHandle handle_of(fuse_req_t req, fuse_ino_t ino) {
+    return filesystem(req).inodes().handle(ino);
+}
+
+OpenFile& open_file(fuse_file_info* fi) {
+    return *reinterpret_cast<OpenFile*>(fi->fh);
+}
+OpenDirectory& open_directory(fuse_file_info* fi) {
+    return *reinterpret_cast<OpenDirectory*>(fi->fh);
+}
+
+void reject_if_read_only(fuse_req_t req) {
+    if (filesystem(req).settings().read_only) throw Error(EROFS, "the mount is read-only");
+}
+
+Reply reply_entry(fuse_req_t req, const fuse_entry_param& entry) {
+    return [req, entry] { fuse_reply_entry(req, &entry); };
+}
+
+Reply reply_attributes(fuse_req_t req, const nfs::Attributes& attributes) {
+    const struct stat st = to_stat(attributes);
+    const double timeout = filesystem(req).settings().attribute_timeout_s;
+    return [req, st, timeout] { fuse_reply_attr(req, &st, timeout); };
+}
+
+Reply reply_ok(fuse_req_t req) {
+    return [req] { fuse_reply_err(req, 0); };
+}
+
+void close_file(NfsFilesystem& fs, fuse_file_info* fi);
+
+// Registers an open file as the request's `fh` and answers open (or create, given its entry).
+// If the opener has gone away meanwhile, the kernel never sees the handle: close it again.
+Reply reply_opened(fuse_req_t req, fuse_file_info* fi, OpenFile file,
+                   const fuse_entry_param* created = nullptr) {
+    NfsFilesystem& fs = filesystem(req);
+    fs.open_files().opened(file.id);
+    fi->fh = reinterpret_cast<uint64_t>(new OpenFile(std::move(file)));
+    std::optional<fuse_entry_param> entry;
+    if (created) entry = *created;
+    return [req, fi, entry, &fs] {
+        const int result = entry ? fuse_reply_create(req, &*entry, fi) : fuse_reply_open(req, fi);
+        if (result != 0) close_file(fs, fi);
+    };
+}
+
+// --- operations -----------------------------------------------------------------------------
+
+void op_init(void* userdata, fuse_conn_info* conn) {
+    auto& fs = *static_cast<NfsFilesystem*>(userdata);
+    conn->max_write = std::min(kMaxTransfer, fs.client().max_write());
+    conn->max_readahead = std::min(conn->max_readahead, kMaxTransfer);
+    // Our readdir listings carry attributes: let the kernel take them (fewer LOOKUPs).
+    if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+    spdlog::debug("FUSE init: max_write {}", conn->max_write);
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    run_request(req, "lookup", [&](const nfs::CancelToken& cancel) {
+        auto& fs = filesystem(req);
+        const nfs::Entry entry = fs.client().lookup(cancel, handle_of(req, parent), name);
+        return reply_entry(req, fs.make_entry(entry));
+    });
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    filesystem(req).inodes().forget(ino, nlookup);
+    fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+    for (size_t i = 0; i < count; ++i)
+        filesystem(req).inodes().forget(forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+    run_request(req, "getattr", [&](const nfs::CancelToken& cancel) {
+        return reply_attributes(req, filesystem(req).client().getattr(cancel, handle_of(req, ino)));
+    });
+}
+
+nfs::SetAttributes to_set_attributes(const struct stat* st, int to_set) {
+    nfs::SetAttributes changes;
+    if (to_set & FUSE_SET_ATTR_MODE) changes.mode = st->st_mode & 07777;
+    if (to_set & FUSE_SET_ATTR_UID) changes.uid = st->st_uid;
+    if (to_set & FUSE_SET_ATTR_GID) changes.gid = st->st_gid;
+    if (to_set & FUSE_SET_ATTR_SIZE) changes.size = static_cast<uint64_t>(st->st_size);
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+        changes.atime_how = nfs::SetAttributes::Time::server_now;
+    } else if (to_set & FUSE_SET_ATTR_ATIME) {
+        changes.atime_how = nfs::SetAttributes::Time::client_value;
+        changes.atime = st->st_atim;
+    }
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+        changes.mtime_how = nfs::SetAttributes::Time::server_now;
+    } else if (to_set & FUSE_SET_ATTR_MTIME) {
+        changes.mtime_how = nfs::SetAttributes::Time::client_value;
+        changes.mtime = st->st_mtim;
+    }
+    return changes;
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
+    run_request(req, "setattr", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        const nfs::FileHandle handle = fi ? open_file(fi).handle : handle_of(req, ino);
+        return reply_attributes(
+            req, filesystem(req).client().setattr(cancel, handle, to_set_attributes(st, to_set)));
+    });
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+    run_request(req, "readlink", [&](const nfs::CancelToken& cancel) {
+        std::string target = filesystem(req).client().readlink(cancel, handle_of(req, ino));
+        return Reply([req, target] { fuse_reply_readlink(req, target.c_str()); });
+    });
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+    run_request(req, "mknod", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& fs = filesystem(req);
+        const auto attributes = fs.new_object_attributes(req, mode & 07777);
+        const nfs::FileHandle dir = handle_of(req, parent);
+        nfs::Entry entry;
+        if (S_ISFIFO(mode))
+            entry = fs.client().mkfifo(cancel, dir, name, attributes);
+        else if (S_ISREG(mode))
+            entry = fs.client().create(cancel, dir, name, attributes, /*exclusive=*/true);
+        else
+            throw Error(EPERM, std::string("mknod ") + name +
+                                   ": only regular files and FIFOs can be created over NFS here");
+        return reply_entry(req, fs.make_entry(entry));
+    });
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+    run_request(req, "mkdir", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& fs = filesystem(req);
+        const nfs::Entry entry = fs.client().mkdir(cancel, handle_of(req, parent), name,
+                                                   fs.new_object_attributes(req, mode & 07777));
+        return reply_entry(req, fs.make_entry(entry));
+    });
+}
+
+// If `name` is a file some process still has open, renames it to a hidden name, to be removed at
+// its last close, and returns true. The LOOKUP this needs is only paid while files are open.
+bool hide_if_open(const nfs::CancelToken& cancel, NfsFilesystem& fs, const nfs::FileHandle& dir,
+                  const std::string& name) {
+    if (!fs.open_files().any_open()) return false;
+    const nfs::Entry entry = fs.client().lookup(cancel, dir, name);
+    const std::optional<uint64_t> id = fs.inodes().find(entry.handle);
+    if (!id || !fs.open_files().is_open(*id)) return false;
+    const std::string hidden = fs.open_files().hidden_name(entry.attributes.fileid);
+    fs.client().rename(cancel, dir, name, dir, hidden);
+    fs.open_files().hide(*id, vfs::PendingRemoval{dir, hidden});
+    spdlog::debug("unlink {}: still open, hidden as {}", name, hidden);
+    return true;
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    run_request(req, "unlink", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& fs = filesystem(req);
+        const nfs::FileHandle dir = handle_of(req, parent);
+        if (!hide_if_open(cancel, fs, dir, name)) fs.client().remove(cancel, dir, name);
+        return reply_ok(req);
+    });
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    run_request(req, "rmdir", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        filesystem(req).client().rmdir(cancel, handle_of(req, parent), name);
+        return reply_ok(req);
+    });
+}
+
+void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+    run_request(req, "symlink", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& fs = filesystem(req);
+        const nfs::Entry entry = fs.client().symlink(cancel, handle_of(req, parent), name, target,
+                                                     fs.new_object_attributes(req, 0777));
+        return reply_entry(req, fs.make_entry(entry));
+    });
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+               const char* new_name, unsigned int flags) {
+    run_request(req, "rename", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& client = filesystem(req).client();
+        const nfs::FileHandle from = handle_of(req, parent);
+        const nfs::FileHandle to = handle_of(req, new_parent);
+        // NFS has no atomic exchange; refusing is honest (callers fall back to plain rename).
+        if (flags & RENAME_EXCHANGE)
+            throw Error(EINVAL, "RENAME_EXCHANGE is not supported over NFS");
+        if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE))
+            throw Error(EINVAL, "unsupported rename flags");
+        if (flags & RENAME_NOREPLACE) {
+            // Checked, then renamed: another client could create the target in between, which
+            // NFSv3 gives us no way to exclude.
+            bool target_exists = true;
+            try {
+                client.lookup(cancel, to, new_name);
+            } catch (const Error& e) {
+                if (e.errnum() != ENOENT) throw;
+                target_exists = false;
+            }
+            if (target_exists) throw Error(EEXIST, std::string("rename: ") + new_name + " exists");
+        }
+        client.rename(cancel, from, name, to, new_name);
+        return reply_ok(req);
+    });
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+    run_request(req, "link", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& fs = filesystem(req);
+        const nfs::Entry entry =
+            fs.client().link(cancel, handle_of(req, ino), handle_of(req, new_parent), new_name);
+        return reply_entry(req, fs.make_entry(entry));
+    });
+}
+
+// With FUSE_CAP_ATOMIC_O_TRUNC (libfuse's default) the kernel leaves O_TRUNC to us.
+void truncate_if_asked(const nfs::CancelToken& cancel, NfsFilesystem& fs,
+                       const nfs::FileHandle& handle, int flags) {
+    if (!(flags & O_TRUNC) || (flags & O_ACCMODE) == O_RDONLY) return;
+    nfs::SetAttributes to_empty;
+    to_empty.size = 0;
+    fs.client().setattr(cancel, handle, to_empty);
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    run_request(req, "open", [&](const nfs::CancelToken& cancel) {
+        auto& fs = filesystem(req);
+        if ((fi->flags & O_ACCMODE) != O_RDONLY) reject_if_read_only(req);
+        const nfs::FileHandle handle = handle_of(req, ino);
+        truncate_if_asked(cancel, fs, handle, fi->flags);
+        // Close-to-open consistency: whatever the kernel cached of this file's attributes (its
+        // size above all) may predate another client's change, so it must ask again. The page
+        // cache goes too, since we do not set keep_cache.
+        if (fs.session()) fuse_lowlevel_notify_inval_inode(fs.session(), ino, -1, 0);
+        return reply_opened(req, fi, OpenFile{handle, ino});
+    });
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi) {
+    run_request(req, "create", [&](const nfs::CancelToken& cancel) {
+        reject_if_read_only(req);
+        auto& fs = filesystem(req);
+        const nfs::Entry entry = fs.client().create(cancel, handle_of(req, parent), name,
+                                                    fs.new_object_attributes(req, mode & 07777),
+                                                    (fi->flags & O_EXCL) != 0);
+        const fuse_entry_param param = fs.make_entry(entry);
+        return reply_opened(req, fi, OpenFile{entry.handle, param.ino}, &param);
+    });
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    run_request(req, "read", [&](const nfs::CancelToken& cancel) {
+        auto result = std::make_shared<nfs::ReadResult>(filesystem(req).client().read(
+            cancel, open_file(fi).handle, static_cast<uint64_t>(offset),
+            static_cast<uint32_t>(size)));
+        return Reply(
+            [req, result] { fuse_reply_buf(req, result->data.data(), result->data.size()); });
+    });
+}
+
+void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t offset,
+              fuse_file_info* fi) {
+    run_request(req, "write", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).client().write(cancel, open_file(fi).handle, static_cast<uint64_t>(offset),
+                                       std::string_view(buf, size));
+        return Reply([req, size] { fuse_reply_write(req, size); });
+    });
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) {
+    // Writes are FILE_SYNC: by the time write() replied, the data was stable on the server.
+    fuse_reply_err(req, 0);
+}
+
+// Forgets an open file; at the last close of a file hidden by unlink, removes it on the server.
+void close_file(NfsFilesystem& fs, fuse_file_info* fi) {
+    std::unique_ptr<OpenFile> file(&open_file(fi));
+    const std::optional<vfs::PendingRemoval> removal = fs.open_files().released(file->id);
+    if (!removal) return;
+    try {
+        fs.client().remove(nfs::CancelToken{}, removal->directory, removal->name);
+    } catch (const Error& e) {
+        // close(2) has already returned to the application; all we can do is say so.
+        spdlog::warn("could not remove the hidden file {} at its last close: {}", removal->name,
+                     e.what());
+    }
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    close_file(filesystem(req), fi);
+    fuse_reply_err(req, 0);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+    run_request(req, "fsync", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).client().commit(cancel, open_file(fi).handle);
+        return reply_ok(req);
+    });
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    run_request(req, "opendir", [&](const nfs::CancelToken&) {
+        auto dir = std::make_unique<OpenDirectory>(OpenDirectory{handle_of(req, ino), {}});
+        fi->fh = reinterpret_cast<uint64_t>(dir.release());
+        return Reply([req, fi] {
+            if (fuse_reply_open(req, fi) != 0) delete &open_directory(fi);
+        });
+    });
+}
+
+// Fills one reply buffer with entries from `offset` on. With `plus`, entries the server gave a
+// handle and attributes for are handed to the kernel as looked up (one lookup each).
+void read_directory(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
+    run_request(req, plus ? "readdirplus" : "readdir", [&](const nfs::CancelToken& cancel) {
+        auto& fs = filesystem(req);
+        OpenDirectory& dir = open_directory(fi);
+        if (offset == 0) dir.entries = fs.client().readdir(cancel, dir.handle);
+        auto buffer = std::make_shared<std::vector<char>>(size);
+        size_t used = 0;
+        for (size_t index = static_cast<size_t>(offset); index < dir.entries.size(); ++index) {
+            const nfs::DirectoryEntry& item = dir.entries[index];
+            const off_t next = static_cast<off_t>(index + 1);
+            char* out = buffer->data() + used;
+            const size_t room = size - used;
+            size_t needed;
+            const bool is_dot = item.name == "." || item.name == "..";
+            if (plus && item.entry && !is_dot) {
+                fuse_entry_param param = fs.make_entry(*item.entry);
+                needed = fuse_add_direntry_plus(req, out, room, item.name.c_str(), &param, next);
+                if (needed > room) fs.inodes().forget(param.ino, 1);  // not sent after all
+            } else if (plus) {
+                // No handle or attributes: ino 0 tells the kernel to look the name up itself.
+                fuse_entry_param param{};
+                param.attr.st_ino = item.fileid;
+                if (item.entry) param.attr.st_mode = file_type_bits(item.entry->attributes.type);
+                needed = fuse_add_direntry_plus(req, out, room, item.name.c_str(), &param, next);
+            } else {
+                struct stat st {};
+                st.st_ino = item.fileid;
+                if (item.entry) st.st_mode = file_type_bits(item.entry->attributes.type);
+                needed = fuse_add_direntry(req, out, room, item.name.c_str(), &st, next);
+            }
+            if (needed > room) break;
+            used += needed;
+        }
+        return Reply([req, buffer, used] { fuse_reply_buf(req, buffer->data(), used); });
+    });
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    read_directory(req, size, offset, fi, /*plus=*/false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    read_directory(req, size, offset, fi, /*plus=*/true);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    delete &open_directory(fi);
+    fuse_reply_err(req, 0);
+}
+
+void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+    // Directory operations are synchronous on an NFSv3 server: nothing is pending.
+    fuse_reply_err(req, 0);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+    run_request(req, "statfs", [&](const nfs::CancelToken& cancel) {
+        const struct statvfs st =
+            to_statvfs(filesystem(req).client().statfs(cancel, handle_of(req, ino)));
+        return Reply([req, st] { fuse_reply_statfs(req, &st); });
+    });
+}
+
+void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
+    run_request(req, "access", [&](const nfs::CancelToken& cancel) {
+        auto& client = filesystem(req).client();
+        const nfs::FileHandle handle = handle_of(req, ino);
+        if (mask == F_OK) {
+            client.getattr(cancel, handle);
+            return reply_ok(req);
+        }
+        if ((mask & W_OK) && filesystem(req).settings().read_only)
+            throw Error(EROFS, "the mount is read-only");
+        uint32_t wanted = 0;
+        if (mask & R_OK) wanted |= nfs::access_read;
+        if (mask & W_OK) wanted |= nfs::access_modify | nfs::access_extend;
+        // For a directory "execute" is search permission: ask for both, either answers.
+        if (mask & X_OK) wanted |= nfs::access_execute | nfs::access_lookup;
+        const uint32_t granted = client.access(cancel, handle, wanted);
+        const bool read_ok = !(mask & R_OK) || (granted & nfs::access_read);
+        const bool write_ok = !(mask & W_OK) || (granted & nfs::access_modify);
+        const bool exec_ok =
+            !(mask & X_OK) || (granted & (nfs::access_execute | nfs::access_lookup));
+        if (!(read_ok && write_ok && exec_ok)) throw Error(EACCES, "access denied by the server");
+        return reply_ok(req);
+    });
+}
+
+fuse_lowlevel_ops make_operations() {
+    fuse_lowlevel_ops ops{};
+    ops.init = op_init;
+    ops.lookup = op_lookup;
+    ops.forget = op_forget;
+    ops.forget_multi = op_forget_multi;
+    ops.getattr = op_getattr;
+    ops.setattr = op_setattr;
+    ops.readlink = op_readlink;
+    ops.mknod = op_mknod;
+    ops.mkdir = op_mkdir;
+    ops.unlink = op_unlink;
+    ops.rmdir = op_rmdir;
+    ops.symlink = op_symlink;
+    ops.rename = op_rename;
+    ops.link = op_link;
+    ops.open = op_open;
+    ops.create = op_create;
+    ops.read = op_read;
+    ops.write = op_write;
+    ops.flush = op_flush;
+    ops.release = op_release;
+    ops.fsync = op_fsync;
+    ops.opendir = op_opendir;
+    ops.readdir = op_readdir;
+    ops.readdirplus = op_readdirplus;
+    ops.releasedir = op_releasedir;
+    ops.fsyncdir = op_fsyncdir;
+    ops.statfs = op_statfs;
+    ops.access = op_access;
+    return ops;
+}
+
+}  // namespace
+
+NfsFilesystem::NfsFilesystem(nfs::NfsClient& client, FilesystemSettings settings)
+    : client_(client), inodes_(client.root()), settings_(settings) {}
+
+const fuse_lowlevel_ops& NfsFilesystem::operations() {
+    static const fuse_lowlevel_ops ops = make_operations();
+    return ops;
+}
+
+fuse_entry_param NfsFilesystem::make_entry(const nfs::Entry& entry) {
+    fuse_entry_param param{};
+    param.ino = inodes_.remember(entry.handle);
+    param.generation = 0;
+    param.attr = to_stat(entry.attributes);
+    param.attr_timeout = settings_.attribute_timeout_s;
+    param.entry_timeout = settings_.entry_timeout_s;
+    return param;
+}
+
+nfs::NewObjectAttributes NfsFilesystem::new_object_attributes(fuse_req_t req, uint32_t mode) const {
+    nfs::NewObjectAttributes attributes{mode, std::nullopt, std::nullopt};
+    if (settings_.chown_new_objects_to_caller) {
+        const fuse_ctx* ctx = fuse_req_ctx(req);
+        attributes.uid = ctx->uid;
+        attributes.gid = ctx->gid;
+    }
+    return attributes;
+}
+
+}  // namespace nfsfuse::fusefs

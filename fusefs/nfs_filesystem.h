@@ -1,0 +1,58 @@
+// The FUSE low-level operations of nfsfuse: each turns a kernel request into NfsClient calls on
+// file handles and answers it. Inode ids come from the InodeTable; open files and directory
+// listings live in per-open objects whose address is the FUSE `fh`.
+// Thread-safety: operations run concurrently on libfuse's worker threads; shared state is the
+// InodeTable (internally locked) and the NfsClient (thread-safe). Per-open objects are only
+// touched by the requests of that open (the kernel serialises readdir on one directory handle).
+// Ownership: created by main, outlives the FUSE session; holds a reference to the client.
+#pragma once
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+
+#include <string>
+
+#include "nfs/nfs_client.h"
+#include "vfs/inode_table.h"
+#include "vfs/open_file_tracker.h"
+
+namespace nfsfuse::fusefs {
+
+struct FilesystemSettings {
+    double attribute_timeout_s = 1.0;  // how long the kernel may trust attributes we return
+    double entry_timeout_s = 1.0;      // how long the kernel may trust a name -> inode mapping
+    bool read_only = false;
+    // When nfsfuse talks to the server as root, new objects are given to the calling user, as
+    // the kernel NFS client does (it sends the caller's own credentials).
+    bool chown_new_objects_to_caller = false;
+};
+
+class NfsFilesystem {
+  public:
+    NfsFilesystem(nfs::NfsClient& client, FilesystemSettings settings);
+
+    // The libfuse operation table; userdata must be this object.
+    static const fuse_lowlevel_ops& operations();
+
+    // The session notifications go to; set once the session exists, before it serves requests.
+    void set_session(fuse_session* session) { session_ = session; }
+    fuse_session* session() const { return session_; }
+
+    nfs::NfsClient& client() { return client_; }
+    vfs::InodeTable& inodes() { return inodes_; }
+    vfs::OpenFileTracker& open_files() { return open_files_; }
+    const FilesystemSettings& settings() const { return settings_; }
+
+    // Builds a FUSE entry for an object the kernel is about to learn of (counts one lookup).
+    fuse_entry_param make_entry(const nfs::Entry& entry);
+    nfs::NewObjectAttributes new_object_attributes(fuse_req_t req, uint32_t mode) const;
+
+  private:
+    nfs::NfsClient& client_;
+    vfs::InodeTable inodes_;
+    vfs::OpenFileTracker open_files_;
+    FilesystemSettings settings_;
+    fuse_session* session_ = nullptr;
+};
+
+}  // namespace nfsfuse::fusefs

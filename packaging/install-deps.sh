@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package nfsfuse needs to build, run and test: the one list, used by the
+# README's commands and by CI. Needs root (apt-get). Safe to run again: installed packages are kept.
+set -euo pipefail
+
+readonly PACKAGES=(
+    # build
+    build-essential cmake pkg-config clang-format
+    libfuse3-dev libnfs-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
+    libgtest-dev libgmock-dev
+    # run
+    fuse3 libnfs-utils
+    # the demo and test NFS server
+    nfs-ganesha nfs-ganesha-vfs rpcbind
+    # tests and benchmarks
+    fio psmisc attr iproute2 util-linux procps
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps.sh: run as root (it calls apt-get)" >&2
+    exit 1
+fi
+missing=()
+for package in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$package")
+done
+if ((${#missing[@]} == 0)); then
+    echo "install-deps.sh: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=900 update -q
+apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,403 @@
+#include "nfs/nfs3_client.h"
+
+#include "nfs/libnfs_headers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "nfs/nfs3_status.h"
+#include "util/error.h"
+
+namespace nfsfuse::nfs {
+namespace {
+
+constexpr int kJukeboxRetries = 20;
+constexpr auto kJukeboxDelay = std::chrono::milliseconds(250);
+// READDIRPLUS sizes: dircount bounds the names+cookies, maxcount the whole reply.
+constexpr uint32_t kReaddirDirCount = 64 * 1024;
+constexpr uint32_t kReaddirMaxCount = 512 * 1024;
+
+// A mutable copy of a name for libnfs's char* arguments.
+std::vector<char> c_string(const std::string& text) {
+    std::vector<char> out(text.begin(), text.end());
+    out.push_back('\0');
+    return out;
+}
+
+sattr3 initial_attributes(const NewObjectAttributes& attributes) {
+    SetAttributes changes;
+    changes.mode = attributes.mode;
+    changes.uid = attributes.uid;
+    changes.gid = attributes.gid;
+    return to_sattr3(changes);
+}
+
+}  // namespace
+
+Nfs3Client::Nfs3Client(std::unique_ptr<Nfs3Connection> connection)
+    : connection_(std::move(connection)) {}
+
+template <class Reply, class OnOk>
+void Nfs3Client::execute(const CancelToken& cancel, const char* what,
+                         const Nfs3Connection::Submit& submit, OnOk&& on_ok) {
+    for (int attempt = 0;; ++attempt) {
+        int status = 0;
+        connection_->call(cancel, what, submit, [&](void* data) {
+            auto* reply = static_cast<Reply*>(data);
+            status = reply->status;
+            if (status == NFS3_OK) on_ok(*reply);
+        });
+        if (status == NFS3_OK) return;
+        if (status == NFS3ERR_JUKEBOX && attempt < kJukeboxRetries && !cancel.cancelled()) {
+            std::this_thread::sleep_for(kJukeboxDelay);
+            continue;
+        }
+        throw Error(nfs3_status_to_errno(status),
+                    std::string(what) + ": server said " + nfs3_status_name(status));
+    }
+}
+
+Entry Nfs3Client::complete_entry(const CancelToken& cancel, const FileHandle& dir,
+                                 const std::string& name, CreatedObject created) {
+    if (!created.handle) return lookup(cancel, dir, name);
+    Entry entry{std::move(*created.handle), {}};
+    entry.attributes = created.attributes ? *created.attributes : getattr(cancel, entry.handle);
+    return entry;
+}
+
+Attributes Nfs3Client::getattr(const CancelToken& cancel, const FileHandle& fh) {
+    GETATTR3args args{as_nfs_fh3(fh)};
+    Attributes result;
+    execute<GETATTR3res>(
+        cancel, "GETATTR",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_getattr_async(rpc, cb, &args, p);
+        },
+        [&](GETATTR3res& reply) {
+            result = from_fattr3(reply.GETATTR3res_u.resok.obj_attributes);
+        });
+    return result;
+}
+
+Attributes Nfs3Client::setattr(const CancelToken& cancel, const FileHandle& fh,
+                               const SetAttributes& changes) {
+    SETATTR3args args{};
+    args.object = as_nfs_fh3(fh);
+    args.new_attributes = to_sattr3(changes);
+    std::optional<Attributes> after;
+    execute<SETATTR3res>(
+        cancel, "SETATTR",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_setattr_async(rpc, cb, &args, p);
+        },
+        [&](SETATTR3res& reply) {
+            const post_op_attr& post = reply.SETATTR3res_u.resok.obj_wcc.after;
+            if (post.attributes_follow) after = from_fattr3(post.post_op_attr_u.attributes);
+        });
+    return after ? *after : getattr(cancel, fh);
+}
+
+Entry Nfs3Client::lookup(const CancelToken& cancel, const FileHandle& dir,
+                         const std::string& name) {
+    auto c_name = c_string(name);
+    LOOKUP3args args{};
+    args.what.dir = as_nfs_fh3(dir);
+    args.what.name = c_name.data();
+    Entry entry;
+    bool have_attributes = false;
+    execute<LOOKUP3res>(
+        cancel, "LOOKUP",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_lookup_async(rpc, cb, &args, p);
+        },
+        [&](LOOKUP3res& reply) {
+            const LOOKUP3resok& ok = reply.LOOKUP3res_u.resok;
+            entry.handle = from_nfs_fh3(ok.object);
+            have_attributes = ok.obj_attributes.attributes_follow;
+            if (have_attributes)
+                entry.attributes = from_fattr3(ok.obj_attributes.post_op_attr_u.attributes);
+        });
+    if (!have_attributes) entry.attributes = getattr(cancel, entry.handle);
+    return entry;
+}
+
+uint32_t Nfs3Client::access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) {
+    ACCESS3args args{as_nfs_fh3(fh), wanted};
+    uint32_t granted = 0;
+    execute<ACCESS3res>(
+        cancel, "ACCESS",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_access_async(rpc, cb, &args, p);
+        },
+        [&](ACCESS3res& reply) { granted = reply.ACCESS3res_u.resok.access; });
+    return granted;
+}
+
+std::string Nfs3Client::readlink(const CancelToken& cancel, const FileHandle& fh) {
+    READLINK3args args{as_nfs_fh3(fh)};
+    std::string target;
+    execute<READLINK3res>(
+        cancel, "READLINK",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_readlink_async(rpc, cb, &args, p);
+        },
+        [&](READLINK3res& reply) { target = reply.READLINK3res_u.resok.data; });
+    return target;
+}
+
+ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                            uint32_t count) {
+    ReadResult result;
+    result.data.reserve(count);
+    // A server may return less than asked without EOF; keep going until we have it all.
+    while (result.data.size() < count && !result.eof) {
+        const uint32_t chunk =
+            std::min<uint32_t>(max_read(), count - static_cast<uint32_t>(result.data.size()));
+        READ3args args{};
+        args.file = as_nfs_fh3(fh);
+        args.offset = offset + result.data.size();
+        args.count = chunk;
+        size_t got = 0;
+        execute<READ3res>(
+            cancel, "READ",
+            [&](rpc_context* rpc, auto cb, void* p) {
+                return rpc_nfs3_read_async(rpc, cb, &args, p);
+            },
+            [&](READ3res& reply) {
+                const READ3resok& ok = reply.READ3res_u.resok;
+                got = std::min<size_t>(ok.data.data_len, chunk);
+                result.data.insert(result.data.end(), ok.data.data_val, ok.data.data_val + got);
+                result.eof = ok.eof;
+            });
+        if (got == 0 && !result.eof) throw Error(EIO, "READ: server returned no data before EOF");
+    }
+    return result;
+}
+
+void Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                       std::string_view data) {
+    size_t done = 0;
+    while (done < data.size()) {
+        const uint32_t chunk =
+            static_cast<uint32_t>(std::min<size_t>(max_write(), data.size() - done));
+        WRITE3args args{};
+        args.file = as_nfs_fh3(fh);
+        args.offset = offset + done;
+        args.count = chunk;
+        // FILE_SYNC: the data is on stable storage when the reply comes, so nothing is lost if the
+        // server restarts later. (Write-behind with UNSTABLE + COMMIT is a separate piece of work.)
+        args.stable = FILE_SYNC;
+        args.data.data_len = chunk;
+        args.data.data_val = const_cast<char*>(data.data() + done);
+        uint32_t written = 0;
+        execute<WRITE3res>(
+            cancel, "WRITE",
+            [&](rpc_context* rpc, auto cb, void* p) {
+                return rpc_nfs3_write_async(rpc, cb, &args, p);
+            },
+            [&](WRITE3res& reply) { written = reply.WRITE3res_u.resok.count; });
+        if (written == 0) throw Error(EIO, "WRITE: server accepted no data");
+        done += std::min(written, chunk);
+    }
+}
+
+void Nfs3Client::commit(const CancelToken& cancel, const FileHandle& fh) {
+    COMMIT3args args{as_nfs_fh3(fh), 0, 0};
+    execute<COMMIT3res>(
+        cancel, "COMMIT",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_commit_async(rpc, cb, &args, p);
+        },
+        [](COMMIT3res&) {});
+}
+
+// CREATE, MKDIR, SYMLINK and MKNOD replies share one shape: an optional handle and optional
+// attributes of the new object. Copies them out of the reply (which is freed after the callback).
+template <class ResOk>
+Nfs3Client::CreatedObject Nfs3Client::capture_created(const ResOk& ok) {
+    CreatedObject created;
+    if (ok.obj.handle_follows) created.handle = from_nfs_fh3(ok.obj.post_op_fh3_u.handle);
+    if (ok.obj_attributes.attributes_follow)
+        created.attributes = from_fattr3(ok.obj_attributes.post_op_attr_u.attributes);
+    return created;
+}
+
+Entry Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                         const NewObjectAttributes& attributes, bool exclusive) {
+    auto c_name = c_string(name);
+    CREATE3args args{};
+    args.where.dir = as_nfs_fh3(dir);
+    args.where.name = c_name.data();
+    // GUARDED fails with EEXIST like O_EXCL; UNCHECKED opens an existing file like plain O_CREAT.
+    args.how.mode = exclusive ? GUARDED : UNCHECKED;
+    args.how.createhow3_u.obj_attributes = initial_attributes(attributes);
+    CreatedObject created;
+    execute<CREATE3res>(
+        cancel, "CREATE",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_create_async(rpc, cb, &args, p);
+        },
+        [&](CREATE3res& reply) { created = capture_created(reply.CREATE3res_u.resok); });
+    return complete_entry(cancel, dir, name, std::move(created));
+}
+
+Entry Nfs3Client::mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                        const NewObjectAttributes& attributes) {
+    auto c_name = c_string(name);
+    MKDIR3args args{};
+    args.where.dir = as_nfs_fh3(dir);
+    args.where.name = c_name.data();
+    args.attributes = initial_attributes(attributes);
+    CreatedObject created;
+    execute<MKDIR3res>(
+        cancel, "MKDIR",
+        [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_mkdir_async(rpc, cb, &args, p); },
+        [&](MKDIR3res& reply) { created = capture_created(reply.MKDIR3res_u.resok); });
+    return complete_entry(cancel, dir, name, std::move(created));
+}
+
+Entry Nfs3Client::symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                          const std::string& target, const NewObjectAttributes& attributes) {
+    auto c_name = c_string(name);
+    auto c_target = c_string(target);
+    SYMLINK3args args{};
+    args.where.dir = as_nfs_fh3(dir);
+    args.where.name = c_name.data();
+    args.symlink.symlink_attributes = initial_attributes(attributes);
+    args.symlink.symlink_data = c_target.data();
+    CreatedObject created;
+    execute<SYMLINK3res>(
+        cancel, "SYMLINK",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_symlink_async(rpc, cb, &args, p);
+        },
+        [&](SYMLINK3res& reply) { created = capture_created(reply.SYMLINK3res_u.resok); });
+    return complete_entry(cancel, dir, name, std::move(created));
+}
+
+Entry Nfs3Client::mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                         const NewObjectAttributes& attributes) {
+    auto c_name = c_string(name);
+    MKNOD3args args{};
+    args.where.dir = as_nfs_fh3(dir);
+    args.where.name = c_name.data();
+    args.what.type = NF3FIFO;
+    args.what.mknoddata3_u.pipe_attributes = initial_attributes(attributes);
+    CreatedObject created;
+    execute<MKNOD3res>(
+        cancel, "MKNOD",
+        [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_mknod_async(rpc, cb, &args, p); },
+        [&](MKNOD3res& reply) { created = capture_created(reply.MKNOD3res_u.resok); });
+    return complete_entry(cancel, dir, name, std::move(created));
+}
+
+Entry Nfs3Client::link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+                       const std::string& name) {
+    auto c_name = c_string(name);
+    LINK3args args{};
+    args.file = as_nfs_fh3(target);
+    args.link.dir = as_nfs_fh3(dir);
+    args.link.name = c_name.data();
+    std::optional<Attributes> after;
+    execute<LINK3res>(
+        cancel, "LINK",
+        [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_link_async(rpc, cb, &args, p); },
+        [&](LINK3res& reply) {
+            const post_op_attr& post = reply.LINK3res_u.resok.file_attributes;
+            if (post.attributes_follow) after = from_fattr3(post.post_op_attr_u.attributes);
+        });
+    return Entry{target, after ? *after : getattr(cancel, target)};
+}
+
+void Nfs3Client::remove(const CancelToken& cancel, const FileHandle& dir, const std::string& name) {
+    auto c_name = c_string(name);
+    REMOVE3args args{};
+    args.object.dir = as_nfs_fh3(dir);
+    args.object.name = c_name.data();
+    execute<REMOVE3res>(
+        cancel, "REMOVE",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_remove_async(rpc, cb, &args, p);
+        },
+        [](REMOVE3res&) {});
+}
+
+void Nfs3Client::rmdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name) {
+    auto c_name = c_string(name);
+    RMDIR3args args{};
+    args.object.dir = as_nfs_fh3(dir);
+    args.object.name = c_name.data();
+    execute<RMDIR3res>(
+        cancel, "RMDIR",
+        [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_rmdir_async(rpc, cb, &args, p); },
+        [](RMDIR3res&) {});
+}
+
+void Nfs3Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
+                        const std::string& from_name, const FileHandle& to_dir,
+                        const std::string& to_name) {
+    auto c_from = c_string(from_name);
+    auto c_to = c_string(to_name);
+    RENAME3args args{};
+    args.from.dir = as_nfs_fh3(from_dir);
+    args.from.name = c_from.data();
+    args.to.dir = as_nfs_fh3(to_dir);
+    args.to.name = c_to.data();
+    execute<RENAME3res>(
+        cancel, "RENAME",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_rename_async(rpc, cb, &args, p);
+        },
+        [](RENAME3res&) {});
+}
+
+std::vector<DirectoryEntry> Nfs3Client::readdir(const CancelToken& cancel, const FileHandle& dir) {
+    std::vector<DirectoryEntry> entries;
+    READDIRPLUS3args args{};
+    args.dir = as_nfs_fh3(dir);
+    args.dircount = kReaddirDirCount;
+    args.maxcount = kReaddirMaxCount;
+    bool eof = false;
+    while (!eof) {
+        execute<READDIRPLUS3res>(
+            cancel, "READDIRPLUS",
+            [&](rpc_context* rpc, auto cb, void* p) {
+                return rpc_nfs3_readdirplus_async(rpc, cb, &args, p);
+            },
+            [&](READDIRPLUS3res& reply) {
+                const READDIRPLUS3resok& ok = reply.READDIRPLUS3res_u.resok;
+                std::memcpy(args.cookieverf, ok.cookieverf, sizeof args.cookieverf);
+                eof = ok.reply.eof;
+                for (const entryplus3* e = ok.reply.entries; e; e = e->nextentry) {
+                    args.cookie = e->cookie;
+                    DirectoryEntry entry{e->name, e->fileid, std::nullopt};
+                    if (e->name_handle.handle_follows && e->name_attributes.attributes_follow) {
+                        entry.entry =
+                            Entry{from_nfs_fh3(e->name_handle.post_op_fh3_u.handle),
+                                  from_fattr3(e->name_attributes.post_op_attr_u.attributes)};
+                    }
+                    entries.push_back(std::move(entry));
+                }
+            });
+    }
+    return entries;
+}
+
+FsStats Nfs3Client::statfs(const CancelToken& cancel, const FileHandle& fh) {
+    FSSTAT3args args{as_nfs_fh3(fh)};
+    FsStats stats;
+    execute<FSSTAT3res>(
+        cancel, "FSSTAT",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_fsstat_async(rpc, cb, &args, p);
+        },
+        [&](FSSTAT3res& reply) {
+            const FSSTAT3resok& ok = reply.FSSTAT3res_u.resok;
+            stats = FsStats{ok.tbytes, ok.fbytes, ok.abytes, ok.tfiles, ok.ffiles, ok.afiles};
+        });
+    return stats;
+}
+
+}  // namespace nfsfuse::nfs

@@ -1,0 +1,76 @@
+// NfsClient over NFSv3: every operation is one (or a few) raw libnfs rpc_nfs3_* calls on file
+// handles; paths are never re-walked from the export root.
+// Thread-safety: all methods may run concurrently; the connection serialises access to libnfs.
+// Ownership: owns its Nfs3Connection.
+#pragma once
+
+#include <memory>
+
+#include "nfs/nfs3_connection.h"
+#include "nfs/nfs3_convert.h"
+#include "nfs/nfs_client.h"
+
+namespace nfsfuse::nfs {
+
+class Nfs3Client final : public NfsClient {
+  public:
+    explicit Nfs3Client(std::unique_ptr<Nfs3Connection> connection);
+
+    // Starts the connection's service thread (see Nfs3Connection::start).
+    void start() { connection_->start(); }
+
+    const FileHandle& root() const override { return connection_->root(); }
+    uint32_t max_read() const override { return connection_->max_read(); }
+    uint32_t max_write() const override { return connection_->max_write(); }
+
+    Attributes getattr(const CancelToken& cancel, const FileHandle& fh) override;
+    Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+                       const SetAttributes& changes) override;
+    Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+                 const std::string& name) override;
+    uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) override;
+    std::string readlink(const CancelToken& cancel, const FileHandle& fh) override;
+    ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                    uint32_t count) override;
+    void write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+               std::string_view data) override;
+    void commit(const CancelToken& cancel, const FileHandle& fh) override;
+    Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                 const NewObjectAttributes& attributes, bool exclusive) override;
+    Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                const NewObjectAttributes& attributes) override;
+    Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                  const std::string& target, const NewObjectAttributes& attributes) override;
+    Entry mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                 const NewObjectAttributes& attributes) override;
+    Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+               const std::string& name) override;
+    void remove(const CancelToken& cancel, const FileHandle& dir, const std::string& name) override;
+    void rmdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name) override;
+    void rename(const CancelToken& cancel, const FileHandle& from_dir, const std::string& from_name,
+                const FileHandle& to_dir, const std::string& to_name) override;
+    std::vector<DirectoryEntry> readdir(const CancelToken& cancel, const FileHandle& dir) override;
+    FsStats statfs(const CancelToken& cancel, const FileHandle& fh) override;
+
+  private:
+    // Sends one request built by `submit`; on NFS3_OK runs on_ok(reply) on the service thread,
+    // otherwise throws the mapped errno. Retries NFS3ERR_JUKEBOX (server busy) with back-off.
+    template <class Reply, class OnOk>
+    void execute(const CancelToken& cancel, const char* what, const Nfs3Connection::Submit& submit,
+                 OnOk&& on_ok);
+
+    // What a create-style reply said about the new object; the server may leave out either part.
+    struct CreatedObject {
+        std::optional<FileHandle> handle;
+        std::optional<Attributes> attributes;
+    };
+    template <class ResOk>
+    static CreatedObject capture_created(const ResOk& ok);
+    // Fills in what the server left out with LOOKUP / GETATTR.
+    Entry complete_entry(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                         CreatedObject created);
+
+    std::unique_ptr<Nfs3Connection> connection_;
+};
+
+}  // namespace nfsfuse::nfs

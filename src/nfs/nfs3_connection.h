@@ -1,0 +1,86 @@
+// One NFSv3 connection: a libnfs context (one TCP connection to the server), the MOUNT of the
+// export, and a service thread that drives the context's socket. Callers on any thread submit raw
+// rpc_nfs3_* calls through call() and block until the reply, a timeout, or their cancellation.
+// Thread-safety: call() is safe from any thread; the libnfs context is only touched under
+// context_mutex_. Ownership: owned by Nfs3Client (unique_ptr); the service thread is joined in the
+// destructor.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "nfs/cancel_token.h"
+#include "nfs/types.h"
+
+struct nfs_context;
+struct rpc_context;
+
+namespace nfsfuse::nfs {
+
+struct ConnectionSettings {
+    std::string host;
+    std::string export_path;
+    std::optional<uint16_t> nfs_port;    // skip the portmapper when set
+    std::optional<uint16_t> mount_port;  // likewise for MOUNT
+    std::optional<uint32_t> uid;
+    std::optional<uint32_t> gid;
+    // 0: wait for ever (hard mount). Otherwise a call fails with ETIMEDOUT after this long.
+    uint64_t call_timeout_ms = 0;
+};
+
+class Nfs3Connection {
+  public:
+    // Connects and mounts the export synchronously (bounded by the call timeout in soft mode).
+    // Throws nfsfuse::Error with a message naming the server and export on failure.
+    explicit Nfs3Connection(const ConnectionSettings& settings);
+    ~Nfs3Connection();
+    Nfs3Connection(const Nfs3Connection&) = delete;
+    Nfs3Connection& operator=(const Nfs3Connection&) = delete;
+
+    // Starts the service thread. Separate from construction because `nfsfuse` daemonizes (fork)
+    // between mounting and serving, and threads do not survive fork.
+    void start();
+
+    const FileHandle& root() const { return root_; }
+    uint32_t max_read() const { return max_read_; }
+    uint32_t max_write() const { return max_write_; }
+
+    // The libnfs callback signature (matches rpc_cb).
+    using RawCallback = void (*)(rpc_context*, int, void*, void*);
+    // Queues one request: must call an rpc_nfs3_*_async function with the given callback and
+    // private data and return its result.
+    using Submit = std::function<int(rpc_context*, RawCallback, void*)>;
+    // Runs on the service thread with the decoded reply (e.g. GETATTR3res*), only while the caller
+    // still waits, so it may write into the caller's locals. Must copy what it needs: the reply
+    // is freed when it returns.
+    using OnReply = std::function<void(void* reply)>;
+
+    // Sends one call and waits. Throws Error(ETIMEDOUT) after the call timeout, Error(EINTR) when
+    // `cancel` fires, Error(EIO) when the transport fails. `what` names the call in messages.
+    void call(const CancelToken& cancel, const char* what, const Submit& submit,
+              const OnReply& on_reply);
+
+  private:
+    struct PendingCall;
+    static void on_rpc_done(rpc_context* rpc, int status, void* data, void* private_data);
+    void service_loop();
+    void wake_service_thread();
+
+    ConnectionSettings settings_;
+    std::mutex context_mutex_;        // guards context_ (libnfs contexts are not thread-safe)
+    nfs_context* context_ = nullptr;  // guarded by context_mutex_
+    rpc_context* rpc_ = nullptr;      // belongs to context_; guarded by context_mutex_
+    FileHandle root_;
+    uint32_t max_read_ = 0;
+    uint32_t max_write_ = 0;
+    int wake_fd_ = -1;       // eventfd: tells the service thread that new requests are queued
+    bool stopping_ = false;  // guarded by context_mutex_
+    std::thread service_thread_;
+};
+
+}  // namespace nfsfuse::nfs

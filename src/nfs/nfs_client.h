@@ -1,0 +1,69 @@
+// The protocol behind one small interface: operations on file handles and attributes. The FUSE
+// layer only sees this; NFSv3 (nfs3_client) and later NFSv4.1 implement it. Thread-safety: every
+// method may be called concurrently from many threads. Errors: every method throws nfsfuse::Error
+// with the POSIX errno (ENOENT, EEXIST, EIO, ETIMEDOUT...). `cancel`: a blocking call returns EINTR
+// soon after cancel.cancel() (hard mounts rely on this).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nfs/cancel_token.h"
+#include "nfs/types.h"
+
+namespace nfsfuse::nfs {
+
+class NfsClient {
+  public:
+    virtual ~NfsClient() = default;
+
+    virtual const FileHandle& root() const = 0;
+    // Largest READ / WRITE payload the server takes in one call.
+    virtual uint32_t max_read() const = 0;
+    virtual uint32_t max_write() const = 0;
+
+    virtual Attributes getattr(const CancelToken& cancel, const FileHandle& fh) = 0;
+    virtual Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+                               const SetAttributes& changes) = 0;
+    virtual Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+                         const std::string& name) = 0;
+    // Returns the subset of `wanted` (AccessBits) the server grants.
+    virtual uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) = 0;
+    virtual std::string readlink(const CancelToken& cancel, const FileHandle& fh) = 0;
+
+    virtual ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                            uint32_t count) = 0;
+    // Writes all of `data`; it is stable on the server when this returns.
+    virtual void write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                       std::string_view data) = 0;
+    // Makes earlier writes to `fh` durable on the server.
+    virtual void commit(const CancelToken& cancel, const FileHandle& fh) = 0;
+
+    // exclusive: fail with EEXIST when `name` exists (O_EXCL); otherwise open an existing file.
+    virtual Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                         const NewObjectAttributes& attributes, bool exclusive) = 0;
+    virtual Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                        const NewObjectAttributes& attributes) = 0;
+    virtual Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                          const std::string& target, const NewObjectAttributes& attributes) = 0;
+    virtual Entry mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                         const NewObjectAttributes& attributes) = 0;
+    virtual Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+                       const std::string& name) = 0;
+    virtual void remove(const CancelToken& cancel, const FileHandle& dir,
+                        const std::string& name) = 0;
+    virtual void rmdir(const CancelToken& cancel, const FileHandle& dir,
+                       const std::string& name) = 0;
+    virtual void rename(const CancelToken& cancel, const FileHandle& from_dir,
+                        const std::string& from_name, const FileHandle& to_dir,
+                        const std::string& to_name) = 0;
+
+    // The whole directory, with handles and attributes where the server gives them.
+    virtual std::vector<DirectoryEntry> readdir(const CancelToken& cancel,
+                                                const FileHandle& dir) = 0;
+    virtual FsStats statfs(const CancelToken& cancel, const FileHandle& fh) = 0;
+};
+
+}  // namespace nfsfuse::nfs

@@ -1,0 +1,54 @@
+// Parsing and validation of nfsfuse mount options (the `-o a,b=c` list and the SOURCE argument).
+// Thread-safety: pure functions over values. One option table (mount_options.cpp) feeds parsing,
+// validation messages and the help text, so they can never disagree.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nfsfuse::options {
+
+// Where the export lives. Parsed from "server:/export", "[v6addr]:/export" or
+// "nfs://server[:port]/export".
+struct ServerTarget {
+    std::string host;              // hostname or IP literal (IPv6 without brackets)
+    std::string export_path;       // absolute path on the server, e.g. "/srv/nfs"
+    std::optional<uint16_t> port;  // from the nfs:// URL form only
+};
+
+enum class NfsVersion { v3, v4_1 };
+
+struct MountOptions {
+    NfsVersion version = NfsVersion::v3;
+    std::optional<uint16_t> port;        // NFS port; skips the portmapper when set
+    std::optional<uint16_t> mount_port;  // MOUNT protocol port (NFSv3); skips the portmapper
+    bool read_only = false;
+    std::optional<uint32_t> uid;  // AUTH_SYS uid sent to the server (default: our own uid)
+    std::optional<uint32_t> gid;  // AUTH_SYS gid sent to the server (default: our own gid)
+    bool hard = false;  // hard: retry forever (interruptible); soft (default): fail after timeout
+    uint32_t timeo_deciseconds =
+        600;               // like nfs(5): time to wait for a reply, in tenths of a second
+    uint32_t retrans = 2;  // like nfs(5): retries before a soft call fails
+    bool debug = false;
+    // Options handed to libfuse unchanged, e.g. "allow_other", "fsname=x", "nosuid", "max_read=N".
+    std::vector<std::string> fuse_options;
+
+    // How long a soft call may take in total: timeo * (retrans + 1), in milliseconds.
+    uint64_t soft_deadline_ms() const {
+        return static_cast<uint64_t>(timeo_deciseconds) * 100u * (retrans + 1u);
+    }
+};
+
+// Parses SOURCE. Throws nfsfuse::Error(EINVAL) naming what is wrong.
+ServerTarget parse_target(const std::string& source);
+
+// Parses every -o list given (in order; later values win). Throws nfsfuse::Error(EINVAL) naming the
+// offending option; for an unknown option the message lists all valid option names.
+MountOptions parse_mount_options(const std::vector<std::string>& option_lists);
+
+// One line per option with its meaning, for --help and the docs.
+std::string options_help();
+
+}  // namespace nfsfuse::options

@@ -1,0 +1,100 @@
+#include "harness/ganesha_server.h"
+
+#include <deque>
+#include <fstream>
+#include <iostream>
+
+#include "harness/command.h"
+#include "harness/emergency_cleanup.h"
+#include "harness/free_ports.h"
+#include "harness/harness_error.h"
+#include "harness/paths.h"
+
+namespace nfsfuse::it {
+namespace {
+
+// ganesha.sh waits up to 15 s for the ports and up to 20 s for an exit; leave it room.
+constexpr auto kScriptTimeout = std::chrono::seconds(45);
+constexpr int kPortAttempts = 3;
+
+}  // namespace
+
+GaneshaServer::GaneshaServer(std::filesystem::path dir) : dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);
+    dir_ = std::filesystem::canonical(dir_);  // ganesha's config needs the real path
+    EmergencyCleanup::instance().add_server(dir_);
+    // Another process may take a port between our check and ganesha's bind: try fresh ones.
+    std::string failures;
+    for (int attempt = 1; attempt <= kPortAttempts; ++attempt) {
+        const auto ports = pick_free_ports(2);
+        nfs_port_ = ports[0];
+        mount_port_ = ports[1];
+        try {
+            run_script_start();
+            return;
+        } catch (const HarnessError& error) {
+            failures += "attempt " + std::to_string(attempt) + ": " + error.what() + "\n";
+        }
+    }
+    EmergencyCleanup::instance().remove_server(dir_);
+    throw HarnessError("ganesha did not start in " + dir_.string() + ":\n" + failures);
+}
+
+GaneshaServer::~GaneshaServer() {
+    try {
+        stop();
+    } catch (const std::exception& error) {
+        std::cerr << "stopping ganesha in " << dir_ << ": " << error.what() << "\n";
+    }
+    EmergencyCleanup::instance().remove_server(dir_);
+}
+
+void GaneshaServer::run_script_start() {
+    const auto result = run_command({ganesha_script().string(), "start", dir_.string(),
+                                     std::to_string(nfs_port_), std::to_string(mount_port_)},
+                                    {.timeout = kScriptTimeout});
+    if (!result.succeeded()) throw HarnessError(result.describe());
+    running_ = true;
+}
+
+void GaneshaServer::start() {
+    if (running_) return;
+    run_script_start();
+}
+
+void GaneshaServer::stop() {
+    const auto result = run_command({ganesha_script().string(), "stop", dir_.string()},
+                                    {.timeout = kScriptTimeout});
+    if (!result.succeeded()) throw HarnessError(result.describe());
+    running_ = false;
+}
+
+std::string GaneshaServer::source() const {
+    return "127.0.0.1:" + export_dir().string();
+}
+
+std::string GaneshaServer::url() const {
+    return "nfs://127.0.0.1:" + std::to_string(nfs_port_) + export_dir().string();
+}
+
+std::vector<std::string> GaneshaServer::connection_options() const {
+    return {"vers=3", "port=" + std::to_string(nfs_port_),
+            "mountport=" + std::to_string(mount_port_)};
+}
+
+std::string GaneshaServer::log_tail(size_t lines) const {
+    std::ifstream in(log_file());
+    std::deque<std::string> tail;
+    std::string line;
+    while (std::getline(in, line)) {
+        // ganesha logs a line per component when it sets log levels: noise for a failure report.
+        if (line.find("SetComponentLogLevel") != std::string::npos) continue;
+        tail.push_back(line);
+        if (tail.size() > lines) tail.pop_front();
+    }
+    std::string text;
+    for (const auto& kept : tail) text += kept + "\n";
+    return text;
+}
+
+}  // namespace nfsfuse::it

@@ -1,0 +1,50 @@
+// A private nfs-ganesha on 127.0.0.1 (NFSv3 + v4, VFS FSAL) run through tests/tools/ganesha.sh.
+// Its export is a directory on local disk, so tests can check what really landed on the server.
+// stop() and start() keep the ports and the export: a restart looks like a server outage.
+// Thread-safety: not thread-safe; one owner. The destructor stops the server.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace nfsfuse::it {
+
+class GaneshaServer {
+  public:
+    // Creates dir if needed and starts ganesha there on fresh ports. Throws HarnessError with the
+    // log tail when it does not come up.
+    explicit GaneshaServer(std::filesystem::path dir);
+    ~GaneshaServer();
+    GaneshaServer(const GaneshaServer&) = delete;
+    GaneshaServer& operator=(const GaneshaServer&) = delete;
+
+    void stop();   // waits until the process has exited
+    void start();  // on the same ports and export; waits until both ports listen
+    bool running() const { return running_; }
+
+    uint16_t nfs_port() const { return nfs_port_; }
+    uint16_t mount_port() const { return mount_port_; }
+    const std::filesystem::path& dir() const { return dir_; }
+    // The exported directory on local disk; also the path a v3 client mounts.
+    std::filesystem::path export_dir() const { return dir_ / "export"; }
+    std::filesystem::path log_file() const { return dir_ / "ganesha.log"; }
+    // "127.0.0.1:/…/export", the SOURCE argument of nfsfuse.
+    std::string source() const;
+    // "nfs://127.0.0.1:PORT/…/export"
+    std::string url() const;
+    // {"vers=3", "port=P", "mountport=M"}: what reaches this server without the portmapper.
+    std::vector<std::string> connection_options() const;
+    std::string log_tail(size_t lines = 30) const;
+
+  private:
+    void run_script_start();
+
+    std::filesystem::path dir_;
+    uint16_t nfs_port_ = 0;
+    uint16_t mount_port_ = 0;
+    bool running_ = false;
+};
+
+}  // namespace nfsfuse::it

@@ -1,0 +1,13 @@
+// Where the programs under test and the test tools are. Built in at compile time by CMake; the
+// environment may override them (NFSFUSE_IT_BINARY, NFSFUSE_IT_GANESHA_SCRIPT).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <filesystem>
+
+namespace nfsfuse::it {
+
+std::filesystem::path nfsfuse_binary();
+std::filesystem::path ganesha_script();
+
+}  // namespace nfsfuse::it

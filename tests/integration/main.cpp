@@ -1,0 +1,26 @@
+// The integration test binary: gtest plus a per-test watchdog, and release of the process-wide
+// ganesha and scratch directory after the last test.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "harness/process_resources.h"
+#include "harness/test_watchdog.h"
+
+namespace {
+
+class ReleaseProcessResources : public ::testing::Environment {
+  public:
+    void TearDown() override { nfsfuse::it::release_process_resources(); }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::umask(022);  // tests compare file modes: do not depend on the caller's umask
+    // gtest owns both and deletes them.
+    ::testing::UnitTest::GetInstance()->listeners().Append(
+        new nfsfuse::it::TestWatchdog(nfsfuse::it::test_budget_from_environment()));
+    ::testing::AddGlobalTestEnvironment(new ReleaseProcessResources);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,174 @@
+// The server goes away and comes back, on the same ports, under a mounted nfsfuse.
+//   soft (timeo=10,retrans=1: about 2 s): uncached operations fail with EIO or ETIMEDOUT within a
+//     bounded time, the mount stays, and works again after the restart without remounting;
+//     everything fsync'ed before the outage is still there.
+//   hard: a read blocks while the server is down, and SIGKILL still ends the blocked process.
+// Each test has its own ganesha, so stopping it disturbs no other test.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "harness/file_data.h"
+#include "harness/forked_child.h"
+#include "harness/mounted_test.h"
+#include "harness/process_resources.h"
+#include "harness/syscall_check.h"
+
+namespace nfsfuse::it {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// soft: give up after timeo * (retrans + 1) = 1 s * 2.
+constexpr auto kSoftFailureBound = 15s;
+constexpr auto kRecoveryBound = 20s;
+
+bool is_timeout_errno(int error) {
+    return error == EIO || error == ETIMEDOUT;
+}
+
+std::string seconds_text(Clock::duration elapsed) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) +
+           " ms";
+}
+
+class OutageTest : public MountedTest {
+  protected:
+    void SetUp() override {
+        // Before MountedTest::SetUp, which mounts server().
+        own_server_ = std::make_unique<GaneshaServer>(scratch_root() / current_test_dir_name());
+        MountedTest::SetUp();
+    }
+    void TearDown() override {
+        // Bring the server back first so nfsfuse can flush and unmount normally.
+        if (own_server_ && !own_server_->running()) own_server_->start();
+        MountedTest::TearDown();
+        own_server_.reset();
+    }
+    GaneshaServer& server() override { return *own_server_; }
+
+    // Retries until the file reads back as expected through the mount, or the bound passes.
+    ::testing::AssertionResult reads_back_within(const std::filesystem::path& path,
+                                                 const std::string& expected,
+                                                 std::chrono::seconds bound) {
+        const auto started = Clock::now();
+        std::string last_problem;
+        while (Clock::now() - started < bound) {
+            try {
+                if (read_file(path) == expected) return ::testing::AssertionSuccess();
+                last_problem = "content differs";
+            } catch (const std::exception& error) {
+                last_problem = error.what();
+            }
+            std::this_thread::sleep_for(250ms);
+        }
+        return ::testing::AssertionFailure() << path << " not readable within " << bound.count()
+                                             << " s of the restart; last: " << last_problem;
+    }
+
+  private:
+    std::unique_ptr<GaneshaServer> own_server_;
+};
+
+class SoftMountOutageTest : public OutageTest {
+  protected:
+    std::vector<std::string> extra_mount_options() const override {
+        return {"soft", "timeo=10", "retrans=1"};
+    }
+};
+
+TEST_F(SoftMountOutageTest, FailsInBoundedTimeAndRecoversWithoutRemount) {
+    const std::string durable = pattern(4 * kMiB, 1);
+    {
+        UniqueFd fd = open_or_throw(mnt("durable.bin"), O_WRONLY | O_CREAT | O_TRUNC);
+        pwrite_all(fd.get(), durable, 0);
+        ASSERT_TRUE(succeeds(SYSCALL(::fsync(fd.get()))));
+        ASSERT_TRUE(succeeds(SYSCALL(fd.close())));
+    }
+    // Opened (looked up) before the outage, never read: its data is in no cache.
+    write_file(srv("cold.bin"), pattern(4 * kMiB, 2));
+    UniqueFd cold = open_or_throw(mnt("cold.bin"), O_RDONLY);
+
+    server().stop();
+
+    struct stat st {};
+    auto started = Clock::now();
+    const SysCall lookup = SYSCALL(::stat(mnt("never-looked-up").c_str(), &st));
+    auto elapsed = Clock::now() - started;
+    EXPECT_TRUE(lookup.result < 0 && is_timeout_errno(lookup.error))
+        << "stat of an uncached name with the server down: expected EIO or ETIMEDOUT, got "
+        << (lookup.result < 0 ? errno_text(lookup.error) : "success");
+    EXPECT_LT(elapsed, kSoftFailureBound) << "stat took " << seconds_text(elapsed);
+
+    char buffer[65536];
+    started = Clock::now();
+    const SysCall read = SYSCALL(::pread(cold.get(), buffer, sizeof buffer, 0));
+    elapsed = Clock::now() - started;
+    EXPECT_TRUE(read.result < 0 && is_timeout_errno(read.error))
+        << "read of uncached data with the server down: expected EIO or ETIMEDOUT, got "
+        << (read.result < 0 ? errno_text(read.error) : std::to_string(read.result) + " bytes");
+    EXPECT_LT(elapsed, kSoftFailureBound) << "read took " << seconds_text(elapsed);
+
+    EXPECT_TRUE(mount().mounted()) << "the outage took the mount down";
+    EXPECT_TRUE(mount().process().running()) << "nfsfuse exited during the outage";
+
+    server().start();
+    EXPECT_TRUE(reads_back_within(mnt("durable.bin"), durable, kRecoveryBound));
+    EXPECT_TRUE(reads_back_within(mnt("cold.bin"), pattern(4 * kMiB, 2), kRecoveryBound));
+    write_file(mnt("after-restart.txt"), "the mount works again");
+    EXPECT_EQ(read_file(srv("after-restart.txt")), "the mount works again") << "on the server";
+    EXPECT_TRUE(read_file(srv("durable.bin")) == durable) << "fsync'ed data lost on the server";
+}
+
+class HardMountOutageTest : public OutageTest {
+  protected:
+    std::vector<std::string> extra_mount_options() const override {
+        return {"hard", "timeo=10", "retrans=1"};
+    }
+};
+
+TEST_F(HardMountOutageTest, BlockedReaderCanBeKilledAndMountRecovers) {
+    const std::string content = pattern(4 * kMiB, 3);
+    write_file(srv("cold.bin"), content);
+    UniqueFd cold = open_or_throw(mnt("cold.bin"), O_RDONLY);
+
+    server().stop();
+    // The child inherits the descriptor and blocks reading it: hard mode retries forever.
+    const int fd = cold.get();
+    ForkedChild reader([fd] {
+        char buffer[65536];
+        const ssize_t got = ::pread(fd, buffer, sizeof buffer, 0);
+        child_require(false, "the read returned " + std::to_string(got) +
+                                 (got < 0 ? " (" + errno_text(errno) + ")" : std::string()) +
+                                 " while a hard-mounted server was down");
+    });
+    // Longer than the soft limit (2 s): a hard mount must still be waiting.
+    std::this_thread::sleep_for(4s);
+    EXPECT_TRUE(reader.running()) << "the read on a hard mount gave up: "
+                                  << (reader.wait(0ms) ? reader.wait(0ms)->describe() : "");
+
+    const auto killed_at = Clock::now();
+    reader.signal(SIGKILL);
+    const auto outcome = reader.wait(5s);
+    ASSERT_TRUE(outcome.has_value())
+        << "a SIGKILLed reader blocked on the hard mount was not reaped within 5 s";
+    EXPECT_EQ(outcome->status.signal, SIGKILL) << outcome->describe();
+    std::cout << "reader reaped " << seconds_text(Clock::now() - killed_at) << " after SIGKILL\n";
+
+    EXPECT_TRUE(mount().mounted());
+    server().start();
+    EXPECT_TRUE(reads_back_within(mnt("cold.bin"), content, kRecoveryBound));
+    // The descriptor opened before the outage works again too.
+    char first[16];
+    EXPECT_TRUE(succeeds(SYSCALL(::pread(cold.get(), first, sizeof first, 0))));
+}
+
+}  // namespace
+}  // namespace nfsfuse::it

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Starts and stops a private nfs-ganesha (VFS FSAL, NFSv3 + NFSv4) on 127.0.0.1 for the tests.
+#
+#   ganesha.sh start DIR PORT MNTPORT   exports DIR/export (v3: mount DIR/export; v4: /export),
+#                                       prints the pid once PORT and MNTPORT listen
+#   ganesha.sh stop DIR                 stops the instance whose pidfile is DIR/ganesha.pid
+#
+# Everything of one instance lives in DIR (config, log, pidfile, v4 recovery state), so several
+# instances on different ports and directories can run at once. A stop followed by a start with the
+# same arguments brings the same export back on the same ports (the outage tests rely on that).
+set -euo pipefail
+
+readonly START_TIMEOUT_S=15
+readonly STOP_TIMEOUT_S=15
+# Every ganesha registers NFS v3 and MOUNT with the one rpcbind, unregistering first, and
+# unregisters again when it stops. Two starts at once make one fail ("Cannot register NFS V3 on
+# TCP") and exit; a stop during a start deletes the new registration. Starts and stops take turns.
+readonly REGISTRATION_LOCK=/run/lock/nfsfuse-tests-ganesha.lock
+
+# Holds REGISTRATION_LOCK until this script exits.
+take_registration_lock() {
+    exec {lock_fd}>"$REGISTRATION_LOCK"
+    flock "$lock_fd"
+}
+
+usage() {
+    echo "usage: $0 start DIR PORT MNTPORT | $0 stop DIR" >&2
+    exit 2
+}
+
+die() {
+    echo "ganesha.sh: $*" >&2
+    exit 1
+}
+
+is_port_number() {
+    [[ $1 =~ ^[0-9]+$ ]] && ((10#$1 > 0 && 10#$1 < 65536))
+}
+
+# True while something listens on 127.0.0.1:PORT (ganesha binds the v4-mapped address).
+port_listens() {
+    ss -Hltn "sport = :$1" | grep -q .
+}
+
+# A zombie counts as gone: its ports are closed, and an init that is slow to reap must not make
+# stop wait for nothing.
+pid_alive() {
+    [[ -n $1 ]] || return 1
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) } # the state letter follows the last ")" (the command name may hold spaces)
+    [[ ${stat:0:1} != Z ]]
+}
+
+# ganesha writes its pidfile itself after daemonizing; an empty or stale file reads as "".
+read_pid() {
+    local pidfile=$1/ganesha.pid pid=""
+    if [[ -s $pidfile ]]; then read -r pid <"$pidfile" || true; fi
+    if [[ $pid =~ ^[0-9]+$ ]]; then echo "$pid"; fi
+}
+
+print_log_tail() {
+    local log=$1/ganesha.log
+    if [[ -f $log ]]; then
+        echo "---- last lines of $log ----" >&2
+        # ganesha logs one line per component when it sets log levels: skip that noise.
+        grep -v 'SetComponentLogLevel' "$log" | tail -n 30 >&2
+        echo "----" >&2
+    else
+        echo "(no log at $log)" >&2
+    fi
+}
+
+# The TCP port rpcbind has for NFS v3, or "" when none is registered.
+registered_nfs3_port() {
+    rpcinfo -p 127.0.0.1 2>/dev/null | awk '$1 == 100003 && $2 == 3 && $3 == "tcp" { print $4; exit }'
+}
+
+# ganesha refuses to serve NFSv3 when it cannot register with the portmapper.
+ensure_rpcbind() {
+    if port_listens 111; then return; fi
+    command -v rpcbind >/dev/null || die "rpcbind is not installed (apt-get install rpcbind)"
+    rpcbind -w || die "rpcbind -w failed"
+    local i
+    for ((i = 0; i < 50; i++)); do
+        port_listens 111 && return
+        sleep 0.1
+    done
+    die "rpcbind started but port 111 does not listen"
+}
+
+write_config() {
+    local dir=$1 port=$2 mntport=$3
+    # RecoveryBackend=fs with a private RecoveryRoot and Graceless: ganesha 4.3 on Debian otherwise
+    # wants a shared recovery database and starts every run with a 90 s grace period.
+    cat >"$dir/ganesha.conf" <<CONF
+NFS_CORE_PARAM {
+    Protocols = 3, 4;
+    NFS_Port = $port;
+    MNT_Port = $mntport;
+    Enable_NLM = false;
+    Enable_RQUOTA = false;
+    Enable_UDP = false;
+    Bind_addr = 127.0.0.1;
+}
+NFSV4 {
+    Graceless = true;
+    RecoveryBackend = fs;
+    RecoveryRoot = $dir/rec;
+    Allow_Numeric_Owners = true;
+    Only_Numeric_Owners = true;
+}
+NFS_KRB5 { Active_krb5 = false; }
+EXPORT {
+    Export_Id = 1;
+    Path = $dir/export;
+    Pseudo = /export;
+    Access_Type = RW;
+    Squash = No_Root_Squash;
+    Protocols = 3, 4;
+    Transports = TCP;
+    SecType = sys;
+    FSAL { Name = VFS; }
+    # The tests change files on the export's disk behind ganesha's back, standing in for other
+    # clients: ganesha must not answer GETATTR from its own attribute cache (60 s by default).
+    Attr_Expiration_Time = 0;
+}
+LOG { Default_Log_Level = WARN; }
+CONF
+}
+
+start() {
+    local dir=$1 port=$2 mntport=$3
+    is_port_number "$port" || die "PORT '$port' is not a port number"
+    is_port_number "$mntport" || die "MNTPORT '$mntport' is not a port number"
+    command -v ganesha.nfsd >/dev/null ||
+        die "ganesha.nfsd is not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)"
+
+    mkdir -p "$dir/export" "$dir/rec"
+    dir=$(cd "$dir" && pwd -P) # ganesha needs absolute paths in its config
+    local old_pid
+    old_pid=$(read_pid "$dir")
+    if pid_alive "$old_pid"; then
+        die "an instance already runs from $dir (pid $old_pid); stop it first"
+    fi
+    rm -f "$dir/ganesha.pid"
+    local p
+    for p in "$port" "$mntport"; do
+        port_listens "$p" && die "port $p is already in use: $(ss -Hltnp "sport = :$p")"
+    done
+
+    take_registration_lock
+    ensure_rpcbind
+    write_config "$dir" "$port" "$mntport"
+    # Daemonizes: returns once the child is forked, the child writes the pidfile. The lock stays
+    # with this script: a daemon inheriting it would hold it forever.
+    ganesha.nfsd -L "$dir/ganesha.log" -f "$dir/ganesha.conf" -p "$dir/ganesha.pid" {lock_fd}>&- ||
+        {
+            print_log_tail "$dir"
+            die "ganesha.nfsd exited with status $?"
+        }
+
+    local deadline=$((SECONDS + START_TIMEOUT_S)) pid="" listening_since=""
+    while ((SECONDS < deadline)); do
+        pid=$(read_pid "$dir")
+        if [[ -n $pid ]] && ! pid_alive "$pid"; then
+            print_log_tail "$dir"
+            die "ganesha (pid $pid) exited during start-up"
+        fi
+        if [[ -n $pid ]] && port_listens "$port" && port_listens "$mntport"; then
+            : "${listening_since:=$SECONDS}"
+            # Registered too, so the next instance may start (see REGISTRATION_LOCK). Someone
+            # outside this script may have registered over us since; then do not wait forever.
+            if [[ $(registered_nfs3_port) == "$port" ]] || ((SECONDS - listening_since >= 3)); then
+                echo "$pid"
+                return 0
+            fi
+        fi
+        sleep 0.1
+    done
+    print_log_tail "$dir"
+    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    die "ganesha did not listen on ports $port and $mntport within ${START_TIMEOUT_S}s"
+}
+
+stop() {
+    local dir=$1 pid
+    pid=$(read_pid "$dir")
+    if ! pid_alive "$pid"; then
+        rm -f "$dir/ganesha.pid"
+        return 0 # already stopped: stop is idempotent so teardown can always call it
+    fi
+    take_registration_lock
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + STOP_TIMEOUT_S))
+    while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    if pid_alive "$pid"; then
+        echo "ganesha.sh: pid $pid ignored SIGTERM for ${STOP_TIMEOUT_S}s, sending SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+        deadline=$((SECONDS + 5))
+        while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+        pid_alive "$pid" && die "pid $pid survived SIGKILL"
+    fi
+    rm -f "$dir/ganesha.pid"
+}
+
+(($# >= 1)) || usage
+case $1 in
+start)
+    (($# == 4)) || usage
+    start "$2" "$3" "$4"
+    ;;
+stop)
+    (($# == 2)) || usage
+    stop "$2"
+    ;;
+*) usage ;;
+esac
