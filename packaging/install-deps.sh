@@ -12,8 +12,9 @@ readonly PACKAGES=(
     fuse3 libnfs-utils
     # the demo and test NFS server
     nfs-ganesha nfs-ganesha-vfs rpcbind
-    # tests and benchmarks
-    fio psmisc attr iproute2 util-linux procps
+    # tests and benchmarks: ss (iproute2), rpcinfo/flock/mount (rpcbind, util-linux), useradd
+    # (passwd) for the unprivileged-mount test, modprobe (kmod) for /dev/fuse
+    fio psmisc attr iproute2 util-linux procps passwd kmod
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -17,6 +17,10 @@ namespace nfsfuse::nfs {
 namespace {
 
 constexpr auto kServicePollInterval = std::chrono::milliseconds(100);
+// Pause between reconnect attempts while the server cannot be reached: short at first so a
+// restarted server is found quickly, at most a second so a long outage costs nothing.
+constexpr auto kMinReconnectBackoff = std::chrono::milliseconds(50);
+constexpr auto kMaxReconnectBackoff = std::chrono::milliseconds(1000);
 // libnfs drops a timed-out request itself; our own deadline is a backstop slightly later.
 constexpr auto kDeadlineSlack = std::chrono::milliseconds(1500);
 // The largest READ/WRITE we ask for: libnfs caps replies at 1 MiB + 4 KiB.
@@ -120,7 +124,14 @@ void Nfs3Connection::wake_service_thread() {
 
 void Nfs3Connection::service_loop() {
     bool was_failing = false;
+    auto backoff = std::chrono::milliseconds(0);  // pause before the next reconnect attempt
     for (;;) {
+        if (backoff.count() > 0) {
+            // While the server is unreachable every reconnect attempt fails at once; without a
+            // pause this loop would spin a core. New requests wait in libnfs's queue meanwhile.
+            pollfd wake{wake_fd_, POLLIN, 0};
+            poll(&wake, 1, static_cast<int>(backoff.count()));
+        }
         pollfd fds[2];
         {
             std::lock_guard lock(context_mutex_);
@@ -132,19 +143,26 @@ void Nfs3Connection::service_loop() {
         if (poll(fds, 2, static_cast<int>(kServicePollInterval.count())) < 0 && errno != EINTR) {
             logger()->error("poll on the NFS connection failed: {}", strerror(errno));
         }
-        if (fds[1].revents & POLLIN) {
-            uint64_t drained;
-            [[maybe_unused]] ssize_t got = read(wake_fd_, &drained, sizeof drained);
-        }
+        uint64_t drained;
+        [[maybe_unused]] ssize_t got = read(wake_fd_, &drained, sizeof drained);  // non-blocking
+
         std::lock_guard lock(context_mutex_);
-        const bool failing = rpc_service(rpc_, fds[0].revents) < 0;
-        if (failing != was_failing) {
-            // Log transitions only: while the server is down this would repeat every 100 ms.
-            if (failing)
-                logger()->warn("{}: connection trouble: {}", settings_.host, rpc_get_error(rpc_));
-            else
-                logger()->info("{}: connection works again", settings_.host);
-            was_failing = failing;
+        if (stopping_) return;
+        // libnfs reconnects inside rpc_service when the socket broke, and reports success; with
+        // the server down the new connect fails at once, so pace the attempts ourselves.
+        const bool broken = (fds[0].revents & (POLLERR | POLLHUP)) != 0;
+        const bool failing = rpc_service(rpc_, fds[0].revents) < 0 || broken;
+        if (failing)
+            backoff = std::min(std::max(backoff * 2, kMinReconnectBackoff), kMaxReconnectBackoff);
+        else if (fds[0].revents != 0)
+            backoff = std::chrono::milliseconds(0);
+        if (failing && !was_failing) {
+            logger()->warn("{}: connection lost ({}), reconnecting", settings_.host,
+                           rpc_get_error(rpc_));
+            was_failing = true;
+        } else if (was_failing && (fds[0].revents & POLLIN)) {
+            logger()->info("{}: connection works again", settings_.host);
+            was_failing = false;
         }
     }
 }
