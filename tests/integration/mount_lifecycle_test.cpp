@@ -135,6 +135,31 @@ TEST_F(MountLifecycleTest, MountCommandMountsAndUmountUnmounts) {
     EXPECT_TRUE(all_exit_within(daemons, 10s)) << "nfsfuse still runs after umount";
 }
 
+// An /etc/fstab line, with the options fstab lines carry (_netdev, nofail, noauto): mount(8) reads
+// it from an alternative fstab (-T), so the machine's own /etc/fstab is never touched.
+TEST_F(MountLifecycleTest, FstabLineMountsByMountpoint) {
+    require_executable(nfsfuse_binary());
+    const SystemSearchPathLink link(nfsfuse_binary());
+    ASSERT_TRUE(link.failure().empty()) << link.failure();
+
+    Mountpoint mountpoint(scratch_root());
+    TempDir etc("nfsfuse-it.fstab");
+    const std::filesystem::path fstab = etc.path() / "fstab";
+    write_file(fstab, server().source() + " " + mountpoint.path().string() + " fuse.nfsfuse " +
+                          join_options(server().connection_options()) +
+                          ",_netdev,nofail,noauto,x-systemd.automount 0 0\n");
+    const auto mounted =
+        run_command({"mount", "-T", fstab.string(), mountpoint.path().string()}, {.timeout = 30s});
+    ASSERT_TRUE(mounted.succeeded()) << mounted.describe();
+    ASSERT_TRUE(mountpoint.nfsfuse_mounted()) << "mount(8) returned but no fuse.nfsfuse mount";
+    const auto daemons = nfsfuse_processes_for(mountpoint.path());
+    expect_mount_works(mountpoint.path(), "via-fstab.txt");
+
+    const auto unmounted = run_command({"umount", mountpoint.path().string()});
+    ASSERT_TRUE(unmounted.succeeded()) << unmounted.describe();
+    EXPECT_TRUE(all_exit_within(daemons, 10s)) << "nfsfuse still runs after umount";
+}
+
 // mount.fuse3 itself, run directly, finds nfsfuse through the PATH it is given.
 TEST_F(MountLifecycleTest, MountFuseHelperFindsNfsfuseInPath) {
     require_executable(nfsfuse_binary());
