@@ -12,66 +12,15 @@
 #include <string_view>
 
 #include "util/error.h"
+#include "util/text.h"
 
 namespace nfsfuse::options {
 namespace {
 
+using namespace ::nfsfuse::text;
+
 // ---------------------------------------------------------------------------------------------
 // Text helpers shared by the SOURCE and the option parsers.
-
-bool is_control(char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-}
-
-bool is_ascii_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-bool is_ascii_letter(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// Visible ASCII: no space, no control bytes, nothing a shell or /proc/mounts would mangle.
-bool is_visible_ascii(char c) {
-    return c > ' ' && c < 0x7f;
-}
-
-bool has_control_char(std::string_view text) {
-    return std::any_of(text.begin(), text.end(), is_control);
-}
-
-// Quotes user input for an error message. Control bytes become escapes so that a stray NUL or
-// newline can neither cut the message short nor forge an extra log line.
-std::string quoted(std::string_view text) {
-    std::string out = "'";
-    for (const char c : text) {
-        if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (is_control(c)) {
-            char escape[8];
-            std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned char>(c));
-            out += escape;
-        } else {
-            out += c;
-        }
-    }
-    out += '\'';
-    return out;
-}
-
-// Decimal digits only: no sign, no spaces, no hex, not empty. A string of digits too long for
-// uint64_t saturates, so the caller's range check rejects it with the range in the message.
-std::optional<uint64_t> parse_decimal(std::string_view text) {
-    if (text.empty() || !std::all_of(text.begin(), text.end(), is_ascii_digit)) return std::nullopt;
-    uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error == std::errc::result_out_of_range) return std::numeric_limits<uint64_t>::max();
-    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -90,23 +39,6 @@ constexpr std::string_view kAcceptedTargetForms =
 [[noreturn]] void reject_target(std::string_view source, const std::string& problem) {
     throw invalid_argument("invalid NFS source " + quoted(source) + ": " + problem + "; " +
                            std::string(kAcceptedTargetForms));
-}
-
-// Hostnames and IPv4 literals. '_' is not valid DNS but appears in real names (and /etc/hosts).
-bool is_hostname_char(char c) {
-    return is_ascii_letter(c) || is_ascii_digit(c) || c == '.' || c == '-' || c == '_';
-}
-
-// The inside of "[...]": an IPv6 address, optionally with a "%zone" (needed for link-local fe80::).
-bool is_ipv6_literal(std::string_view text) {
-    const size_t percent = text.find('%');
-    if (percent != std::string_view::npos) {
-        const std::string_view zone = text.substr(percent + 1);
-        if (zone.empty() || !std::all_of(zone.begin(), zone.end(), is_hostname_char)) return false;
-    }
-    const std::string address(text.substr(0, percent));
-    in6_addr parsed{};
-    return inet_pton(AF_INET6, address.c_str(), &parsed) == 1;
 }
 
 struct HostAndRest {

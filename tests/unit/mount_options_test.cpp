@@ -384,8 +384,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{"FsnameEmpty", {"fsname="}, "fsname=", "needs a value"},
         BadOptions{"FsnameSpace", {"fsname=a b"}, "fsname=a b", "printable ASCII"},
         BadOptions{"SubtypeTab", {"subtype=a\tb"}, "subtype=a\\tb", "control character"},
-        BadOptions{
-            "SubtypeNonAscii", {"subtype=caf\xc3\xa9"}, "subtype=caf\xc3\xa9", "printable ASCII"},
+        BadOptions{// Messages escape non-ASCII bytes, so they are always valid UTF-8 (JSON replies
+                   // need it).
+                   "SubtypeNonAscii",
+                   {"subtype=caf\xc3\xa9"},
+                   "subtype=caf\\xc3\\xa9",
+                   "printable ASCII"},
         BadOptions{"MaxReadZero", {"max_read=0"}, "max_read=0", "from 1 to 16777216"},
         BadOptions{
             "MaxReadTooBig", {"max_read=16777217"}, "max_read=16777217", "from 1 to 16777216"},

@@ -5,6 +5,9 @@
 #ifndef NFSFUSE_IT_BINARY_PATH
 #error "NFSFUSE_IT_BINARY_PATH must be defined by tests/integration/CMakeLists.txt"
 #endif
+#ifndef NFSFUSE_IT_DRIVER_PATH
+#error "NFSFUSE_IT_DRIVER_PATH must be defined by tests/integration/CMakeLists.txt"
+#endif
 #ifndef NFSFUSE_IT_GANESHA_SCRIPT_PATH
 #error "NFSFUSE_IT_GANESHA_SCRIPT_PATH must be defined by tests/integration/CMakeLists.txt"
 #endif
@@ -21,6 +24,10 @@ std::filesystem::path from_environment_or(const char* variable, const char* buil
 
 std::filesystem::path nfsfuse_binary() {
     return from_environment_or("NFSFUSE_IT_BINARY", NFSFUSE_IT_BINARY_PATH);
+}
+
+std::filesystem::path driver_binary() {
+    return from_environment_or("NFSFUSE_IT_DRIVER", NFSFUSE_IT_DRIVER_PATH);
 }
 
 std::filesystem::path ganesha_script() {

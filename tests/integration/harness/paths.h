@@ -9,5 +9,7 @@ namespace nfsfuse::it {
 
 std::filesystem::path nfsfuse_binary();
 std::filesystem::path ganesha_script();
+// nfsfuse-driver (env NFSFUSE_IT_DRIVER overrides).
+std::filesystem::path driver_binary();
 
 }  // namespace nfsfuse::it

@@ -1,0 +1,149 @@
+// nfsfuse-driver: the Docker volume plugin daemon. Serves Docker's VolumeDriver API on a unix
+// socket; mounts each volume with the kernel (mode=kernel) or a supervised `nfsfuse` child
+// (mode=fuse). Volumes and who uses them are kept in a state file and survive restarts.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "driver/fuse_mounter.h"
+#include "driver/kernel_mounter.h"
+#include "driver/plugin_api.h"
+#include "driver/plugin_socket_server.h"
+#include "driver/shared_mount_root.h"
+#include "driver/state_store.h"
+#include "driver/volume_manager.h"
+#include "util/error.h"
+
+namespace {
+
+using namespace nfsfuse;
+using namespace nfsfuse::driver;
+
+struct DriverFlags {
+    std::filesystem::path socket = "/run/docker/plugins/nfsfuse.sock";
+    std::filesystem::path state_dir = "/var/lib/nfsfuse";
+    std::filesystem::path volume_root = "/var/lib/nfsfuse/volumes";
+    MountMode default_mode = MountMode::kernel;
+    std::filesystem::path nfsfuse_binary;  // default: next to this program, else /usr/bin/nfsfuse
+    bool debug = false;
+};
+
+const char* kUsage =
+    "usage: nfsfuse-driver [--socket PATH] [--state-dir DIR] [--volume-root DIR]\n"
+    "                      [--default-mode kernel|fuse|auto] [--nfsfuse PATH] [--debug]\n"
+    "\n"
+    "  --socket PATH        plugin socket (default /run/docker/plugins/nfsfuse.sock)\n"
+    "  --state-dir DIR      where volumes are recorded (default /var/lib/nfsfuse)\n"
+    "  --volume-root DIR    where volumes are mounted (default /var/lib/nfsfuse/volumes)\n"
+    "  --default-mode MODE  mode of volumes created without -o mode= (default kernel)\n"
+    "  --nfsfuse PATH       the nfsfuse program for mode=fuse (default: next to this program)\n"
+    "  --debug              debug logging\n";
+
+DriverFlags parse_flags(int argc, char** argv) {
+    DriverFlags flags;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        auto value = [&]() -> const std::string& {
+            if (i + 1 == args.size()) throw Error(EINVAL, arg + " needs a value");
+            return args[++i];
+        };
+        if (arg == "--socket")
+            flags.socket = value();
+        else if (arg == "--state-dir")
+            flags.state_dir = value();
+        else if (arg == "--volume-root")
+            flags.volume_root = value();
+        else if (arg == "--default-mode")
+            flags.default_mode = parse_mount_mode(value());
+        else if (arg == "--nfsfuse")
+            flags.nfsfuse_binary = value();
+        else if (arg == "--debug")
+            flags.debug = true;
+        else if (arg == "-h" || arg == "--help") {
+            std::cout << kUsage;
+            std::exit(0);
+        } else
+            throw Error(EINVAL, "unknown argument '" + arg + "'\n" + kUsage);
+    }
+    for (auto* path : {&flags.socket, &flags.state_dir, &flags.volume_root}) {
+        if (!path->is_absolute()) throw Error(EINVAL, path->string() + " must be an absolute path");
+    }
+    if (flags.nfsfuse_binary.empty()) {
+        const auto beside =
+            std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nfsfuse";
+        flags.nfsfuse_binary = std::filesystem::exists(beside) ? beside : "/usr/bin/nfsfuse";
+    }
+    return flags;
+}
+
+int run(int argc, char** argv) {
+    const DriverFlags flags = parse_flags(argc, argv);
+    spdlog::set_level(flags.debug ? spdlog::level::debug : spdlog::level::info);
+
+    // SIGTERM/SIGINT are taken by a waiting thread, so they stop the server cleanly.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    make_shared_mount_root(flags.volume_root);
+    const bool kernel_nfs = kernel_supports_nfs();
+    spdlog::info("kernel NFS client: {}; mode=auto uses {}", kernel_nfs ? "present" : "absent",
+                 kernel_nfs ? "the kernel" : "nfsfuse");
+    LinuxMountSyscall mount_syscall;
+    KernelMounter kernel_mounter(mount_syscall);
+    FuseMounter fuse_mounter(flags.nfsfuse_binary, std::chrono::seconds(90));
+    auto mounter_for = [&](const VolumeSpec& spec) -> Mounter& {
+        switch (spec.mode) {
+            case MountMode::fuse:
+                return fuse_mounter;
+            case MountMode::auto_select:
+                return kernel_nfs ? static_cast<Mounter&>(kernel_mounter) : fuse_mounter;
+            case MountMode::kernel:
+            default:
+                return kernel_mounter;
+        }
+    };
+
+    StateStore store(flags.state_dir / "state.json");
+    VolumeManager volumes(store, flags.volume_root, flags.default_mode, mounter_for);
+    volumes.restore();
+    PluginApi api(volumes);
+    PluginSocketServer server(api, flags.socket);
+
+    std::thread signal_waiter([&] {
+        int signal_number = 0;
+        sigwait(&stop_signals, &signal_number);
+        spdlog::info("signal {}: stopping (mounts stay for the containers using them)",
+                     signal_number);
+        server.stop();
+    });
+    server.serve();
+    // serve() also returns if the listener fails; make sure the waiter can finish either way.
+    kill(getpid(), SIGTERM);
+    signal_waiter.join();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const nfsfuse::Error& e) {
+        spdlog::error("{}", e.what());
+        return e.errnum() == EINVAL ? 2 : 1;
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+}

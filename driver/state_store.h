@@ -1,0 +1,38 @@
+// The driver's persistent state: every volume with its raw options, creation time and the set of
+// Mount request IDs using it. Written atomically (temporary file, fsync, rename, fsync of the
+// directory) so a crash leaves either the old or the new state, never a torn file.
+// Thread-safety: not internally locked; the VolumeManager serialises saves.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+namespace nfsfuse::driver {
+
+struct VolumeRecord {
+    std::map<std::string, std::string> options;  // as Docker sent them (validated at Create)
+    std::string created_at;                      // RFC 3339, UTC
+    std::set<std::string> mount_ids;             // Mount request IDs not yet unmounted
+};
+
+using VolumeRecords = std::map<std::string, VolumeRecord>;  // by volume name
+
+class StateStore {
+public:
+    explicit StateStore(std::filesystem::path file);
+
+    // The saved volumes; empty when the file does not exist yet. Throws Error(EIO) naming the
+    // file for a file that exists but cannot be read or parsed (never silently starts empty).
+    VolumeRecords load() const;
+    // Replaces the saved state. Throws Error with the errno of the failing step.
+    void save(const VolumeRecords& records) const;
+
+    const std::filesystem::path& file() const { return file_; }
+
+private:
+    std::filesystem::path file_;
+};
+
+}  // namespace nfsfuse::driver

@@ -1,0 +1,426 @@
+// The volume table and each volume's mount lifecycle (see volume_manager.h).
+// Lock order: Volume::mutex, then VolumeManager::table_mutex_. Volume::mutex is held across the
+// mounter's calls for that volume; table_mutex_ is held only for table/record changes and the
+// state file write, never while mounting.
+#include "driver/volume_manager.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <system_error>
+#include <utility>
+
+#include "util/error.h"
+
+namespace nfsfuse::driver {
+
+struct VolumeManager::Volume {
+    explicit Volume(std::string volume_name) : name(std::move(volume_name)) {}
+
+    const std::string name;
+    // Serialises Mount/Unmount/Remove (and restart recovery) of this volume; held while the
+    // mounter works on it.
+    std::mutex mutex;
+
+    // Guarded by table_mutex_; changed only with `mutex` held as well.
+    VolumeRecord record;
+    std::optional<VolumeSpec> spec;  // nullopt when the saved options no longer parse
+    std::string spec_error;          // why they do not parse
+    bool mounted = false;            // the share is on the mountpoint (mounted or adopted)
+    std::string last_error;          // "" when the last mount/unmount worked
+    bool removed = false;            // erased from the table; the shared_ptr may still be held
+};
+
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+    auto existing = spdlog::get("driver");
+    return existing ? existing : spdlog::default_logger();
+}
+
+int errnum_of(const std::exception& error) {
+    const auto* ours = dynamic_cast<const Error*>(&error);
+    return ours != nullptr ? ours->errnum() : EIO;
+}
+
+// Error(errno, "<volume>: <cause>").
+Error with_volume(const std::string& name, const std::exception& error) {
+    return Error(errnum_of(error), name + ": " + error.what());
+}
+
+std::string now_rfc3339() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    const size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(text, length);
+}
+
+// validate_volume_name's message already quotes the name (and "" has nothing to prefix), so
+// its error passes through unprefixed.
+void validate_name(const std::string& name) {
+    validate_volume_name(name);
+}
+
+// Creates the volume root (if missing) and the mountpoint directory, mode 0755.
+void make_mountpoint(const std::string& name, const std::filesystem::path& mountpoint) {
+    std::error_code error;
+    std::filesystem::create_directories(mountpoint.parent_path(), error);
+    if (error) {
+        throw Error(error.value(), name + ": create " + mountpoint.parent_path().string() + ": " +
+                                       error.message());
+    }
+    if (::mkdir(mountpoint.c_str(), 0755) != 0 && errno != EEXIST) {
+        throw Error(errno, name + ": create mountpoint " + mountpoint.string() + ": " +
+                               std::strerror(errno));
+    }
+}
+
+// rmdir only (never recursive): a directory that is not empty stays, with a warning.
+void remove_mountpoint(const std::string& name, const std::filesystem::path& mountpoint) {
+    if (::rmdir(mountpoint.c_str()) != 0 && errno != ENOENT) {
+        logger()->warn("{}: cannot remove mountpoint {}: {}", name, mountpoint.string(),
+                       std::strerror(errno));
+    }
+}
+
+std::string share_of(const VolumeSpec& spec) {
+    std::string share =
+        spec.server.find(':') != std::string::npos ? "[" + spec.server + "]" : spec.server;
+    share += ":" + spec.export_path;
+    if (!spec.subdir.empty()) {
+        if (share.empty() || share.back() != '/') share += '/';
+        share += spec.subdir;
+    }
+    return share;
+}
+
+}  // namespace
+
+VolumeManager::VolumeManager(StateStore& store, std::filesystem::path volume_root,
+                             MountMode default_mode, MounterFor mounter_for)
+    : store_(store),
+      volume_root_(std::move(volume_root)),
+      default_mode_(default_mode),
+      mounter_for_(std::move(mounter_for)) {}
+
+std::filesystem::path VolumeManager::mountpoint_of(const std::string& name) const {
+    return volume_root_ / name;
+}
+
+void VolumeManager::save_locked() {
+    VolumeRecords records;
+    for (const auto& [name, volume] : volumes_) records.emplace(name, volume->record);
+    store_.save(records);
+}
+
+std::shared_ptr<VolumeManager::Volume> VolumeManager::find(const std::string& name) const {
+    validate_name(name);
+    std::lock_guard table_lock(table_mutex_);
+    const auto found = volumes_.find(name);
+    if (found == volumes_.end()) throw Error(ENOENT, name + ": no such volume");
+    return found->second;
+}
+
+VolumeInfo VolumeManager::info_locked(const Volume& volume) const {
+    VolumeInfo info;
+    info.name = volume.name;
+    info.mountpoint = volume.mounted ? mountpoint_of(volume.name) : std::filesystem::path();
+    info.created_at = volume.record.created_at;
+    if (volume.spec) {
+        info.mode = to_string(volume.spec->mode);
+        info.server = volume.spec->server;
+        info.share = share_of(*volume.spec);
+    }
+    info.mounted = volume.mounted;
+    info.mount_count = volume.record.mount_ids.size();
+    info.last_error = volume.last_error;
+    return info;
+}
+
+void VolumeManager::restore() {
+    const VolumeRecords records = store_.load();
+    std::vector<std::shared_ptr<Volume>> loaded;
+    for (const auto& [name, record] : records) {
+        try {
+            validate_volume_name(name);
+        } catch (const std::exception& error) {
+            // Cannot come from Create; no path is built from it and Docker cannot name it.
+            logger()->error("{}: state file entry ignored: {}", name, error.what());
+            continue;
+        }
+        auto volume = std::make_shared<Volume>(name);
+        volume->record = record;
+        try {
+            volume->spec = parse_volume_options(record.options, default_mode_);
+        } catch (const std::exception& error) {
+            // Kept (Docker still knows it and must be able to Unmount and Remove it).
+            volume->spec_error = error.what();
+            volume->last_error = error.what();
+            logger()->error("{}: saved options no longer valid: {}", name, error.what());
+        }
+        loaded.push_back(std::move(volume));
+    }
+    {
+        std::lock_guard table_lock(table_mutex_);
+        volumes_.clear();
+        for (const auto& volume : loaded) volumes_.emplace(volume->name, volume);
+    }
+    // The table is complete before any mount is attempted, so Get/List answer at once.
+    for (const auto& volume : loaded) {
+        std::lock_guard volume_lock(volume->mutex);
+        recover_locked(*volume);
+    }
+    logger()->info("restored {} volume(s) from {}", loaded.size(), store_.file().string());
+}
+
+void VolumeManager::recover_locked(Volume& volume) {
+    bool in_use = false;
+    std::optional<VolumeSpec> spec;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        if (volume.removed || volume.mounted) return;
+        in_use = !volume.record.mount_ids.empty();
+        spec = volume.spec;
+    }
+    const std::filesystem::path mountpoint = mountpoint_of(volume.name);
+    if (!spec) {
+        // Nothing can be mounted; Docker's Unmounts still balance the kept IDs.
+        if (!in_use) remove_mountpoint(volume.name, mountpoint);
+        return;
+    }
+    std::string error_text;
+    bool mounted = false;
+    try {
+        Mounter& mounter = mounter_for_(*spec);
+        const bool live = mounter.is_mounted(mountpoint);
+        if (in_use && live) {
+            logger()->info("{}: adopted the live mount on {}", volume.name, mountpoint.string());
+            mounted = true;
+        } else if (in_use) {
+            logger()->info("{}: mount on {} is gone, mounting again", volume.name,
+                           mountpoint.string());
+            make_mountpoint(volume.name, mountpoint);
+            mounter.mount(volume.name, *spec, mountpoint);
+            mounted = true;
+        } else {
+            if (live) {
+                // Mounted but unused: a crash between mounting and saving the ID.
+                logger()->warn("{}: unmounting a stale mount on {}", volume.name,
+                               mountpoint.string());
+                mounter.unmount(volume.name, mountpoint);
+            }
+            remove_mountpoint(volume.name, mountpoint);
+        }
+    } catch (const std::exception& error) {
+        error_text = error.what();
+        logger()->error("{}: recovery failed: {}", volume.name, error_text);
+    }
+    std::lock_guard table_lock(table_mutex_);
+    volume.mounted = mounted;
+    volume.last_error = error_text;
+}
+
+void VolumeManager::create(const std::string& name,
+                           const std::map<std::string, std::string>& options) {
+    validate_name(name);
+    VolumeSpec spec;
+    try {
+        spec = parse_volume_options(options, default_mode_);
+    } catch (const std::exception& error) {
+        throw with_volume(name, error);
+    }
+
+    std::lock_guard table_lock(table_mutex_);
+    if (const auto found = volumes_.find(name); found != volumes_.end()) {
+        if (found->second->record.options == options) return;
+        throw Error(EEXIST, name + ": exists with other options");
+    }
+    auto volume = std::make_shared<Volume>(name);
+    volume->record.options = options;
+    volume->record.created_at = now_rfc3339();
+    volume->spec = std::move(spec);
+    volumes_.emplace(name, volume);
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        volumes_.erase(name);
+        throw with_volume(name, error);
+    }
+}
+
+void VolumeManager::remove(const std::string& name) {
+    const std::shared_ptr<Volume> volume = find(name);
+    std::lock_guard volume_lock(volume->mutex);
+    {
+        std::lock_guard table_lock(table_mutex_);
+        if (volume->removed) throw Error(ENOENT, name + ": no such volume");
+        if (!volume->record.mount_ids.empty()) {
+            throw Error(EBUSY, name + ": still mounted by " +
+                                   std::to_string(volume->record.mount_ids.size()) +
+                                   " container mount(s)");
+        }
+    }
+    // Before erasing: a new volume of the same name cannot appear while this one is listed.
+    remove_mountpoint(name, mountpoint_of(name));
+
+    std::lock_guard table_lock(table_mutex_);
+    volumes_.erase(name);
+    volume->removed = true;
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        volumes_.emplace(name, volume);
+        volume->removed = false;
+        throw with_volume(name, error);
+    }
+}
+
+std::filesystem::path VolumeManager::mount(const std::string& name, const std::string& id) {
+    const std::shared_ptr<Volume> volume = find(name);
+    if (id.empty()) throw Error(EINVAL, name + ": empty mount ID");
+    const std::filesystem::path mountpoint = mountpoint_of(name);
+
+    std::lock_guard volume_lock(volume->mutex);
+    VolumeSpec spec;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        if (volume->removed) throw Error(ENOENT, name + ": no such volume");
+        if (volume->record.mount_ids.contains(id)) return mountpoint;
+        if (volume->mounted) {
+            volume->record.mount_ids.insert(id);
+            try {
+                save_locked();
+            } catch (const std::exception& error) {
+                volume->record.mount_ids.erase(id);
+                throw with_volume(name, error);
+            }
+            return mountpoint;
+        }
+        if (!volume->spec) {
+            volume->last_error = volume->spec_error;
+            throw Error(EINVAL, name + ": " + volume->spec_error);
+        }
+        spec = *volume->spec;
+    }
+
+    // First user (or the remount after a failed recovery): mount with no table lock held.
+    Mounter* mounter = nullptr;
+    try {
+        mounter = &mounter_for_(spec);
+        make_mountpoint(name, mountpoint);
+        if (mounter->is_mounted(mountpoint)) {
+            logger()->info("{}: adopted the live mount on {}", name, mountpoint.string());
+        } else {
+            mounter->mount(name, spec, mountpoint);
+        }
+    } catch (const std::exception& error) {
+        remove_mountpoint(name, mountpoint);
+        std::lock_guard table_lock(table_mutex_);
+        volume->last_error = error.what();
+        throw with_volume(name, error);
+    }
+
+    std::lock_guard table_lock(table_mutex_);
+    volume->mounted = true;
+    volume->last_error.clear();
+    volume->record.mount_ids.insert(id);
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        // Docker will be told Mount failed: leave nothing mounted for an ID nobody will unmount.
+        volume->record.mount_ids.erase(id);
+        if (volume->record.mount_ids.empty()) {
+            try {
+                mounter->unmount(name, mountpoint);
+                volume->mounted = false;
+                remove_mountpoint(name, mountpoint);
+            } catch (const std::exception& unmount_error) {
+                logger()->error("{}: unmount after failed save: {}", name, unmount_error.what());
+            }
+        }
+        throw with_volume(name, error);
+    }
+    return mountpoint;
+}
+
+void VolumeManager::unmount(const std::string& name, const std::string& id) {
+    const std::shared_ptr<Volume> volume = find(name);
+    if (id.empty()) throw Error(EINVAL, name + ": empty mount ID");
+    const std::filesystem::path mountpoint = mountpoint_of(name);
+
+    std::lock_guard volume_lock(volume->mutex);
+    std::optional<VolumeSpec> spec;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        if (volume->removed) throw Error(ENOENT, name + ": no such volume");
+        if (!volume->record.mount_ids.contains(id)) {
+            logger()->warn("{}: Unmount of unknown mount ID {} ignored", name, id);
+            return;
+        }
+        if (volume->record.mount_ids.size() > 1 || !volume->mounted) {
+            volume->record.mount_ids.erase(id);
+            try {
+                save_locked();
+            } catch (const std::exception& error) {
+                volume->record.mount_ids.insert(id);
+                throw with_volume(name, error);
+            }
+            if (volume->record.mount_ids.empty()) remove_mountpoint(name, mountpoint);
+            return;
+        }
+        spec = volume->spec;  // mounted implies the options parsed
+    }
+
+    // The last user: unmount with no table lock held. The ID stays until it worked.
+    try {
+        if (!spec) throw Error(EINVAL, volume->spec_error);
+        mounter_for_(*spec).unmount(name, mountpoint);
+    } catch (const std::exception& error) {
+        std::lock_guard table_lock(table_mutex_);
+        volume->last_error = error.what();
+        throw with_volume(name, error);
+    }
+    remove_mountpoint(name, mountpoint);
+
+    std::lock_guard table_lock(table_mutex_);
+    volume->mounted = false;
+    volume->last_error.clear();
+    volume->record.mount_ids.erase(id);
+    // The unmount happened; memory follows reality even if the file cannot (a retried Unmount
+    // is then an unknown ID, and the next save writes the right set).
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        throw with_volume(name, error);
+    }
+}
+
+std::filesystem::path VolumeManager::path(const std::string& name) const {
+    const std::shared_ptr<Volume> volume = find(name);
+    std::lock_guard table_lock(table_mutex_);
+    if (volume->removed) throw Error(ENOENT, name + ": no such volume");
+    return volume->mounted ? mountpoint_of(name) : std::filesystem::path();
+}
+
+VolumeInfo VolumeManager::get(const std::string& name) const {
+    const std::shared_ptr<Volume> volume = find(name);
+    std::lock_guard table_lock(table_mutex_);
+    if (volume->removed) throw Error(ENOENT, name + ": no such volume");
+    return info_locked(*volume);
+}
+
+std::vector<VolumeInfo> VolumeManager::list() const {
+    std::lock_guard table_lock(table_mutex_);
+    std::vector<VolumeInfo> infos;
+    infos.reserve(volumes_.size());
+    for (const auto& [name, volume] : volumes_) infos.push_back(info_locked(*volume));
+    return infos;
+}
+
+}  // namespace nfsfuse::driver

@@ -1,0 +1,79 @@
+// The volumes of the driver and their lifecycle: Create validates and records, Mount mounts once
+// per volume however many containers use it (the set of Mount request IDs is the reference count),
+// the last Unmount unmounts, Remove refuses a volume still in use. State is saved before a call
+// returns, so a restarted driver knows every volume and who uses it.
+// Thread-safety: all methods are safe to call concurrently. One mutex guards the volume table; a
+// per-volume mutex serialises Mount/Unmount/Remove of one volume, and no lock of the table is held
+// while mounting, so requests for different volumes never wait on each other's mounts.
+// Ownership: owns nothing it is given; the StateStore and Mounter outlive it.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver/mounter.h"
+#include "driver/state_store.h"
+#include "driver/volume_spec.h"
+
+namespace nfsfuse::driver {
+
+struct VolumeInfo {
+    std::string name;
+    std::filesystem::path mountpoint;
+    std::string created_at;
+    // Status shown by `docker volume inspect`.
+    std::string mode;  // kernel | fuse
+    std::string server;
+    std::string share;  // server:/export[/subdir]
+    bool mounted = false;
+    size_t mount_count = 0;
+    std::string last_error;  // "" when the last mount attempt worked
+};
+
+class VolumeManager {
+  public:
+    // Picks the Mounter for a volume: kernel, fuse, or for auto the one that works on this host.
+    using MounterFor = std::function<Mounter&(const VolumeSpec&)>;
+
+    VolumeManager(StateStore& store, std::filesystem::path volume_root, MountMode default_mode,
+                  MounterFor mounter_for);
+
+    // Loads the saved volumes. Every error is Error(errno, "<volume>: <cause>").
+    void restore();
+
+    // Idempotent for identical options; other options for an existing name fail with EEXIST.
+    void create(const std::string& name, const std::map<std::string, std::string>& options);
+    void remove(const std::string& name);  // EBUSY while mounted
+    std::filesystem::path mount(const std::string& name, const std::string& id);
+    void unmount(const std::string& name, const std::string& id);
+    std::filesystem::path path(const std::string& name) const;
+    VolumeInfo get(const std::string& name) const;
+    std::vector<VolumeInfo> list() const;
+
+  private:
+    // Lock order: Volume::mutex before table_mutex_; never a Volume::mutex while holding
+    // table_mutex_. The mounter is called with only Volume::mutex held.
+    struct Volume;
+    std::shared_ptr<Volume> find(const std::string& name) const;  // ENOENT if unknown
+    void save_locked();                                           // table_mutex_ held
+    std::filesystem::path mountpoint_of(const std::string& name) const;
+    VolumeInfo info_locked(const Volume& volume) const;  // table_mutex_ held
+    // Restart: adopts or remounts a volume that had mount IDs; cleans a stale mountpoint of one
+    // that had none. Volume::mutex held.
+    void recover_locked(Volume& volume);
+
+    StateStore& store_;
+    std::filesystem::path volume_root_;
+    MountMode default_mode_;
+    MounterFor mounter_for_;
+    mutable std::mutex table_mutex_;
+    std::map<std::string, std::shared_ptr<Volume>> volumes_;  // guarded by table_mutex_
+};
+
+}  // namespace nfsfuse::driver

@@ -1,0 +1,258 @@
+// nfsfuse-driver through its real unix socket, the way dockerd talks to it, with mode=fuse volumes
+// of the test ganesha: real nfsfuse children, real FUSE mounts, data checked on the server's disk.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "harness/child_process.h"
+#include "harness/file_data.h"
+#include "harness/harness_error.h"
+#include "harness/mounted_test.h"
+#include "harness/mountinfo.h"
+#include "harness/paths.h"
+#include "harness/plugin_client.h"
+#include "harness/process_resources.h"
+
+namespace nfsfuse::it {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+class DriverTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        ServerTest::SetUp();
+        // Short: a unix socket path must fit in 108 bytes. Each test process has its own root.
+        home_ = scratch_root() / "driver";
+        std::filesystem::create_directories(home_);
+        start_driver();
+    }
+
+    void TearDown() override {
+        stop_driver(SIGKILL);
+        // Whatever the test left mounted under the volume root (and the root's own bind mount).
+        for (int round = 0; round < 3; ++round) {
+            for (const auto& entry : std::filesystem::directory_iterator(volume_root(), ec_))
+                ::umount2(entry.path().c_str(), MNT_DETACH);
+            ::umount2(volume_root().c_str(), MNT_DETACH);
+        }
+        if (HasFailure()) std::cout << "---- driver log ----\n" << driver_log_ << "\n----\n";
+        ServerTest::TearDown();
+    }
+
+    std::filesystem::path socket() const { return home_ / "plugin.sock"; }
+    std::filesystem::path volume_root() const { return home_ / "volumes"; }
+
+    void start_driver() {
+        SpawnSpec spec;
+        spec.argv = {driver_binary().string(),
+                     "--socket",
+                     socket().string(),
+                     "--state-dir",
+                     (home_ / "state").string(),
+                     "--volume-root",
+                     volume_root().string(),
+                     "--default-mode",
+                     "fuse",
+                     "--nfsfuse",
+                     nfsfuse_binary().string()};
+        driver_ = std::make_unique<ChildProcess>(spec, home_ / "driver.log");
+        // Ready when it answers: after a SIGKILL the old socket file is still there (the new
+        // driver removes it), so the file existing proves nothing.
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        for (;;) {
+            try {
+                if (PluginClient(socket()).post("/Plugin.Activate", "").http_status == 200) return;
+            } catch (const HarnessError&) {
+            }
+            if (!driver_->running() || std::chrono::steady_clock::now() > deadline)
+                FAIL() << "the driver does not answer on its socket: " << driver_->log();
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+
+    void stop_driver(int signal_number) {
+        if (!driver_) return;
+        driver_log_ += driver_->log();
+        driver_->signal(signal_number);
+        driver_->wait(10s);
+        driver_.reset();
+    }
+
+    json call(const std::string& endpoint, const json& request) {
+        return call_raw(endpoint, request.is_null() ? "" : request.dump());
+    }
+
+    json call_raw(const std::string& endpoint, const std::string& body) {
+        const PluginReply reply = PluginClient(socket()).post(endpoint, body);
+        EXPECT_EQ(reply.http_status, 200) << endpoint << ": " << reply.body;
+        return json::parse(reply.body);
+    }
+
+    json volume_options() {
+        return {{"server", "127.0.0.1"},
+                {"path", server().export_dir().string()},
+                {"mode", "fuse"},
+                {"timeo", "50"},
+                {"retrans", "1"}};
+    }
+
+    // The server-side path of a file the test writes at mountpoint/<work>/name.
+    std::filesystem::path on_server(const std::string& name) const { return srv(name); }
+    std::filesystem::path in_volume(const std::filesystem::path& mountpoint,
+                                    const std::string& name) const {
+        return mountpoint / work_name() / name;
+    }
+
+    std::filesystem::path home_;
+    std::unique_ptr<ChildProcess> driver_;
+    std::string driver_log_;
+    std::error_code ec_;
+};
+
+bool has_error(const json& reply) {
+    return reply.contains("Err") && !reply["Err"].get<std::string>().empty();
+}
+
+TEST_F(DriverTest, ActivateWithAnEmptyBodyAndCapabilities) {
+    EXPECT_EQ(call_raw("/Plugin.Activate", ""), (json{{"Implements", {"VolumeDriver"}}}));
+    EXPECT_EQ(call_raw("/VolumeDriver.Capabilities", "{}")["Capabilities"]["Scope"], "local");
+}
+
+TEST_F(DriverTest, VolumeLifecycleMountsOnceForTwoContainersAndDataReachesTheServer) {
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "v1"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json got = call("/VolumeDriver.Get", {{"Name", "v1"}});
+    EXPECT_EQ(got["Volume"]["Name"], "v1");
+    EXPECT_FALSE(got["Volume"]["CreatedAt"].get<std::string>().empty());
+    EXPECT_EQ(got["Volume"]["Status"]["mounted"], false);
+
+    const json first = call("/VolumeDriver.Mount", {{"Name", "v1"}, {"ID", "id-a"}});
+    ASSERT_EQ(first["Err"], "") << first.dump();
+    const std::filesystem::path mountpoint = first["Mountpoint"].get<std::string>();
+    EXPECT_TRUE(is_nfsfuse_mounted(mountpoint));
+    write_file(in_volume(mountpoint, "from-container.txt"), "hello from a container");
+    EXPECT_EQ(read_file(on_server("from-container.txt")), "hello from a container");
+
+    const json second = call("/VolumeDriver.Mount", {{"Name", "v1"}, {"ID", "id-b"}});
+    EXPECT_EQ(second["Mountpoint"], first["Mountpoint"]);
+    EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "v1"}})["Volume"]["Status"]["mount_count"], 2);
+
+    EXPECT_TRUE(has_error(call("/VolumeDriver.Remove", {{"Name", "v1"}}))) << "in use: refused";
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "v1"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_TRUE(find_mount(mountpoint).has_value()) << "id-b still uses it";
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "v1"}, {"ID", "id-b"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value()) << "last unmount unmounts";
+
+    EXPECT_EQ(call("/VolumeDriver.Remove", {{"Name", "v1"}})["Err"], "");
+    EXPECT_TRUE(has_error(call("/VolumeDriver.Get", {{"Name", "v1"}})));
+    EXPECT_EQ(read_file(on_server("from-container.txt")), "hello from a container")
+        << "removing a volume never touches the data on the share";
+}
+
+TEST_F(DriverTest, BadRequestsGetAnErrAndCreateNothing) {
+    for (const std::string& body : {std::string("{not json"), std::string("[1,2]"),
+                                    std::string(R"({"Name": 42})"), std::string("{}")}) {
+        const json reply = call_raw("/VolumeDriver.Create", body);
+        EXPECT_TRUE(has_error(reply)) << body << " -> " << reply.dump();
+    }
+    for (const char* name : {"../etc", "a/b", ".hidden", ""}) {
+        const json reply =
+            call("/VolumeDriver.Create", {{"Name", name}, {"Opts", volume_options()}});
+        EXPECT_TRUE(has_error(reply)) << name;
+    }
+    json injected = volume_options();
+    injected["nfsopts"] = "addr=10.0.0.1";
+    EXPECT_TRUE(has_error(call("/VolumeDriver.Create", {{"Name", "inj"}, {"Opts", injected}})));
+    json unknown = volume_options();
+    unknown["colour"] = "blue";
+    const json reply = call("/VolumeDriver.Create", {{"Name", "unk"}, {"Opts", unknown}});
+    EXPECT_NE(reply["Err"].get<std::string>().find("colour"), std::string::npos) << reply.dump();
+    EXPECT_TRUE(call("/VolumeDriver.List", json::object())["Volumes"].empty());
+    EXPECT_FALSE(std::filesystem::exists(home_ / "etc"));
+}
+
+TEST_F(DriverTest, MountOfAnUnreachableServerReportsTheCause) {
+    json options = volume_options();
+    options["port"] = "1";  // nothing listens there
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "down"}, {"Opts", options}})["Err"], "");
+    const json reply = call("/VolumeDriver.Mount", {{"Name", "down"}, {"ID", "id-a"}});
+    ASSERT_TRUE(has_error(reply));
+    EXPECT_NE(reply["Err"].get<std::string>().find("down"), std::string::npos) << reply.dump();
+    EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "down"}})["Volume"]["Status"]["mount_count"], 0);
+}
+
+TEST_F(DriverTest, KilledDriverComesBackWithItsVolumesAndMounts) {
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "keep"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "keep"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+
+    stop_driver(SIGKILL);
+    EXPECT_TRUE(find_mount(mountpoint).has_value()) << "the mount outlives the driver";
+    write_file(in_volume(mountpoint, "while-down.txt"), "still served");
+    start_driver();
+
+    const json got = call("/VolumeDriver.Get", {{"Name", "keep"}});
+    ASSERT_EQ(got["Err"], "") << got.dump();
+    EXPECT_EQ(got["Volume"]["Status"]["mounted"], true);
+    EXPECT_EQ(got["Volume"]["Status"]["mount_count"], 1);
+    EXPECT_EQ(read_file(on_server("while-down.txt")), "still served");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "keep"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+}
+
+bool kernel_has_nfs() {
+    std::ifstream filesystems("/proc/filesystems");
+    std::string line;
+    while (std::getline(filesystems, line))
+        if (line.size() >= 4 && line.compare(line.size() - 4, 4, "nfs4") == 0) return true;
+    return false;
+}
+
+// Kernel mode on a host without an NFS client (like CI's): the mount(2) fails with ENODEV and the
+// user is told what to do instead. The exact mount(2) arguments are checked by the unit tests.
+TEST_F(DriverTest, KernelModeWithoutKernelNfsSaysToUseFuse) {
+    if (kernel_has_nfs()) GTEST_SKIP() << "this kernel has an NFS client: kernel mode would mount";
+    json options = volume_options();
+    options["mode"] = "kernel";
+    options.erase("timeo");
+    options.erase("retrans");
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "kern"}, {"Opts", options}})["Err"], "");
+    const json reply = call("/VolumeDriver.Mount", {{"Name", "kern"}, {"ID", "id-a"}});
+    const std::string err = reply["Err"].get<std::string>();
+    EXPECT_NE(err.find("kern"), std::string::npos) << err;
+    EXPECT_NE(err.find("no NFS client"), std::string::npos) << err;
+    EXPECT_NE(err.find("mode=fuse"), std::string::npos) << err;
+    EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "kern"}})["Volume"]["Status"]["mounted"], false);
+}
+
+// mode=auto picks nfsfuse where the kernel cannot mount NFS, and the volume works.
+TEST_F(DriverTest, AutoModeFallsBackToFuseWithoutKernelNfs) {
+    if (kernel_has_nfs()) GTEST_SKIP() << "this kernel has an NFS client: auto picks the kernel";
+    json options = volume_options();
+    options["mode"] = "auto";
+    options["vers"] = "3";
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "auto"}, {"Opts", options}})["Err"], "");
+    const json reply = call("/VolumeDriver.Mount", {{"Name", "auto"}, {"ID", "id-a"}});
+    ASSERT_EQ(reply["Err"], "") << reply.dump();
+    const std::filesystem::path mountpoint = reply["Mountpoint"].get<std::string>();
+    EXPECT_TRUE(is_nfsfuse_mounted(mountpoint));
+    write_file(in_volume(mountpoint, "auto.txt"), "via auto");
+    EXPECT_EQ(read_file(on_server("auto.txt")), "via auto");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "auto"}, {"ID", "id-a"}})["Err"], "");
+}
+
+}  // namespace
+}  // namespace nfsfuse::it

@@ -1,0 +1,178 @@
+// A Mounter for unit tests: counts calls, records targets, tracks what is "mounted", can be told
+// to fail, and can hold one volume's mount on a latch until the test releases it.
+// Thread-safety: all methods are safe to call concurrently (one mutex, not held while blocked).
+#pragma once
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "driver/mounter.h"
+#include "util/error.h"
+
+namespace nfsfuse::driver::testing {
+
+class FakeMounter : public Mounter {
+  public:
+    void mount(const std::string& volume, const VolumeSpec& spec,
+               const std::filesystem::path& target) override {
+        std::latch* entered = nullptr;
+        std::latch* release = nullptr;
+        {
+            std::lock_guard lock(mutex_);
+            ++mount_calls_;
+            mount_targets_.push_back(target);
+            mount_volumes_.push_back(volume);
+            last_spec_ = spec;
+            if (!std::filesystem::is_directory(target)) ++mounts_without_directory_;
+            if (volume == blocked_volume_) {
+                entered = entered_.get();
+                release = release_.get();
+            }
+        }
+        if (entered != nullptr) {
+            entered->count_down();
+            release->wait();
+        }
+        std::lock_guard lock(mutex_);
+        if (fail_mount_) throw Error(fail_errno_, fail_message_);
+        mounted_.insert(target);
+    }
+
+    void unmount(const std::string& volume, const std::filesystem::path& target) override {
+        std::lock_guard lock(mutex_);
+        ++unmount_calls_;
+        unmount_volumes_.push_back(volume);
+        if (fail_unmount_) throw Error(EBUSY, "target is busy");
+        mounted_.erase(target);
+    }
+
+    bool is_mounted(const std::filesystem::path& target) const override {
+        std::lock_guard lock(mutex_);
+        ++is_mounted_calls_;
+        return mounted_.contains(target);
+    }
+
+    // --- test controls ---
+    void fail_mounts(bool fail, int errnum = EIO, std::string message = "server unreachable") {
+        std::lock_guard lock(mutex_);
+        fail_mount_ = fail;
+        fail_errno_ = errnum;
+        fail_message_ = std::move(message);
+    }
+    void fail_unmounts(bool fail) {
+        std::lock_guard lock(mutex_);
+        fail_unmount_ = fail;
+    }
+    // The next mounts of `volume` wait (after counting) until release_blocked().
+    void block_mounts_of(const std::string& volume) {
+        std::lock_guard lock(mutex_);
+        blocked_volume_ = volume;
+        entered_ = std::make_unique<std::latch>(1);
+        release_ = std::make_unique<std::latch>(1);
+    }
+    void wait_until_blocked() {
+        std::latch* entered = nullptr;
+        {
+            std::lock_guard lock(mutex_);
+            entered = entered_.get();
+        }
+        entered->wait();
+    }
+    void release_blocked() {
+        std::lock_guard lock(mutex_);
+        release_->count_down();
+    }
+    // Pretends something is (or is no longer) mounted, e.g. a mount that outlived the driver.
+    void set_mounted(const std::filesystem::path& target, bool mounted) {
+        std::lock_guard lock(mutex_);
+        if (mounted) {
+            mounted_.insert(target);
+        } else {
+            mounted_.erase(target);
+        }
+    }
+
+    int mount_calls() const {
+        std::lock_guard lock(mutex_);
+        return mount_calls_;
+    }
+    int unmount_calls() const {
+        std::lock_guard lock(mutex_);
+        return unmount_calls_;
+    }
+    int is_mounted_calls() const {
+        std::lock_guard lock(mutex_);
+        return is_mounted_calls_;
+    }
+    int mounts_without_directory() const {
+        std::lock_guard lock(mutex_);
+        return mounts_without_directory_;
+    }
+    std::vector<std::filesystem::path> mount_targets() const {
+        std::lock_guard lock(mutex_);
+        return mount_targets_;
+    }
+    std::vector<std::string> mount_volumes() const {
+        std::lock_guard lock(mutex_);
+        return mount_volumes_;
+    }
+    VolumeSpec last_spec() const {
+        std::lock_guard lock(mutex_);
+        return last_spec_;
+    }
+    bool mounted(const std::filesystem::path& target) const {
+        std::lock_guard lock(mutex_);
+        return mounted_.contains(target);
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    int mount_calls_ = 0;                               // guarded by mutex_
+    int unmount_calls_ = 0;                             // guarded by mutex_
+    mutable int is_mounted_calls_ = 0;                  // guarded by mutex_
+    int mounts_without_directory_ = 0;                  // guarded by mutex_
+    std::vector<std::filesystem::path> mount_targets_;  // guarded by mutex_
+    std::vector<std::string> mount_volumes_;            // guarded by mutex_
+    std::vector<std::string> unmount_volumes_;          // guarded by mutex_
+    VolumeSpec last_spec_;                              // guarded by mutex_
+    std::set<std::filesystem::path> mounted_;           // guarded by mutex_
+    bool fail_mount_ = false;                           // guarded by mutex_
+    int fail_errno_ = EIO;                              // guarded by mutex_
+    std::string fail_message_;                          // guarded by mutex_
+    bool fail_unmount_ = false;                         // guarded by mutex_
+    std::string blocked_volume_;                        // guarded by mutex_
+    std::unique_ptr<std::latch> entered_;               // guarded by mutex_ (the pointer)
+    std::unique_ptr<std::latch> release_;               // guarded by mutex_ (the pointer)
+};
+
+// A fresh directory under the test temp dir, removed with its contents on destruction.
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "nfsfuse-drv-XXXXXX");
+        if (::mkdtemp(pattern.data()) == nullptr) throw Error(errno, "mkdtemp failed");
+        path_ = pattern;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::add, ignored);
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+}  // namespace nfsfuse::driver::testing
