@@ -9,9 +9,9 @@
 namespace nfsfuse::driver {
 
 struct CommandResult {
-    bool exited = false;     // false: killed (deadline) or died by a signal
+    bool exited = false;  // false: killed (deadline) or died by a signal
     int exit_code = -1;
-    std::string output;      // stdout and stderr together
+    std::string output;  // stdout and stderr together
     bool timed_out = false;
 };
 

@@ -15,7 +15,7 @@
 namespace nfsfuse::driver {
 
 class FuseMounter final : public Mounter {
-public:
+  public:
     FuseMounter(std::filesystem::path nfsfuse_binary, std::chrono::milliseconds mount_timeout);
 
     void mount(const std::string& volume, const VolumeSpec& spec,
@@ -27,7 +27,7 @@ public:
     std::vector<std::string> command_for(const VolumeSpec& spec,
                                          const std::filesystem::path& target) const;
 
-private:
+  private:
     std::filesystem::path nfsfuse_binary_;
     std::chrono::milliseconds mount_timeout_;
 };

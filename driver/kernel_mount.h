@@ -11,11 +11,11 @@
 namespace nfsfuse::driver {
 
 struct KernelMountArguments {
-    std::string source;          // "server:/export[/subdir]" ("[v6]:/export" for IPv6)
-    std::string target;          // the mountpoint
-    std::string filesystem_type; // "nfs4" or "nfs"
-    unsigned long flags = 0;     // MS_RDONLY for ro
-    std::string data;            // the option string: "addr=IP,vers=4.1,proto=tcp,hard,timeo=...,"
+    std::string source;           // "server:/export[/subdir]" ("[v6]:/export" for IPv6)
+    std::string target;           // the mountpoint
+    std::string filesystem_type;  // "nfs4" or "nfs"
+    unsigned long flags = 0;      // MS_RDONLY for ro
+    std::string data;             // the option string: "addr=IP,vers=4.1,proto=tcp,hard,timeo=...,"
 };
 
 // `server_address` is the server's resolved IP address (the kernel wants addr= and does no DNS).
@@ -23,7 +23,7 @@ KernelMountArguments build_kernel_mount(const VolumeSpec& spec, const std::strin
                                         const std::string& target);
 
 class MountSyscall {
-public:
+  public:
     virtual ~MountSyscall() = default;
     // Returns 0 or an errno.
     virtual int mount(const KernelMountArguments& arguments) = 0;

@@ -9,13 +9,13 @@ namespace nfsfuse::driver {
 
 // The real mount(2) / umount2(2).
 class LinuxMountSyscall final : public MountSyscall {
-public:
+  public:
     int mount(const KernelMountArguments& arguments) override;
     int unmount(const std::string& target) override;
 };
 
 class KernelMounter final : public Mounter {
-public:
+  public:
     explicit KernelMounter(MountSyscall& syscall) : syscall_(syscall) {}
 
     void mount(const std::string& volume, const VolumeSpec& spec,
@@ -23,7 +23,7 @@ public:
     void unmount(const std::string& volume, const std::filesystem::path& target) override;
     bool is_mounted(const std::filesystem::path& target) const override;
 
-private:
+  private:
     MountSyscall& syscall_;
 };
 

@@ -11,7 +11,7 @@
 namespace nfsfuse::driver {
 
 class Mounter {
-public:
+  public:
     virtual ~Mounter() = default;
     // Mounts `spec` on `target` (an existing empty directory) and returns once the mount is live.
     // Throws Error with a message fit for Docker's user (it ends up in {"Err": ...}).

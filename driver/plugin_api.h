@@ -14,14 +14,14 @@ namespace nfsfuse::driver {
 constexpr size_t kMaxRequestBytes = 64 * 1024;
 
 class PluginApi {
-public:
+  public:
     explicit PluginApi(VolumeManager& volumes) : volumes_(volumes) {}
 
     // `endpoint` is the HTTP path, e.g. "/VolumeDriver.Mount". dockerd sends no Content-Type and
     // an empty body for /Plugin.Activate; both are fine. Unknown endpoints get an Err.
     std::string handle(std::string_view endpoint, std::string_view body);
 
-private:
+  private:
     VolumeManager& volumes_;
 };
 

@@ -16,7 +16,7 @@ class Server;
 namespace nfsfuse::driver {
 
 class PluginSocketServer {
-public:
+  public:
     // Binds the socket. Throws Error: EADDRINUSE if another driver answers on it, EEXIST if the
     // path is something other than a socket.
     PluginSocketServer(PluginApi& api, std::filesystem::path socket_path);
@@ -25,7 +25,7 @@ public:
     void serve();  // until stop()
     void stop();
 
-private:
+  private:
     PluginApi& api_;
     std::filesystem::path socket_path_;
     std::unique_ptr<httplib::Server> server_;

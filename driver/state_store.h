@@ -20,7 +20,7 @@ struct VolumeRecord {
 using VolumeRecords = std::map<std::string, VolumeRecord>;  // by volume name
 
 class StateStore {
-public:
+  public:
     explicit StateStore(std::filesystem::path file);
 
     // The saved volumes; empty when the file does not exist yet. Throws Error(EIO) naming the
@@ -31,7 +31,7 @@ public:
 
     const std::filesystem::path& file() const { return file_; }
 
-private:
+  private:
     std::filesystem::path file_;
 };
 

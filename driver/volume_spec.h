@@ -30,7 +30,7 @@ struct VolumeSpec {
     std::optional<uint32_t> uid;  // fuse mode: AUTH_SYS credentials nfsfuse sends
     std::optional<uint32_t> gid;
     bool hard = false;
-    std::optional<uint32_t> timeo;    // tenths of a second
+    std::optional<uint32_t> timeo;  // tenths of a second
     std::optional<uint32_t> retrans;
     // Extra kernel NFS options from `nfsopts=`, each checked against a whitelist ("noac",
     // "actimeo=30", ...). Never contains commas.
