@@ -10,17 +10,6 @@
 #include "util/error.h"
 
 namespace nfsfuse::driver {
-namespace {
-
-std::string share_of(const VolumeSpec& spec) {
-    const bool ipv6 = spec.server.find(':') != std::string::npos;
-    std::string source = ipv6 ? "[" + spec.server + "]" : spec.server;
-    source += ":" + spec.export_path;
-    if (!spec.subdir.empty()) source += (spec.export_path.back() == '/' ? "" : "/") + spec.subdir;
-    return source;
-}
-
-}  // namespace
 
 FuseMounter::FuseMounter(std::filesystem::path nfsfuse_binary,
                          std::chrono::milliseconds mount_timeout)

@@ -14,14 +14,10 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/text.h"
 
 namespace nfsfuse::driver {
 namespace {
-
-bool is_zone_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '_';
-}
 
 struct ServerAddress {
     std::string text;  // as the kernel wants it in addr=: IPv6 without brackets
@@ -46,13 +42,7 @@ ServerAddress parse_server_address(const std::string& address) {
         if (inet_pton(AF_INET, text.c_str(), &v4) != 1) refuse();
         return {text, false};
     }
-    const size_t percent = text.find('%');
-    if (percent != std::string::npos) {
-        const std::string_view zone = std::string_view(text).substr(percent + 1);
-        if (zone.empty() || !std::all_of(zone.begin(), zone.end(), is_zone_char)) refuse();
-    }
-    in6_addr v6{};
-    if (inet_pton(AF_INET6, text.substr(0, percent).c_str(), &v6) != 1) refuse();
+    if (!text::is_ipv6_literal(text)) refuse();
     return {text, true};
 }
 
@@ -68,18 +58,6 @@ std::string version_option(NfsVersion version) {
     return "vers=4.1";
 }
 
-// The share as mount(8) writes it: "server:/export[/subdir]", IPv6 servers in brackets.
-std::string mount_source(const VolumeSpec& spec) {
-    std::string source =
-        spec.server.find(':') != std::string::npos ? "[" + spec.server + "]" : spec.server;
-    source += ":" + spec.export_path;
-    if (!spec.subdir.empty()) {
-        if (source.back() != '/') source += '/';
-        source += spec.subdir;
-    }
-    return source;
-}
-
 }  // namespace
 
 KernelMountArguments build_kernel_mount(const VolumeSpec& spec, const std::string& server_address,
@@ -90,7 +68,7 @@ KernelMountArguments build_kernel_mount(const VolumeSpec& spec, const std::strin
     }
 
     KernelMountArguments arguments;
-    arguments.source = mount_source(spec);
+    arguments.source = share_of(spec);
     arguments.target = target;
     arguments.filesystem_type = spec.version == NfsVersion::v3 ? "nfs" : "nfs4";
     arguments.flags = spec.read_only ? static_cast<unsigned long>(MS_RDONLY) : 0ul;

@@ -89,17 +89,6 @@ void remove_mountpoint(const std::string& name, const std::filesystem::path& mou
     }
 }
 
-std::string share_of(const VolumeSpec& spec) {
-    std::string share =
-        spec.server.find(':') != std::string::npos ? "[" + spec.server + "]" : spec.server;
-    share += ":" + spec.export_path;
-    if (!spec.subdir.empty()) {
-        if (share.empty() || share.back() != '/') share += '/';
-        share += spec.subdir;
-    }
-    return share;
-}
-
 }  // namespace
 
 VolumeManager::VolumeManager(StateStore& store, std::filesystem::path volume_root,

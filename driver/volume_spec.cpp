@@ -463,6 +463,17 @@ NfsVersion parse_version(std::string_view value) {
 
 }  // namespace
 
+std::string share_of(const VolumeSpec& spec) {
+    std::string share =
+        spec.server.find(':') != std::string::npos ? "[" + spec.server + "]" : spec.server;
+    share += ":" + spec.export_path;
+    if (!spec.subdir.empty()) {
+        if (share.back() != '/') share += '/';
+        share += spec.subdir;
+    }
+    return share;
+}
+
 MountMode parse_mount_mode(const std::string& text) {
     if (text == "kernel") return MountMode::kernel;
     if (text == "fuse") return MountMode::fuse;

@@ -45,6 +45,9 @@ struct VolumeSpec {
 VolumeSpec parse_volume_options(const std::map<std::string, std::string>& options,
                                 MountMode default_mode);
 
+// The share as mount(8) and nfsfuse write it: "server:/export[/subdir]", IPv6 servers in brackets.
+std::string share_of(const VolumeSpec& spec);
+
 // Docker's rule for volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 characters; refused
 // before any path is built from it. Throws Error(EINVAL).
 void validate_volume_name(const std::string& name);
