@@ -16,11 +16,28 @@ readonly STOP_TIMEOUT_S=15
 # unregisters again when it stops. Two starts at once make one fail ("Cannot register NFS V3 on
 # TCP") and exit; a stop during a start deletes the new registration. Starts and stops take turns.
 readonly REGISTRATION_LOCK=/run/lock/nfsfuse-tests-ganesha.lock
+# Below the harness's 45 s limit for the whole script, so a stuck lock is reported by name.
+readonly LOCK_TIMEOUT_S=30
 
-# Holds REGISTRATION_LOCK until this script exits.
+# Holds REGISTRATION_LOCK until this script exits. Every daemon started while it is held must get
+# `{lock_fd}>&-`: a daemon that inherits the descriptor holds the lock for its whole life.
 take_registration_lock() {
     exec {lock_fd}>"$REGISTRATION_LOCK"
-    flock "$lock_fd"
+    flock -w "$LOCK_TIMEOUT_S" "$lock_fd" ||
+        die "$REGISTRATION_LOCK still locked after ${LOCK_TIMEOUT_S}s; held by: $(lock_holders)"
+}
+
+# The processes with REGISTRATION_LOCK open, for the error message.
+lock_holders() {
+    local fd holders=""
+    for fd in /proc/[0-9]*/fd/*; do
+        if [[ $(readlink "$fd" 2>/dev/null) == "$REGISTRATION_LOCK" ]]; then
+            local pid=${fd#/proc/}
+            pid=${pid%%/*}
+            [[ $pid == "$$" || $pid == "$BASHPID" ]] || holders+="$pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)) "
+        fi
+    done
+    echo "${holders:-nobody}"
 }
 
 usage() {
@@ -80,7 +97,8 @@ registered_nfs3_port() {
 ensure_rpcbind() {
     if port_listens 111; then return; fi
     command -v rpcbind >/dev/null || die "rpcbind is not installed (apt-get install rpcbind)"
-    rpcbind -w || die "rpcbind -w failed"
+    # rpcbind daemonizes and would otherwise keep the registration lock for ever.
+    rpcbind -w {lock_fd}>&- || die "rpcbind -w failed"
     local i
     for ((i = 0; i < 50; i++)); do
         port_listens 111 && return

@@ -17,6 +17,14 @@ namespace {
 constexpr auto kScriptTimeout = std::chrono::seconds(45);
 constexpr int kPortAttempts = 3;
 
+// A port taken between our check and ganesha's bind shows as one of these; anything else (a hung
+// script, a broken install) fails the same way on any port, so trying again only costs time.
+bool looks_like_a_port_race(const CommandResult& result) {
+    if (result.timed_out) return false;
+    return result.err.find("already in use") != std::string::npos ||
+           result.err.find("exited during start-up") != std::string::npos;
+}
+
 }  // namespace
 
 GaneshaServer::GaneshaServer(std::filesystem::path dir) : dir_(std::move(dir)) {
@@ -29,12 +37,10 @@ GaneshaServer::GaneshaServer(std::filesystem::path dir) : dir_(std::move(dir)) {
         const auto ports = pick_free_ports(2);
         nfs_port_ = ports[0];
         mount_port_ = ports[1];
-        try {
-            run_script_start();
-            return;
-        } catch (const HarnessError& error) {
-            failures += "attempt " + std::to_string(attempt) + ": " + error.what() + "\n";
-        }
+        const auto result = run_script_start();
+        if (result.succeeded()) return;
+        failures += "attempt " + std::to_string(attempt) + ": " + result.describe() + "\n";
+        if (!looks_like_a_port_race(result)) break;
     }
     EmergencyCleanup::instance().remove_server(dir_);
     throw HarnessError("ganesha did not start in " + dir_.string() + ":\n" + failures);
@@ -49,17 +55,18 @@ GaneshaServer::~GaneshaServer() {
     EmergencyCleanup::instance().remove_server(dir_);
 }
 
-void GaneshaServer::run_script_start() {
-    const auto result = run_command({ganesha_script().string(), "start", dir_.string(),
-                                     std::to_string(nfs_port_), std::to_string(mount_port_)},
-                                    {.timeout = kScriptTimeout});
-    if (!result.succeeded()) throw HarnessError(result.describe());
-    running_ = true;
+CommandResult GaneshaServer::run_script_start() {
+    auto result = run_command({ganesha_script().string(), "start", dir_.string(),
+                               std::to_string(nfs_port_), std::to_string(mount_port_)},
+                              {.timeout = kScriptTimeout});
+    running_ = result.succeeded();
+    return result;
 }
 
 void GaneshaServer::start() {
     if (running_) return;
-    run_script_start();
+    const auto result = run_script_start();
+    if (!result.succeeded()) throw HarnessError(result.describe());
 }
 
 void GaneshaServer::stop() {

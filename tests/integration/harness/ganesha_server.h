@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/command.h"
+
 namespace nfsfuse::it {
 
 class GaneshaServer {
@@ -39,7 +41,7 @@ class GaneshaServer {
     std::string log_tail(size_t lines = 30) const;
 
   private:
-    void run_script_start();
+    CommandResult run_script_start();  // sets running_ on success
 
     std::filesystem::path dir_;
     uint16_t nfs_port_ = 0;
