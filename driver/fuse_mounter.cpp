@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <cstring>
 
@@ -11,9 +12,23 @@
 
 namespace nfsfuse::driver {
 
-FuseMounter::FuseMounter(std::filesystem::path nfsfuse_binary,
+namespace {
+
+// Bounds the loop that peels stacked mounts off a mountpoint (each revival adds one).
+constexpr int kMaxStackedMounts = 64;
+
+}  // namespace
+
+FuseMounter::FuseMounter(std::filesystem::path nfsfuse_binary, std::filesystem::path work_root,
                          std::chrono::milliseconds mount_timeout)
-    : nfsfuse_binary_(std::move(nfsfuse_binary)), mount_timeout_(mount_timeout) {}
+    : nfsfuse_binary_(std::move(nfsfuse_binary)),
+      work_root_(std::move(work_root)),
+      mount_timeout_(mount_timeout),
+      serving_(nfsfuse_binary_) {}
+
+std::filesystem::path FuseMounter::staging_for(const std::filesystem::path& target) const {
+    return work_root_ / ("revive-" + target.filename().string());
+}
 
 std::vector<std::string> FuseMounter::command_for(const VolumeSpec& spec,
                                                   const std::filesystem::path& target) const {
@@ -21,6 +36,7 @@ std::vector<std::string> FuseMounter::command_for(const VolumeSpec& spec,
     // caller against the mode bits, since the server only ever sees nfsfuse's own credentials.
     std::string options = "vers=3,allow_other,default_permissions";
     if (spec.port) options += ",port=" + std::to_string(*spec.port);
+    if (spec.mount_port) options += ",mountport=" + std::to_string(*spec.mount_port);
     if (spec.read_only) options += ",ro";
     if (spec.uid) options += ",uid=" + std::to_string(*spec.uid);
     if (spec.gid) options += ",gid=" + std::to_string(*spec.gid);
@@ -55,21 +71,65 @@ void FuseMounter::mount(const std::string& volume, const VolumeSpec& spec,
 }
 
 void FuseMounter::unmount(const std::string& volume, const std::filesystem::path& target) {
-    if (!is_mounted(target)) return;
-    // The kernel ends the FUSE session; the nfsfuse daemon sees that and exits by itself.
-    if (umount2(target.c_str(), 0) == 0) return;
-    const int first_error = errno;
-    if (first_error == EBUSY) {
-        // Still in use (a process kept a file open): detach now, finish when the last user goes.
-        spdlog::warn("{}: {} is busy, detaching it lazily", volume, target.string());
-        if (umount2(target.c_str(), MNT_DETACH) == 0) return;
+    serving_.forget(target);
+    serving_.forget(staging_for(target));
+    // A revived volume has its live mount stacked on dead ones: remove them all.
+    for (int layer = 0; layer < kMaxStackedMounts && is_mounted(target); ++layer) {
+        // The kernel ends the FUSE session; the nfsfuse daemon sees that and exits by itself.
+        if (umount2(target.c_str(), 0) == 0) continue;
+        const int error = errno;
+        if (error == EBUSY) {
+            // Still in use (a process kept a file open): detach now, finish when the last user
+            // goes.
+            spdlog::warn("{}: {} is busy, detaching it lazily", volume, target.string());
+            if (umount2(target.c_str(), MNT_DETACH) == 0) continue;
+        }
+        throw Error(error,
+                    volume + ": cannot unmount " + target.string() + ": " + std::strerror(error));
     }
-    throw Error(first_error,
-                volume + ": cannot unmount " + target.string() + ": " + std::strerror(first_error));
+    if (is_mounted(target))
+        throw Error(EBUSY, volume + ": more than " + std::to_string(kMaxStackedMounts) +
+                               " mounts stacked on " + target.string());
 }
 
 bool FuseMounter::is_mounted(const std::filesystem::path& target) const {
     return mounted_filesystem_type(target).has_value();
+}
+
+bool FuseMounter::is_served(const std::filesystem::path& target) const {
+    if (!is_mounted(target)) return false;
+    return serving_.alive(target) || serving_.alive(staging_for(target));
+}
+
+void FuseMounter::revive(const std::string& volume, const VolumeSpec& spec,
+                         const std::filesystem::path& target) {
+    if (!is_mounted(target)) {
+        mount(volume, spec, target);
+        return;
+    }
+    const std::filesystem::path staging = staging_for(target);
+    std::error_code error;
+    std::filesystem::create_directories(work_root_, error);
+    if (::mkdir(staging.c_str(), 0700) != 0 && errno != EEXIST)
+        throw Error(errno, volume + ": create " + staging.string() + ": " + std::strerror(errno));
+    // A staging mount left by an earlier revival (it lives on through the bind on target).
+    while (is_mounted(staging) && umount2(staging.c_str(), MNT_DETACH) == 0) {
+    }
+    serving_.forget(staging);
+
+    mount(volume, spec, staging);
+    // On top of the dead mount, not after removing it: see the comment in fuse_mounter.h.
+    if (::mount(staging.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+        const int bind_error = errno;
+        umount2(staging.c_str(), MNT_DETACH);
+        throw Error(bind_error, volume + ": cannot mount the new nfsfuse over the dead mount on " +
+                                    target.string() + ": " + std::strerror(bind_error));
+    }
+    // The nfsfuse process serves on through the bind; the staging mount is no longer needed.
+    if (umount2(staging.c_str(), MNT_DETACH) != 0)
+        spdlog::warn("{}: cannot detach {}: {}", volume, staging.string(), std::strerror(errno));
+    spdlog::info("{}: a new nfsfuse serves {} (mounted over the dead one)", volume,
+                 target.string());
 }
 
 }  // namespace nfsfuse::driver

@@ -2,7 +2,14 @@
 // filesystem takes neither the driver nor other volumes down. nfsfuse daemonizes only once its
 // mount is live, so its exit status and output say whether the mount worked. The daemon then
 // lives in its own session and outlives driver restarts.
-// Thread-safety: no shared mutable state; concurrent calls for different targets are fine.
+//
+// Revival: when an nfsfuse process dies, its mount stays and every access fails (ENOTCONN).
+// Docker makes each container's copy of a volume mount a slave of the mount it bound, so a new
+// mount made ON TOP of the dead one propagates into running containers, while unmounting the dead
+// one first would cut them off for good (both measured with dockerd 20.10). nfsfuse cannot mount
+// over a dead FUSE mount itself (its mountpoint check fails with ENOTCONN), so revive() mounts it
+// on a private staging directory and bind-mounts that onto the volume's mountpoint.
+// Thread-safety: concurrent calls for different targets are fine (ServingProcesses locks).
 #pragma once
 
 #include <chrono>
@@ -11,25 +18,37 @@
 #include <vector>
 
 #include "driver/mounter.h"
+#include "driver/nfsfuse_processes.h"
 
 namespace nfsfuse::driver {
 
 class FuseMounter final : public Mounter {
   public:
-    FuseMounter(std::filesystem::path nfsfuse_binary, std::chrono::milliseconds mount_timeout);
+    // work_root: private staging directories for revive(), never seen by Docker.
+    FuseMounter(std::filesystem::path nfsfuse_binary, std::filesystem::path work_root,
+                std::chrono::milliseconds mount_timeout);
 
+    std::string name() const override { return "fuse"; }
     void mount(const std::string& volume, const VolumeSpec& spec,
                const std::filesystem::path& target) override;
     void unmount(const std::string& volume, const std::filesystem::path& target) override;
     bool is_mounted(const std::filesystem::path& target) const override;
+    // Mounted, and the nfsfuse process that mounted it (directly or through revive()) is alive.
+    bool is_served(const std::filesystem::path& target) const override;
+    void revive(const std::string& volume, const VolumeSpec& spec,
+                const std::filesystem::path& target) override;
 
     // The nfsfuse command line for a volume (exposed for tests).
     std::vector<std::string> command_for(const VolumeSpec& spec,
                                          const std::filesystem::path& target) const;
 
   private:
+    std::filesystem::path staging_for(const std::filesystem::path& target) const;
+
     std::filesystem::path nfsfuse_binary_;
+    std::filesystem::path work_root_;
     std::chrono::milliseconds mount_timeout_;
+    mutable ServingProcesses serving_;
 };
 
 }  // namespace nfsfuse::driver

@@ -86,6 +86,7 @@ KernelMountArguments build_kernel_mount(const VolumeSpec& spec, const std::strin
         // Hosts that use this driver run no rpc.statd/lockd: locks stay local to the host.
         data.emplace_back("nolock");
         data.push_back("mountproto=" + tcp);
+        if (spec.mount_port) data.push_back("mountport=" + std::to_string(*spec.mount_port));
     }
     if (spec.version == NfsVersion::v4_0) {
         // NFSv4.0 callbacks need an address; the wildcard lets the kernel pick the outgoing one.

@@ -18,6 +18,7 @@ class KernelMounter final : public Mounter {
   public:
     explicit KernelMounter(MountSyscall& syscall) : syscall_(syscall) {}
 
+    std::string name() const override { return "kernel"; }
     void mount(const std::string& volume, const VolumeSpec& spec,
                const std::filesystem::path& target) override;
     void unmount(const std::string& volume, const std::filesystem::path& target) override;

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "driver/state_store.h"
 #include "driver/volume_manager.h"
 #include "util/error.h"
+#include "util/text.h"
 
 namespace {
 
@@ -32,19 +35,30 @@ struct DriverFlags {
     std::filesystem::path volume_root = "/var/lib/nfsfuse/volumes";
     MountMode default_mode = MountMode::kernel;
     std::filesystem::path nfsfuse_binary;  // default: next to this program, else /usr/bin/nfsfuse
+    std::chrono::milliseconds check_interval{2000};  // between supervision passes
     bool debug = false;
 };
 
 const char* kUsage =
     "usage: nfsfuse-driver [--socket PATH] [--state-dir DIR] [--volume-root DIR]\n"
-    "                      [--default-mode kernel|fuse|auto] [--nfsfuse PATH] [--debug]\n"
+    "                      [--default-mode kernel|fuse|auto] [--nfsfuse PATH]\n"
+    "                      [--check-interval SECONDS] [--debug]\n"
     "\n"
     "  --socket PATH        plugin socket (default /run/docker/plugins/nfsfuse.sock)\n"
     "  --state-dir DIR      where volumes are recorded (default /var/lib/nfsfuse)\n"
     "  --volume-root DIR    where volumes are mounted (default /var/lib/nfsfuse/volumes)\n"
     "  --default-mode MODE  mode of volumes created without -o mode= (default kernel)\n"
     "  --nfsfuse PATH       the nfsfuse program for mode=fuse (default: next to this program)\n"
+    "  --check-interval S   seconds between checks that mounts in use still work (default 2)\n"
     "  --debug              debug logging\n";
+
+// Whole seconds, 1 to 3600.
+std::chrono::milliseconds parse_check_interval(const std::string& text) {
+    const auto seconds = text::parse_decimal(text);
+    if (!seconds || *seconds < 1 || *seconds > 3600)
+        throw Error(EINVAL, "--check-interval: '" + text + "' is not a number of seconds (1-3600)");
+    return std::chrono::seconds(*seconds);
+}
 
 DriverFlags parse_flags(int argc, char** argv) {
     DriverFlags flags;
@@ -65,6 +79,8 @@ DriverFlags parse_flags(int argc, char** argv) {
             flags.default_mode = parse_mount_mode(value());
         else if (arg == "--nfsfuse")
             flags.nfsfuse_binary = value();
+        else if (arg == "--check-interval")
+            flags.check_interval = parse_check_interval(value());
         else if (arg == "--debug")
             flags.debug = true;
         else if (arg == "-h" || arg == "--help") {
@@ -101,7 +117,10 @@ int run(int argc, char** argv) {
                  kernel_nfs ? "the kernel" : "nfsfuse");
     LinuxMountSyscall mount_syscall;
     KernelMounter kernel_mounter(mount_syscall);
-    FuseMounter fuse_mounter(flags.nfsfuse_binary, std::chrono::seconds(90));
+    // Private mounts the driver makes for itself (a revived nfsfuse before it moves in place, the
+    // export root while a subdir is created): never under the volume root Docker sees.
+    const std::filesystem::path work_root = flags.state_dir / "work";
+    FuseMounter fuse_mounter(flags.nfsfuse_binary, work_root, std::chrono::seconds(90));
     auto mounter_for = [&](const VolumeSpec& spec) -> Mounter& {
         switch (spec.mode) {
             case MountMode::fuse:
@@ -115,10 +134,25 @@ int run(int argc, char** argv) {
     };
 
     StateStore store(flags.state_dir / "state.json");
-    VolumeManager volumes(store, flags.volume_root, flags.default_mode, mounter_for);
-    volumes.restore();
+    VolumeManager volumes(store, flags.volume_root, work_root, flags.default_mode, mounter_for);
+    volumes.load();
     PluginApi api(volumes);
+    // Bound before recovery: dockerd gives up on a plugin after about 15 s and forgets volumes
+    // whose Get fails, so Get and List must answer while mounts are still being recovered.
     PluginSocketServer server(api, flags.socket);
+
+    std::mutex stop_mutex;
+    std::condition_variable stop_requested;
+    bool stopping = false;  // guarded by stop_mutex
+    std::thread supervisor([&] {
+        volumes.recover();
+        std::unique_lock lock(stop_mutex);
+        while (!stop_requested.wait_for(lock, flags.check_interval, [&] { return stopping; })) {
+            lock.unlock();
+            volumes.supervise();
+            lock.lock();
+        }
+    });
 
     std::thread signal_waiter([&] {
         int signal_number = 0;
@@ -131,6 +165,12 @@ int run(int argc, char** argv) {
     // serve() also returns if the listener fails; make sure the waiter can finish either way.
     kill(getpid(), SIGTERM);
     signal_waiter.join();
+    {
+        std::lock_guard lock(stop_mutex);
+        stopping = true;
+    }
+    stop_requested.notify_all();
+    supervisor.join();  // waits for a recovery or revival in progress: each has a deadline
     return 0;
 }
 

@@ -13,13 +13,25 @@ namespace nfsfuse::driver {
 class Mounter {
   public:
     virtual ~Mounter() = default;
+    // "kernel" or "fuse": what Status shows as the mode in use.
+    virtual std::string name() const = 0;
     // Mounts `spec` on `target` (an existing empty directory) and returns once the mount is live.
     // Throws Error with a message fit for Docker's user (it ends up in {"Err": ...}).
     virtual void mount(const std::string& volume, const VolumeSpec& spec,
                        const std::filesystem::path& target) = 0;
+    // Removes every mount on `target`, including dead ones stacked under a revived one.
     virtual void unmount(const std::string& volume, const std::filesystem::path& target) = 0;
     // Whether something is mounted on `target` right now (from /proc/self/mountinfo).
     virtual bool is_mounted(const std::filesystem::path& target) const = 0;
+    // Whether the mount on `target` still works. A kernel mount does while it is mounted; a FUSE
+    // mount whose nfsfuse process died does not (every access fails with ENOTCONN).
+    virtual bool is_served(const std::filesystem::path& target) const { return is_mounted(target); }
+    // Brings the share back on `target` while containers still use it: mounts over a dead mount
+    // (or on the empty directory if the mount is gone). See FuseMounter for why "over".
+    virtual void revive(const std::string& volume, const VolumeSpec& spec,
+                        const std::filesystem::path& target) {
+        mount(volume, spec, target);
+    }
 };
 
 }  // namespace nfsfuse::driver

@@ -119,11 +119,14 @@ json dispatch(std::string_view endpoint, const json& request, VolumeManager& vol
     const VolumeInfo info = volumes.get(name);
     json volume = volume_summary(info);
     volume["Status"] = {{"mode", info.mode},
+                        {"requested_mode", info.requested_mode},
                         {"server", info.server},
                         {"share", info.share},
                         {"mounted", info.mounted},
                         {"mount_count", info.mount_count},
-                        {"last_error", info.last_error}};
+                        {"last_error", info.last_error},
+                        {"revivals", info.revivals},
+                        {"last_event", info.last_event}};
     return {{"Volume", std::move(volume)}, {"Err", ""}};
 }
 

@@ -1,6 +1,7 @@
-// The driver's state file: JSON {"version":1,"volumes":{NAME:{"options":{},"created_at":"",
-// "mount_ids":[]}}}, replaced atomically (FILE.tmp, fsync, rename, fsync of the directory).
-// Thread-safety: none of its own (see state_store.h); every call works on the file system only.
+// The driver's state file: JSON
+// {"version":1,"volumes":{NAME:{"options":{},"created_at":"","mode":"", "mount_ids":[]}}}, replaced
+// atomically (FILE.tmp, fsync, rename, fsync of the directory). Thread-safety: none of its own (see
+// state_store.h); every call works on the file system only.
 #include "driver/state_store.h"
 
 #include <fcntl.h>
@@ -117,6 +118,10 @@ VolumeRecord record_from_json(const std::filesystem::path& file, const std::stri
         if (!created_at->is_string()) throw corrupt(file, where + "\"created_at\" is not a string");
         record.created_at = created_at->get<std::string>();
     }
+    if (const auto mode = value.find("mode"); mode != value.end()) {
+        if (!mode->is_string()) throw corrupt(file, where + "\"mode\" is not a string");
+        record.mode = mode->get<std::string>();
+    }
     if (const auto ids = value.find("mount_ids"); ids != value.end()) {
         if (!ids->is_array()) throw corrupt(file, where + "\"mount_ids\" is not an array");
         for (const auto& id : *ids) {
@@ -175,6 +180,7 @@ void StateStore::save(const VolumeRecords& records) const {
         volumes[name] = {
             {"options", std::move(options)},
             {"created_at", record.created_at},
+            {"mode", record.mode},
             {"mount_ids", std::move(ids)},
         };
     }

@@ -14,7 +14,11 @@ namespace nfsfuse::driver {
 struct VolumeRecord {
     std::map<std::string, std::string> options;  // as Docker sent them (validated at Create)
     std::string created_at;                      // RFC 3339, UTC
-    std::set<std::string> mount_ids;             // Mount request IDs not yet unmounted
+    // The mode chosen at Create ("kernel", "fuse" or "auto"), the daemon's --default-mode when
+    // the options named none: a later change of that flag must not move existing volumes. Empty
+    // in state files written before it was recorded; those take the current default.
+    std::string mode;
+    std::set<std::string> mount_ids;  // Mount request IDs not yet unmounted
 };
 
 using VolumeRecords = std::map<std::string, VolumeRecord>;  // by volume name

@@ -33,6 +33,11 @@ struct VolumeManager::Volume {
     bool mounted = false;            // the share is on the mountpoint (mounted or adopted)
     std::string last_error;          // "" when the last mount/unmount worked
     bool removed = false;            // erased from the table; the shared_ptr may still be held
+    size_t revivals = 0;             // mounted again after the mount stopped working
+    std::string last_event;          // for Status
+    // The subdir is known to exist on the server (created or found at a Mount since start).
+    // Guarded by `mutex` alone.
+    bool subdir_ready = false;
 };
 
 namespace {
@@ -92,9 +97,11 @@ void remove_mountpoint(const std::string& name, const std::filesystem::path& mou
 }  // namespace
 
 VolumeManager::VolumeManager(StateStore& store, std::filesystem::path volume_root,
-                             MountMode default_mode, MounterFor mounter_for)
+                             std::filesystem::path work_root, MountMode default_mode,
+                             MounterFor mounter_for)
     : store_(store),
       volume_root_(std::move(volume_root)),
+      work_root_(std::move(work_root)),
       default_mode_(default_mode),
       mounter_for_(std::move(mounter_for)) {}
 
@@ -122,17 +129,24 @@ VolumeInfo VolumeManager::info_locked(const Volume& volume) const {
     info.mountpoint = volume.mounted ? mountpoint_of(volume.name) : std::filesystem::path();
     info.created_at = volume.record.created_at;
     if (volume.spec) {
-        info.mode = to_string(volume.spec->mode);
+        info.requested_mode = to_string(volume.spec->mode);
+        info.mode = mounter_for_(*volume.spec).name();
         info.server = volume.spec->server;
         info.share = share_of(*volume.spec);
     }
     info.mounted = volume.mounted;
     info.mount_count = volume.record.mount_ids.size();
     info.last_error = volume.last_error;
+    info.revivals = volume.revivals;
+    info.last_event = volume.last_event;
     return info;
 }
 
-void VolumeManager::restore() {
+void VolumeManager::record_event_locked(Volume& volume, const std::string& what) {
+    volume.last_event = now_rfc3339() + ": " + what;
+}
+
+void VolumeManager::load() {
     const VolumeRecords records = store_.load();
     std::vector<std::shared_ptr<Volume>> loaded;
     for (const auto& [name, record] : records) {
@@ -146,7 +160,10 @@ void VolumeManager::restore() {
         auto volume = std::make_shared<Volume>(name);
         volume->record = record;
         try {
-            volume->spec = parse_volume_options(record.options, default_mode_);
+            // The mode chosen at Create; older state files did not record it.
+            const MountMode mode =
+                record.mode.empty() ? default_mode_ : parse_mount_mode(record.mode);
+            volume->spec = parse_volume_options(record.options, mode);
         } catch (const std::exception& error) {
             // Kept (Docker still knows it and must be able to Unmount and Remove it).
             volume->spec_error = error.what();
@@ -155,17 +172,23 @@ void VolumeManager::restore() {
         }
         loaded.push_back(std::move(volume));
     }
+    std::lock_guard table_lock(table_mutex_);
+    volumes_.clear();
+    for (const auto& volume : loaded) volumes_.emplace(volume->name, volume);
+    logger()->info("loaded {} volume(s) from {}", loaded.size(), store_.file().string());
+}
+
+void VolumeManager::recover() {
+    std::vector<std::shared_ptr<Volume>> snapshot;
     {
         std::lock_guard table_lock(table_mutex_);
-        volumes_.clear();
-        for (const auto& volume : loaded) volumes_.emplace(volume->name, volume);
+        for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
     }
-    // The table is complete before any mount is attempted, so Get/List answer at once.
-    for (const auto& volume : loaded) {
+    for (const auto& volume : snapshot) {
         std::lock_guard volume_lock(volume->mutex);
         recover_locked(*volume);
     }
-    logger()->info("restored {} volume(s) from {}", loaded.size(), store_.file().string());
+    logger()->info("recovery of {} volume(s) done", snapshot.size());
 }
 
 void VolumeManager::recover_locked(Volume& volume) {
@@ -184,13 +207,22 @@ void VolumeManager::recover_locked(Volume& volume) {
         return;
     }
     std::string error_text;
+    std::string event;
     bool mounted = false;
     try {
         Mounter& mounter = mounter_for_(*spec);
         const bool live = mounter.is_mounted(mountpoint);
-        if (in_use && live) {
+        if (in_use && live && mounter.is_served(mountpoint)) {
             logger()->info("{}: adopted the live mount on {}", volume.name, mountpoint.string());
             mounted = true;
+        } else if (in_use && live) {
+            // Its nfsfuse died while the driver was down; containers still hold the mount.
+            logger()->warn("{}: the mount on {} is no longer served, mounting the share again",
+                           volume.name, mountpoint.string());
+            event = "found the mount dead at driver start";
+            mounted = true;  // the dead mount stays until the volume is unmounted
+            mounter.revive(volume.name, *spec, mountpoint);
+            event += "; mounted the share again";
         } else if (in_use) {
             logger()->info("{}: mount on {} is gone, mounting again", volume.name,
                            mountpoint.string());
@@ -199,7 +231,8 @@ void VolumeManager::recover_locked(Volume& volume) {
             mounted = true;
         } else {
             if (live) {
-                // Mounted but unused: a crash between mounting and saving the ID.
+                // Mounted but unused: a crash between mounting and saving the ID, or a dead
+                // mount of a volume nobody uses any more.
                 logger()->warn("{}: unmounting a stale mount on {}", volume.name,
                                mountpoint.string());
                 mounter.unmount(volume.name, mountpoint);
@@ -209,10 +242,92 @@ void VolumeManager::recover_locked(Volume& volume) {
     } catch (const std::exception& error) {
         error_text = error.what();
         logger()->error("{}: recovery failed: {}", volume.name, error_text);
+        if (!event.empty()) event += "; mounting the share again failed";
     }
     std::lock_guard table_lock(table_mutex_);
     volume.mounted = mounted;
     volume.last_error = error_text;
+    if (!event.empty()) {
+        record_event_locked(volume, event);
+        if (error_text.empty()) ++volume.revivals;
+    }
+}
+
+size_t VolumeManager::supervise() {
+    std::vector<std::shared_ptr<Volume>> snapshot;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
+    }
+    size_t broken = 0;
+    for (const auto& volume : snapshot) {
+        std::unique_lock volume_lock(volume->mutex, std::try_to_lock);
+        if (!volume_lock.owns_lock()) continue;  // a Mount/Unmount works on it: next pass
+        std::optional<VolumeSpec> spec;
+        {
+            std::lock_guard table_lock(table_mutex_);
+            const bool in_use = !volume->removed && volume->mounted &&
+                                !volume->record.mount_ids.empty() && volume->spec.has_value();
+            if (!in_use) continue;
+            spec = volume->spec;
+        }
+        const std::filesystem::path mountpoint = mountpoint_of(volume->name);
+        std::string event;
+        std::string error_text;
+        try {
+            Mounter& mounter = mounter_for_(*spec);
+            if (mounter.is_served(mountpoint)) continue;
+            ++broken;
+            event = mounter.is_mounted(mountpoint)
+                        ? "the mount stopped working (its nfsfuse process is gone)"
+                        : "the mount disappeared (unmounted behind the driver's back)";
+            logger()->warn("{}: {} while in use; mounting the share again on {}", volume->name,
+                           event, mountpoint.string());
+            mounter.revive(volume->name, *spec, mountpoint);
+            event += "; mounted the share again";
+            logger()->info("{}: the share is back on {}", volume->name, mountpoint.string());
+        } catch (const std::exception& error) {
+            error_text = error.what();
+            event += "; mounting the share again failed (retried every few seconds)";
+            logger()->error("{}: mounting the share again failed: {}", volume->name, error_text);
+        }
+        std::lock_guard table_lock(table_mutex_);
+        record_event_locked(*volume, event);
+        volume->last_error = error_text;
+        if (error_text.empty()) ++volume->revivals;
+    }
+    return broken;
+}
+
+void VolumeManager::create_subdir(const std::string& name, const VolumeSpec& spec,
+                                  Mounter& mounter) {
+    VolumeSpec export_root = spec;
+    export_root.subdir.clear();
+    const std::filesystem::path staging = work_root_ / ("subdir-" + name);
+    std::error_code error;
+    std::filesystem::create_directories(work_root_, error);
+    if (error) {
+        throw Error(error.value(),
+                    name + ": create " + work_root_.string() + ": " + error.message());
+    }
+    if (::mkdir(staging.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw Error(errno, name + ": create " + staging.string() + ": " + std::strerror(errno));
+    }
+    if (mounter.is_mounted(staging)) mounter.unmount(name, staging);  // left by a crash
+
+    mounter.mount(name, export_root, staging);
+    std::string failure;
+    const std::filesystem::path wanted = staging / spec.subdir;
+    std::filesystem::create_directories(wanted, error);
+    if (error) {
+        failure = "create subdir " + spec.subdir + " in " + share_of(export_root) + ": " +
+                  error.message();
+    } else {
+        logger()->info("{}: subdir {} exists in {}", name, spec.subdir, share_of(export_root));
+    }
+    mounter.unmount(name, staging);
+    remove_mountpoint(name, staging);
+    if (!failure.empty()) throw Error(error.value(), name + ": " + failure);
 }
 
 void VolumeManager::create(const std::string& name,
@@ -233,6 +348,7 @@ void VolumeManager::create(const std::string& name,
     auto volume = std::make_shared<Volume>(name);
     volume->record.options = options;
     volume->record.created_at = now_rfc3339();
+    volume->record.mode = to_string(spec.mode);
     volume->spec = std::move(spec);
     volumes_.emplace(name, volume);
     try {
@@ -303,10 +419,21 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
     try {
         mounter = &mounter_for_(spec);
         make_mountpoint(name, mountpoint);
-        if (mounter->is_mounted(mountpoint)) {
+        const bool live = mounter->is_mounted(mountpoint);
+        if (live && mounter->is_served(mountpoint)) {
             logger()->info("{}: adopted the live mount on {}", name, mountpoint.string());
         } else {
+            if (live) {
+                // Dead, and no container uses it: start from a clean mountpoint.
+                logger()->warn("{}: removing a dead mount from {}", name, mountpoint.string());
+                mounter->unmount(name, mountpoint);
+            }
+            // ro volumes never write to the share, not even to create their directory.
+            if (!spec.subdir.empty() && !spec.read_only && !volume->subdir_ready) {
+                create_subdir(name, spec, *mounter);
+            }
             mounter->mount(name, spec, mountpoint);
+            volume->subdir_ready = true;
         }
     } catch (const std::exception& error) {
         remove_mountpoint(name, mountpoint);

@@ -28,12 +28,17 @@ struct VolumeInfo {
     std::filesystem::path mountpoint;
     std::string created_at;
     // Status shown by `docker volume inspect`.
-    std::string mode;  // kernel | fuse
+    std::string mode;            // the mode in use: kernel | fuse
+    std::string requested_mode;  // as created: kernel | fuse | auto
     std::string server;
     std::string share;  // server:/export[/subdir]
     bool mounted = false;
     size_t mount_count = 0;
     std::string last_error;  // "" when the last mount attempt worked
+    // Times the share was mounted again because the mount stopped working (its nfsfuse died)
+    // while containers used it, since the driver started; and the latest such event.
+    size_t revivals = 0;
+    std::string last_event;  // "<RFC 3339 time>: <what happened>", "" when nothing has
 };
 
 class VolumeManager {
@@ -41,11 +46,28 @@ class VolumeManager {
     // Picks the Mounter for a volume: kernel, fuse, or for auto the one that works on this host.
     using MounterFor = std::function<Mounter&(const VolumeSpec&)>;
 
-    VolumeManager(StateStore& store, std::filesystem::path volume_root, MountMode default_mode,
-                  MounterFor mounter_for);
+    // work_root holds short-lived private mounts (the export root while a missing subdir is
+    // created); it must not be under volume_root, which Docker sees.
+    VolumeManager(StateStore& store, std::filesystem::path volume_root,
+                  std::filesystem::path work_root, MountMode default_mode, MounterFor mounter_for);
 
-    // Loads the saved volumes. Every error is Error(errno, "<volume>: <cause>").
-    void restore();
+    // Loads the saved volumes, so Get and List answer. Throws for an unreadable state file.
+    void load();
+    // Restart recovery, after load() and while requests are served: adopts live mounts of
+    // volumes in use, mounts again those that are gone or dead, unmounts and cleans the rest.
+    // A volume that fails keeps its IDs and shows the error in Status.
+    void recover();
+    void restore() {
+        load();
+        recover();
+    }
+    // One supervision pass: every volume in use whose mount no longer works (its nfsfuse process
+    // died, or it was unmounted behind the driver's back) is mounted again in place, and the
+    // event is logged and shown in Status. Volumes busy in a Mount/Unmount are left for the next
+    // pass. Returns how many volumes it found broken.
+    size_t supervise();
+
+    // Every error below is Error(errno, "<volume>: <cause>").
 
     // Idempotent for identical options; other options for an existing name fail with EEXIST.
     void create(const std::string& name, const std::map<std::string, std::string>& options);
@@ -67,9 +89,15 @@ class VolumeManager {
     // Restart: adopts or remounts a volume that had mount IDs; cleans a stale mountpoint of one
     // that had none. Volume::mutex held.
     void recover_locked(Volume& volume);
+    // Mounts the export root on a private directory and creates spec.subdir in it. Volume::mutex
+    // held.
+    void create_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);
+    // Records a supervision or recovery event for Status. table_mutex_ held.
+    static void record_event_locked(Volume& volume, const std::string& what);
 
     StateStore& store_;
     std::filesystem::path volume_root_;
+    std::filesystem::path work_root_;
     MountMode default_mode_;
     MounterFor mounter_for_;
     mutable std::mutex table_mutex_;

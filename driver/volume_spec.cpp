@@ -51,8 +51,8 @@ std::vector<std::string_view> split_commas(std::string_view list) {
 // Volume option keys and their messages.
 
 constexpr std::string_view kVolumeKeys[] = {
-    "server", "path", "share", "mode",  "vers",    "port",   "ro",      "uid",
-    "gid",    "soft", "hard",  "timeo", "retrans", "subdir", "nfsopts", "fuseopts",
+    "server", "path", "share", "mode",  "vers",    "port",   "mountport", "ro",       "uid",
+    "gid",    "soft", "hard",  "timeo", "retrans", "subdir", "nfsopts",   "fuseopts",
 };
 
 std::string valid_keys() {
@@ -292,7 +292,7 @@ constexpr RefusedOption kRefusedKernelOptions[] = {
     {"retrans", "the driver sets it itself: use the retrans volume option"},
     {"clientaddr", kSetByDriver},
     {"mountproto", kSetByDriver},
-    {"mountport", kSetByDriver},
+    {"mountport", "the driver sets it itself: use the mountport volume option"},
     {"mountaddr", kSetByDriver},
     {"mountvers", kSetByDriver},
     {"mounthost", kSetByDriver},
@@ -408,7 +408,7 @@ constexpr RefusedOption kRefusedFuseOptions[] = {
     {"vers", "use the vers volume option instead"},
     {"nfsvers", "use the vers volume option instead"},
     {"port", "use the port volume option instead"},
-    {"mountport", "the driver sets it itself"},
+    {"mountport", "use the mountport volume option instead"},
     {"ro", "use the ro volume option instead"},
     {"rw", "use the ro volume option instead (ro=false)"},
     {"uid", "use the uid volume option instead"},
@@ -556,6 +556,13 @@ VolumeSpec parse_volume_options(const std::map<std::string, std::string>& option
 
     if (const auto port = find(options, "port")) {
         spec.port = static_cast<uint16_t>(number_in_range("port", *port, 1, 65535));
+    }
+    if (const auto mount_port = find(options, "mountport")) {
+        // Only NFSv3 has a separate MOUNT service; naming its port skips the portmapper.
+        if (spec.version != NfsVersion::v3)
+            throw Error(EINVAL, "mountport: only for vers=3 (NFSv4 has no MOUNT service)");
+        spec.mount_port =
+            static_cast<uint16_t>(number_in_range("mountport", *mount_port, 1, 65535));
     }
     if (const auto ro = find(options, "ro")) spec.read_only = parse_bool("ro", *ro);
 

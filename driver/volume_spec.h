@@ -26,6 +26,7 @@ struct VolumeSpec {
     MountMode mode = MountMode::kernel;
     NfsVersion version = NfsVersion::v4_1;
     std::optional<uint16_t> port;
+    std::optional<uint16_t> mount_port;  // NFSv3's MOUNT service, for servers without a portmapper
     bool read_only = false;
     std::optional<uint32_t> uid;  // fuse mode: AUTH_SYS credentials nfsfuse sends
     std::optional<uint32_t> gid;
@@ -40,8 +41,9 @@ struct VolumeSpec {
 };
 
 // Validates Docker's Opts map. Accepted keys: server, path, share (server:/path instead of the
-// two), mode, vers, port, ro, uid, gid, soft, hard, timeo, retrans, subdir, nfsopts, fuseopts.
-// Throws Error(EINVAL) naming the key and value; an unknown key lists the valid ones.
+// two), mode, vers, port, mountport (vers=3 only), ro, uid, gid, soft, hard, timeo, retrans,
+// subdir, nfsopts, fuseopts. Throws Error(EINVAL) naming the key and value; an unknown key lists
+// the valid ones.
 VolumeSpec parse_volume_options(const std::map<std::string, std::string>& options,
                                 MountMode default_mode);
 

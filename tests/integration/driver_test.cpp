@@ -1,6 +1,7 @@
 // nfsfuse-driver through its real unix socket, the way dockerd talks to it, with mode=fuse volumes
 // of the test ganesha: real nfsfuse children, real FUSE mounts, data checked on the server's disk.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 
 #include "harness/child_process.h"
 #include "harness/file_data.h"
+#include "harness/forked_child.h"
 #include "harness/harness_error.h"
 #include "harness/mounted_test.h"
 #include "harness/mountinfo.h"
@@ -32,9 +34,11 @@ class DriverTest : public ServerTest {
   protected:
     void SetUp() override {
         ServerTest::SetUp();
-        // Short: a unix socket path must fit in 108 bytes. Each test process has its own root.
-        home_ = scratch_root() / "driver";
-        std::filesystem::create_directories(home_);
+        // Short: a unix socket path must fit in 108 bytes. Fresh for every test, also when one
+        // process runs several (--gtest_repeat): state files and marker files never carry over.
+        std::string pattern = (scratch_root() / "drvXXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw HarnessError("mkdtemp " + pattern);
+        home_ = pattern;
         start_driver();
     }
 
@@ -65,7 +69,9 @@ class DriverTest : public ServerTest {
                      "--default-mode",
                      "fuse",
                      "--nfsfuse",
-                     nfsfuse_binary().string()};
+                     nfsfuse_binary().string(),
+                     "--check-interval",
+                     "1"};
         driver_ = std::make_unique<ChildProcess>(spec, home_ / "driver.log");
         // Ready when it answers: after a SIGKILL the old socket file is still there (the new
         // driver removes it), so the file existing proves nothing.
@@ -100,8 +106,12 @@ class DriverTest : public ServerTest {
     }
 
     json volume_options() {
+        // Explicit ports: the one rpcbind of this machine answers for whichever ganesha
+        // registered last, and other tests' servers may be starting meanwhile.
         return {{"server", "127.0.0.1"},
                 {"path", server().export_dir().string()},
+                {"port", std::to_string(server().nfs_port())},
+                {"mountport", std::to_string(server().mount_port())},
                 {"mode", "fuse"},
                 {"timeo", "50"},
                 {"retrans", "1"}};
@@ -122,6 +132,33 @@ class DriverTest : public ServerTest {
 
 bool has_error(const json& reply) {
     return reply.contains("Err") && !reply["Err"].get<std::string>().empty();
+}
+
+// The pids of live nfsfuse processes whose MOUNTPOINT argument (argv[2]) is `path`.
+std::vector<pid_t> nfsfuse_processes_for(const std::filesystem::path& path) {
+    std::vector<pid_t> pids;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream file(entry.path() / "cmdline", std::ios::binary);
+        std::vector<std::string> argv;
+        for (std::string arg; std::getline(file, arg, '\0');) argv.push_back(arg);
+        if (argv.size() >= 3 && std::filesystem::path(argv[0]).filename() == "nfsfuse" &&
+            argv[2] == path.string())
+            pids.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return pids;
+}
+
+// Polls `condition` every 50 ms until it holds or `timeout` passes.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(50ms);
+    }
+    return true;
 }
 
 TEST_F(DriverTest, ActivateWithAnEmptyBodyAndCapabilities) {
@@ -213,6 +250,125 @@ TEST_F(DriverTest, KilledDriverComesBackWithItsVolumesAndMounts) {
     EXPECT_FALSE(find_mount(mountpoint).has_value());
 }
 
+// A container's view of a volume, as Docker builds it: its own mount namespace with / made
+// rslave, and the volume's mountpoint rbind-mounted at `data`. Reads `file` through `data` before
+// and after `go` appears, and requires the given contents each time.
+ForkedChild container_reading(const std::filesystem::path& mountpoint,
+                              const std::filesystem::path& data, const std::string& file,
+                              const std::filesystem::path& ready, const std::filesystem::path& go) {
+    return ForkedChild([=] {
+        child_require(::unshare(CLONE_NEWNS) == 0, "unshare(CLONE_NEWNS) failed");
+        child_require(::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0,
+                      "making / rslave failed");
+        child_require(
+            ::mount(mountpoint.c_str(), data.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == 0,
+            "rbind of the volume failed");
+        child_require(read_file(data / file) == "before", "first read through the bind");
+        write_file(ready, "");
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (!std::filesystem::exists(go)) {
+            child_require(std::chrono::steady_clock::now() < deadline, "no go from the test");
+            std::this_thread::sleep_for(20ms);
+        }
+        child_require(read_file(data / file) == "after",
+                      "the container does not see the share again after the revival");
+    });
+}
+
+// nfsfuse serving a volume in use is SIGKILLed: the driver notices, mounts a new nfsfuse over the
+// dead mount, shows the event in Status, and a running "container" sees the share again.
+TEST_F(DriverTest, KilledNfsfuseIsReplacedInPlaceAndContainersSeeTheShareAgain) {
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "heal"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "heal"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    write_file(on_server("state.txt"), "before");
+
+    const std::filesystem::path data = home_ / "container-data";
+    std::filesystem::create_directories(data);
+    const std::filesystem::path ready = home_ / "ready", go = home_ / "go";
+    ForkedChild container =
+        container_reading(mountpoint, data, work_name() + "/state.txt", ready, go);
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(ready); }, 20s))
+        << "the container never read the volume";
+
+    const std::vector<pid_t> serving = nfsfuse_processes_for(mountpoint);
+    ASSERT_EQ(serving.size(), 1u) << "one nfsfuse per volume";
+    ASSERT_EQ(::kill(serving[0], SIGKILL), 0);
+    const bool revived = eventually(
+        [&] {
+            return call("/VolumeDriver.Get", {{"Name", "heal"}})["Volume"]["Status"]["revivals"] ==
+                   1;
+        },
+        20s);
+    ASSERT_TRUE(revived) << call("/VolumeDriver.Get", {{"Name", "heal"}}).dump();
+    const json status = call("/VolumeDriver.Get", {{"Name", "heal"}})["Volume"]["Status"];
+    EXPECT_NE(status["last_event"].get<std::string>().find("stopped working"), std::string::npos)
+        << status.dump();
+    EXPECT_EQ(status["mount_count"], 1);
+    EXPECT_EQ(status["last_error"], "");
+
+    write_file(on_server("state.txt"), "after");
+    EXPECT_EQ(read_file(in_volume(mountpoint, "state.txt")), "after") << "the host sees it again";
+    write_file(in_volume(mountpoint, "written-after.txt"), "reaches the server");
+    EXPECT_EQ(read_file(on_server("written-after.txt")), "reaches the server");
+    write_file(go, "");
+    const auto outcome = container.wait(30s);
+    ASSERT_TRUE(outcome.has_value()) << "the container hangs";
+    EXPECT_TRUE(outcome->ok()) << outcome->describe();
+
+    // The last Unmount removes the new mount and the dead one under it.
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "heal"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+    EXPECT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
+}
+
+// A driver that was down when the nfsfuse of a volume in use died finds it dead at start.
+TEST_F(DriverTest, NfsfuseThatDiedWhileTheDriverWasDownIsReplacedAtStart) {
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "late"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "late"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    stop_driver(SIGTERM);
+    for (const pid_t pid : nfsfuse_processes_for(mountpoint)) ::kill(pid, SIGKILL);
+    ASSERT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
+    start_driver();
+    ASSERT_TRUE(eventually(
+        [&] {
+            return call("/VolumeDriver.Get", {{"Name", "late"}})["Volume"]["Status"]["revivals"] ==
+                   1;
+        },
+        20s))
+        << call("/VolumeDriver.Get", {{"Name", "late"}}).dump();
+    write_file(in_volume(mountpoint, "after-restart.txt"), "served again");
+    EXPECT_EQ(read_file(on_server("after-restart.txt")), "served again");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "late"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+}
+
+// subdir= names a directory inside the export; the first Mount creates it when it is missing.
+TEST_F(DriverTest, MissingSubdirIsCreatedAtTheFirstMount) {
+    json options = volume_options();
+    options["subdir"] = work_name() + "/team/app";
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "sub"}, {"Opts", options}})["Err"], "");
+    EXPECT_FALSE(std::filesystem::exists(on_server("team"))) << "Create mounts nothing";
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "sub"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    EXPECT_TRUE(std::filesystem::is_directory(on_server("team/app")));
+    write_file(mountpoint / "in-subdir.txt", "only this subdir");
+    EXPECT_EQ(read_file(on_server("team/app/in-subdir.txt")), "only this subdir");
+    EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "sub"}})["Volume"]["Status"]["share"],
+              "127.0.0.1:" + server().export_dir().string() + "/" + work_name() + "/team/app");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "sub"}, {"ID", "id-a"}})["Err"], "");
+    // Nothing of the export-root mount used to create it is left behind.
+    const std::string work_root = (home_ / "state" / "work").string();
+    for (const auto& entry : read_mountinfo())
+        EXPECT_NE(entry.mount_point.string().rfind(work_root, 0), 0u) << entry.mount_point;
+}
+
 bool kernel_has_nfs() {
     std::ifstream filesystems("/proc/filesystems");
     std::string line;
@@ -229,6 +385,7 @@ TEST_F(DriverTest, KernelModeWithoutKernelNfsSaysToUseFuse) {
     options["mode"] = "kernel";
     options.erase("timeo");
     options.erase("retrans");
+    options.erase("mountport");  // NFSv4 (the kernel default) has no MOUNT service
     ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "kern"}, {"Opts", options}})["Err"], "");
     const json reply = call("/VolumeDriver.Mount", {{"Name", "kern"}, {"ID", "id-a"}});
     const std::string err = reply["Err"].get<std::string>();

@@ -21,6 +21,10 @@ namespace nfsfuse::driver::testing {
 
 class FakeMounter : public Mounter {
   public:
+    explicit FakeMounter(std::string mounter_name = "fake") : name_(std::move(mounter_name)) {}
+
+    std::string name() const override { return name_; }
+
     void mount(const std::string& volume, const VolumeSpec& spec,
                const std::filesystem::path& target) override {
         std::latch* entered = nullptr;
@@ -52,6 +56,23 @@ class FakeMounter : public Mounter {
         unmount_volumes_.push_back(volume);
         if (fail_unmount_) throw Error(EBUSY, "target is busy");
         mounted_.erase(target);
+        dead_.erase(target);
+    }
+
+    bool is_served(const std::filesystem::path& target) const override {
+        std::lock_guard lock(mutex_);
+        return mounted_.contains(target) && !dead_.contains(target);
+    }
+
+    void revive(const std::string& volume, const VolumeSpec& spec,
+                const std::filesystem::path& target) override {
+        std::lock_guard lock(mutex_);
+        ++revive_calls_;
+        revive_volumes_.push_back(volume);
+        last_spec_ = spec;
+        if (fail_mount_) throw Error(fail_errno_, fail_message_);
+        dead_.erase(target);
+        mounted_.insert(target);
     }
 
     bool is_mounted(const std::filesystem::path& target) const override {
@@ -100,6 +121,15 @@ class FakeMounter : public Mounter {
         }
     }
 
+    // What a FUSE mount looks like after its nfsfuse process died: mounted, not served.
+    void kill_server_of(const std::filesystem::path& target) {
+        std::lock_guard lock(mutex_);
+        dead_.insert(target);
+    }
+    int revive_calls() const {
+        std::lock_guard lock(mutex_);
+        return revive_calls_;
+    }
     int mount_calls() const {
         std::lock_guard lock(mutex_);
         return mount_calls_;
@@ -134,6 +164,7 @@ class FakeMounter : public Mounter {
     }
 
   private:
+    const std::string name_;
     mutable std::mutex mutex_;
     int mount_calls_ = 0;                               // guarded by mutex_
     int unmount_calls_ = 0;                             // guarded by mutex_
@@ -144,6 +175,9 @@ class FakeMounter : public Mounter {
     std::vector<std::string> unmount_volumes_;          // guarded by mutex_
     VolumeSpec last_spec_;                              // guarded by mutex_
     std::set<std::filesystem::path> mounted_;           // guarded by mutex_
+    std::set<std::filesystem::path> dead_;              // guarded by mutex_: mounted, not served
+    int revive_calls_ = 0;                              // guarded by mutex_
+    std::vector<std::string> revive_volumes_;           // guarded by mutex_
     bool fail_mount_ = false;                           // guarded by mutex_
     int fail_errno_ = EIO;                              // guarded by mutex_
     std::string fail_message_;                          // guarded by mutex_

@@ -109,6 +109,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "nfs",
                   0,
                   "addr=10.0.0.5,vers=3,proto=tcp,soft,retrans=0,nolock,mountproto=tcp"},
+        // mountport= (v3 only) skips the server's portmapper, after mountproto=.
+        MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"vers", "3"}, {"mountport", "20048"}},
+                  "10.0.0.5",
+                  "10.0.0.5:/x",
+                  "nfs",
+                  0,
+                  "addr=10.0.0.5,vers=3,proto=tcp,soft,nolock,mountproto=tcp,mountport=20048"},
         // IPv6: brackets in the source, none in addr=, tcp6 (the kernel checks the family).
         MountCase{{{"server", "fd00::5"}, {"path", "/x"}},
                   "fd00::5",

@@ -45,9 +45,9 @@ class PluginApiTest : public ::testing::Test {
     }
 
     TempDir dir_;
-    FakeMounter mounter_;
+    FakeMounter mounter_{"kernel"};
     StateStore store_{state_file()};
-    VolumeManager manager_{store_, root(), MountMode::kernel,
+    VolumeManager manager_{store_, root(), dir_.path() / "work", MountMode::kernel,
                            [this](const VolumeSpec&) -> Mounter& { return mounter_; }};
     PluginApi api_{manager_};
 };
@@ -75,11 +75,14 @@ TEST_F(PluginApiTest, CreateGetListRemove) {
     EXPECT_EQ(volume.at("Mountpoint"), "");
     EXPECT_EQ(volume.at("CreatedAt"), manager_.get("data").created_at);
     EXPECT_EQ(volume.at("Status"), (json{{"mode", "kernel"},
+                                         {"requested_mode", "kernel"},
                                          {"server", "10.0.0.5"},
                                          {"share", "10.0.0.5:/exports/data"},
                                          {"mounted", false},
                                          {"mount_count", 0},
-                                         {"last_error", ""}}));
+                                         {"last_error", ""},
+                                         {"revivals", 0},
+                                         {"last_event", ""}}));
 
     const json list = call("/VolumeDriver.List", "");
     ASSERT_EQ(list.at("Volumes").size(), 1u) << list;

@@ -34,9 +34,10 @@ VolumeRecords sample_records() {
     VolumeRecords records;
     records["data"] = VolumeRecord{{{"server", "10.0.0.5"}, {"path", "/exports/data"}},
                                    "2026-11-23T12:00:00Z",
+                                   "fuse",
                                    {"1293ff42", "a4310f71"}};
-    records["empty"] = VolumeRecord{{}, "2026-11-23T12:00:01Z", {}};
-    records["odd"] = VolumeRecord{{{"nfsopts", "a\"b\\c\n\xc3\xa9"}}, "", {}};
+    records["empty"] = VolumeRecord{{}, "2026-11-23T12:00:01Z", "kernel", {}};
+    records["odd"] = VolumeRecord{{{"nfsopts", "a\"b\\c\n\xc3\xa9"}}, "", "", {}};
     return records;
 }
 
@@ -70,6 +71,7 @@ TEST(StateStore, RoundTrip) {
         ASSERT_TRUE(loaded.contains(name)) << name;
         EXPECT_EQ(loaded.at(name).options, record.options) << name;
         EXPECT_EQ(loaded.at(name).created_at, record.created_at) << name;
+        EXPECT_EQ(loaded.at(name).mode, record.mode) << name;
         EXPECT_EQ(loaded.at(name).mount_ids, record.mount_ids) << name;
     }
     // A second save replaces everything.

@@ -52,12 +52,13 @@ class VolumeManagerTest : public ::testing::Test {
   protected:
     std::filesystem::path state_file() const { return dir_.path() / "state" / "state.json"; }
     std::filesystem::path root() const { return dir_.path() / "volumes"; }
+    std::filesystem::path work() const { return dir_.path() / "work"; }
     std::filesystem::path mountpoint(const std::string& name) const { return root() / name; }
 
     // A manager as the daemon builds one: fuse-mode volumes go to fuse_, the rest to kernel_.
     std::unique_ptr<VolumeManager> make_manager(StateStore& store,
                                                 MountMode default_mode = MountMode::kernel) {
-        return std::make_unique<VolumeManager>(store, root(), default_mode,
+        return std::make_unique<VolumeManager>(store, root(), work(), default_mode,
                                                [this](const VolumeSpec& spec) -> Mounter& {
                                                    if (spec.mode == MountMode::fuse) return fuse_;
                                                    return kernel_;
@@ -69,8 +70,8 @@ class VolumeManagerTest : public ::testing::Test {
     size_t saved_ids(const std::string& name) const { return saved().at(name).mount_ids.size(); }
 
     TempDir dir_;
-    FakeMounter kernel_;
-    FakeMounter fuse_;
+    FakeMounter kernel_{"kernel"};
+    FakeMounter fuse_{"fuse"};
     StateStore store_{state_file()};
     std::unique_ptr<VolumeManager> manager_ = make_manager(store_);
 };
@@ -342,7 +343,7 @@ TEST_F(VolumeManagerTest, EveryCallIsPersistedBeforeItReturns) {
     // A second manager restored from the file after each call sees the same state.
     const auto check = [&](size_t volumes, size_t ids_of_data) {
         StateStore store(state_file());
-        VolumeManager reloaded(store, root(), MountMode::kernel,
+        VolumeManager reloaded(store, root(), work(), MountMode::kernel,
                                [&](const VolumeSpec&) -> Mounter& { return kernel_; });
         reloaded.restore();
         ASSERT_EQ(reloaded.list().size(), volumes);
@@ -470,8 +471,10 @@ TEST_F(VolumeManagerRestoreTest, FailedRemountThenDockersUnmountBalances) {
 
 TEST_F(VolumeManagerRestoreTest, KeepsVolumesWhoseOptionsNoLongerParse) {
     VolumeRecords records;
-    records["old"] = VolumeRecord{
-        {{"server", "h"}, {"path", "/e"}, {"retired", "1"}}, "2026-01-01T00:00:00Z", {"A"}};
+    records["old"] = VolumeRecord{{{"server", "h"}, {"path", "/e"}, {"retired", "1"}},
+                                  "2026-01-01T00:00:00Z",
+                                  "kernel",
+                                  {"A"}};
     store_.save(records);
     auto restarted = restart();
     VolumeInfo info = restarted->get("old");
@@ -506,6 +509,145 @@ TEST_F(VolumeManagerRestoreTest, CorruptStateFileIsAnError) {
     std::ofstream(state_file()) << "{not json";
     auto manager = make_manager(store_);
     expect_error([&] { manager->restore(); }, EIO);
+}
+
+TEST_F(VolumeManagerRestoreTest, ModeChosenAtCreateSurvivesAChangeOfTheDefault) {
+    StateStore store(state_file());
+    auto created_under_fuse = make_manager(store, MountMode::fuse);
+    created_under_fuse->create("data", kOptions);
+    created_under_fuse->create("auto", {{"share", "h:/e"}, {"mode", "auto"}});
+    EXPECT_EQ(saved().at("data").mode, "fuse");
+    // The daemon restarts with --default-mode kernel: the volume stays a fuse volume.
+    auto restarted = make_manager(store, MountMode::kernel);
+    restarted->restore();
+    restarted->mount("data", "A");
+    EXPECT_EQ(fuse_.mount_calls(), 1);
+    EXPECT_EQ(kernel_.mount_calls(), 0);
+    EXPECT_EQ(restarted->get("data").mode, "fuse");
+    EXPECT_EQ(restarted->get("auto").requested_mode, "auto");
+    restarted->create("data", kOptions);  // still idempotent under the new default
+}
+
+TEST_F(VolumeManagerRestoreTest, StateWithoutAModeTakesTheCurrentDefault) {
+    std::filesystem::create_directories(state_file().parent_path());
+    std::ofstream(state_file())
+        << R"({"version":1,"volumes":{"old":{"options":{"share":"h:/e"},"mount_ids":[]}}})";
+    auto manager = make_manager(store_, MountMode::fuse);
+    manager->restore();
+    EXPECT_EQ(manager->get("old").mode, "fuse");
+}
+
+TEST_F(VolumeManagerRestoreTest, RevivesAMountThatDiedWhileTheDriverWasDown) {
+    manager_->create("data", kOptions);
+    manager_->mount("data", "A");
+    kernel_.kill_server_of(mountpoint("data"));
+    auto restarted = restart();
+    EXPECT_EQ(kernel_.revive_calls(), 1);
+    EXPECT_EQ(kernel_.mount_calls(), 1);  // revived over the dead mount, not mounted beside it
+    const VolumeInfo info = restarted->get("data");
+    EXPECT_TRUE(info.mounted);
+    EXPECT_EQ(info.revivals, 1u);
+    EXPECT_NE(info.last_event.find("dead at driver start"), std::string::npos) << info.last_event;
+}
+
+// --- supervision ---
+
+TEST_F(VolumeManagerTest, SuperviseRevivesADeadMountInUseAndShowsIt) {
+    manager_->create("data", kOptions);
+    manager_->mount("data", "A");
+    EXPECT_EQ(manager_->supervise(), 0u);
+    kernel_.kill_server_of(mountpoint("data"));
+    EXPECT_EQ(manager_->supervise(), 1u);
+    EXPECT_EQ(kernel_.revive_calls(), 1);
+    EXPECT_TRUE(kernel_.is_served(mountpoint("data")));
+    const VolumeInfo info = manager_->get("data");
+    EXPECT_EQ(info.revivals, 1u);
+    EXPECT_EQ(info.mount_count, 1u);
+    EXPECT_EQ(info.last_error, "");
+    EXPECT_NE(info.last_event.find("stopped working"), std::string::npos) << info.last_event;
+    EXPECT_NE(info.last_event.find("mounted the share again"), std::string::npos);
+    EXPECT_EQ(manager_->supervise(), 0u);  // healthy again: nothing to do
+    manager_->unmount("data", "A");
+    EXPECT_EQ(kernel_.unmount_calls(), 1);
+}
+
+TEST_F(VolumeManagerTest, SuperviseMountsAgainWhatWasUnmountedBehindItsBack) {
+    manager_->create("data", kOptions);
+    manager_->mount("data", "A");
+    kernel_.set_mounted(mountpoint("data"), false);
+    EXPECT_EQ(manager_->supervise(), 1u);
+    EXPECT_TRUE(kernel_.mounted(mountpoint("data")));
+    EXPECT_NE(manager_->get("data").last_event.find("disappeared"), std::string::npos);
+}
+
+TEST_F(VolumeManagerTest, SuperviseLeavesUnusedVolumesAlone) {
+    manager_->create("idle", kOptions);
+    manager_->create("done", kOptions);
+    manager_->mount("done", "A");
+    manager_->unmount("done", "A");
+    EXPECT_EQ(manager_->supervise(), 0u);
+    EXPECT_EQ(kernel_.revive_calls(), 0);
+    EXPECT_EQ(kernel_.mount_calls(), 1);
+}
+
+TEST_F(VolumeManagerTest, FailedRevivalIsShownAndRetriedOnTheNextPass) {
+    manager_->create("data", kOptions);
+    manager_->mount("data", "A");
+    kernel_.kill_server_of(mountpoint("data"));
+    kernel_.fail_mounts(true, EIO, "server unreachable");
+    EXPECT_EQ(manager_->supervise(), 1u);
+    VolumeInfo info = manager_->get("data");
+    EXPECT_EQ(info.revivals, 0u);
+    EXPECT_NE(info.last_error.find("server unreachable"), std::string::npos) << info.last_error;
+    EXPECT_NE(info.last_event.find("failed"), std::string::npos) << info.last_event;
+    EXPECT_TRUE(info.mounted);  // the dead mount is still what containers hold
+
+    kernel_.fail_mounts(false);
+    EXPECT_EQ(manager_->supervise(), 1u);
+    info = manager_->get("data");
+    EXPECT_EQ(info.revivals, 1u);
+    EXPECT_EQ(info.last_error, "");
+}
+
+TEST_F(VolumeManagerTest, FirstMountReplacesADeadLeftoverMount) {
+    manager_->create("data", kOptions);
+    kernel_.set_mounted(mountpoint("data"), true);
+    kernel_.kill_server_of(mountpoint("data"));
+    manager_->mount("data", "A");
+    EXPECT_EQ(kernel_.unmount_calls(), 1);
+    EXPECT_EQ(kernel_.mount_calls(), 1);
+    EXPECT_TRUE(kernel_.is_served(mountpoint("data")));
+}
+
+// --- subdir ---
+
+TEST_F(VolumeManagerTest, MissingSubdirIsCreatedThroughAMountOfTheExportRoot) {
+    Options options = kOptions;
+    options["subdir"] = "team/app";
+    manager_->create("data", options);
+    manager_->mount("data", "A");
+    // The fake mounts nothing, so the "export root" is the private staging directory itself.
+    const std::filesystem::path staging = work() / "subdir-data";
+    const std::vector<std::filesystem::path> expected = {staging, mountpoint("data")};
+    EXPECT_EQ(kernel_.mount_targets(), expected);
+    EXPECT_TRUE(std::filesystem::is_directory(staging / "team" / "app"));
+    EXPECT_EQ(kernel_.last_spec().subdir, "team/app");
+    EXPECT_EQ(kernel_.unmount_calls(), 1);  // the export root, right away
+    EXPECT_FALSE(kernel_.mounted(staging));
+
+    // Known to exist now: later mounts go straight to the subdir.
+    manager_->unmount("data", "A");
+    manager_->mount("data", "B");
+    EXPECT_EQ(kernel_.mount_calls(), 3);
+}
+
+TEST_F(VolumeManagerTest, ReadOnlyVolumesNeverCreateTheirSubdir) {
+    Options options = kOptions;
+    options["subdir"] = "app";
+    options["ro"] = "true";
+    manager_->create("data", options);
+    manager_->mount("data", "A");
+    EXPECT_EQ(kernel_.mount_targets(), std::vector<std::filesystem::path>{mountpoint("data")});
 }
 
 // --- concurrency ---

@@ -228,6 +228,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{{{"share", "[::1]/x"}}, {"share='[::1]/x'", "':' after ']'"}},
         BadOptions{{{"share", "[::1:/x"}}, {"']'"}},
         BadOptions{{{"share", "[host]:/x"}}, {"not an IPv6"}},
+        BadOptions{with_share({{"mountport", "20048"}}), {"mountport", "vers=3"}},
+        BadOptions{with_share({{"mountport", "0"}, {"vers", "3"}}), {"mountport='0'"}},
+        BadOptions{with_share({{"mountport", "70000"}, {"vers", "3"}}), {"mountport='70000'"}},
         BadOptions{{{"share", "host:/a,b"}}, {"share='host:/a,b'", "comma"}},
         BadOptions{{{"share", "a,b:/x"}}, {"share='a,b:/x'", "comma"}},
         BadOptions{{{"share", "-host:/x"}}, {"'-'"}},
@@ -591,7 +594,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadList{"vers=4", {"'vers=4'", "use the vers volume option"}},
                       BadList{"nfsvers=3", {"use the vers volume option"}},
                       BadList{"port=2049", {"use the port volume option"}},
-                      BadList{"mountport=20048", {"driver sets it"}},
+                      BadList{"mountport=20048", {"mountport volume option"}},
                       BadList{"ro", {"use the ro volume option"}}, BadList{"rw", {"ro=false"}},
                       BadList{"uid=0", {"use the uid volume option"}},
                       BadList{"gid=0", {"use the gid volume option"}},
@@ -620,10 +623,11 @@ TEST(VolumeSpec, FuseOptsDoNotApplyToKernelMode) {
 
 TEST(VolumeSpec, UnknownKeyListsTheValidOnes) {
     const std::string message = parse_error(with_share({{"bogus", "1"}}));
-    expect_contains_all(message, {"unknown option 'bogus'",
-                                  "valid options are: server, path, share, mode, vers, port, "
-                                  "ro, uid, gid, soft, hard, timeo, retrans, subdir, nfsopts, "
-                                  "fuseopts"});
+    expect_contains_all(message,
+                        {"unknown option 'bogus'",
+                         "valid options are: server, path, share, mode, vers, port, mountport, "
+                         "ro, uid, gid, soft, hard, timeo, retrans, subdir, nfsopts, "
+                         "fuseopts"});
 }
 
 TEST(VolumeSpec, UnknownKeysAreQuotedSafely) {
