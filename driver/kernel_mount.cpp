@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -100,6 +101,27 @@ KernelMountArguments build_kernel_mount(const VolumeSpec& spec, const std::strin
         arguments.data += option;
     }
     return arguments;
+}
+
+bool kernel_has_nfs_client(MountSyscall& syscall, const std::string& proc_filesystems,
+                           const std::string& probe_dir) {
+    // Lines are "nodev\tnfs4" or "\text4".
+    std::istringstream lines(proc_filesystems);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.size() >= 4 && line.compare(line.size() - 4, 4, "nfs4") == 0) return true;
+    }
+    KernelMountArguments probe;
+    probe.source = "nfsfuse-probe:/";
+    probe.target = probe_dir;
+    probe.filesystem_type = "nfs4";
+    const int result = syscall.mount(probe);
+    if (result == 0) {
+        syscall.unmount(probe_dir);  // cannot happen without addr=, but leave nothing behind
+        return true;
+    }
+    // EINVAL (no options) means the filesystem type exists. ENODEV: no NFS client. EPERM and the
+    // rest: this process cannot mount NFS either way.
+    return result == EINVAL;
 }
 
 void throw_kernel_mount_error(int errnum, const KernelMountArguments& arguments) {

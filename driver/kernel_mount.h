@@ -30,6 +30,14 @@ class MountSyscall {
     virtual int unmount(const std::string& target) = 0;
 };
 
+// Whether this kernel can mount NFS, decided once at start for mode=auto. True when
+// /proc/filesystems (its text is `proc_filesystems`) lists nfs4. Otherwise a probe: mount(2) of
+// type nfs4 on `probe_dir` with no options, which makes the kernel load an installed but unloaded
+// nfs module and fails at once, with ENODEV only when there is no NFS client at all (without
+// options the kernel never contacts a server).
+bool kernel_has_nfs_client(MountSyscall& syscall, const std::string& proc_filesystems,
+                           const std::string& probe_dir);
+
 // Throws Error with a message for users: ENODEV becomes "this host has no kernel NFS client
 // (use mode=fuse)".
 void throw_kernel_mount_error(int errnum, const KernelMountArguments& arguments);

@@ -6,7 +6,6 @@
 #include <sys/mount.h>
 
 #include <cstring>
-#include <fstream>
 #include <memory>
 
 #include "driver/mount_table.h"
@@ -64,16 +63,6 @@ void KernelMounter::unmount(const std::string& volume, const std::filesystem::pa
 
 bool KernelMounter::is_mounted(const std::filesystem::path& target) const {
     return mounted_filesystem_type(target).has_value();
-}
-
-bool kernel_supports_nfs() {
-    std::ifstream filesystems("/proc/filesystems");
-    std::string line;
-    while (std::getline(filesystems, line)) {
-        // Lines are "nodev\tnfs4" or "\text4".
-        if (line.size() >= 4 && line.compare(line.size() - 4, 4, "nfs4") == 0) return true;
-    }
-    return false;
 }
 
 }  // namespace nfsfuse::driver

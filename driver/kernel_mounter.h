@@ -28,9 +28,6 @@ class KernelMounter final : public Mounter {
     MountSyscall& syscall_;
 };
 
-// Whether this kernel can mount NFS (an "nfs4" line in /proc/filesystems). Checked once, at start.
-bool kernel_supports_nfs();
-
 // The first address `host` resolves to, as an IP literal. Throws Error(ENOENT) naming the host.
 std::string resolve_server_address(const std::string& host);
 

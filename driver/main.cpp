@@ -8,7 +8,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -100,6 +102,17 @@ DriverFlags parse_flags(int argc, char** argv) {
     return flags;
 }
 
+// See kernel_has_nfs_client; the probe mounts on an empty private directory.
+bool probe_kernel_nfs(MountSyscall& syscall, const std::filesystem::path& work_root) {
+    std::ifstream file("/proc/filesystems");
+    const std::string filesystems{std::istreambuf_iterator<char>(file), {}};
+    const std::filesystem::path probe_dir = work_root / "nfs-probe";
+    std::filesystem::create_directories(probe_dir);
+    const bool present = kernel_has_nfs_client(syscall, filesystems, probe_dir.string());
+    std::filesystem::remove(probe_dir);
+    return present;
+}
+
 int run(int argc, char** argv) {
     const DriverFlags flags = parse_flags(argc, argv);
     spdlog::set_level(flags.debug ? spdlog::level::debug : spdlog::level::info);
@@ -112,14 +125,15 @@ int run(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     make_shared_mount_root(flags.volume_root);
-    const bool kernel_nfs = kernel_supports_nfs();
+    // Private mounts the driver makes for itself (a revived nfsfuse before it moves in place, the
+    // export root while a subdir is created, the NFS probe): never under the volume root Docker
+    // sees.
+    const std::filesystem::path work_root = flags.state_dir / "work";
+    LinuxMountSyscall mount_syscall;
+    const bool kernel_nfs = probe_kernel_nfs(mount_syscall, work_root);
     spdlog::info("kernel NFS client: {}; mode=auto uses {}", kernel_nfs ? "present" : "absent",
                  kernel_nfs ? "the kernel" : "nfsfuse");
-    LinuxMountSyscall mount_syscall;
     KernelMounter kernel_mounter(mount_syscall);
-    // Private mounts the driver makes for itself (a revived nfsfuse before it moves in place, the
-    // export root while a subdir is created): never under the volume root Docker sees.
-    const std::filesystem::path work_root = flags.state_dir / "work";
     FuseMounter fuse_mounter(flags.nfsfuse_binary, work_root, std::chrono::seconds(90));
     auto mounter_for = [&](const VolumeSpec& spec) -> Mounter& {
         switch (spec.mode) {

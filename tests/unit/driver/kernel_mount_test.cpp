@@ -276,5 +276,60 @@ TEST(KernelMount, NoNfsClientNamesTheFilesystemTypeForV3) {
     }
 }
 
+// --- the NFS client probe (mode=auto) ---
+
+// Answers every mount(2) with one errno and records the calls.
+class ProbeSyscall : public MountSyscall {
+  public:
+    explicit ProbeSyscall(int result) : result_(result) {}
+    int mount(const KernelMountArguments& arguments) override {
+        calls.push_back(arguments);
+        return result_;
+    }
+    int unmount(const std::string& target) override {
+        unmounted.push_back(target);
+        return 0;
+    }
+    std::vector<KernelMountArguments> calls;
+    std::vector<std::string> unmounted;
+
+  private:
+    int result_;
+};
+
+const std::string kWithNfs = "nodev\tsysfs\n\text4\nnodev\tnfs\nnodev\tnfs4\n";
+const std::string kWithoutNfs = "nodev\tsysfs\n\text4\nnodev\tfuse\n";
+
+TEST(KernelNfsProbe, ListedInProcFilesystemsNeedsNoProbe) {
+    ProbeSyscall syscall(ENODEV);
+    EXPECT_TRUE(kernel_has_nfs_client(syscall, kWithNfs, "/probe"));
+    EXPECT_TRUE(syscall.calls.empty());
+}
+
+TEST(KernelNfsProbe, UnlistedButLoadableModuleIsFoundByTheProbe) {
+    ProbeSyscall syscall(EINVAL);  // the type exists; the probe carries no options
+    EXPECT_TRUE(kernel_has_nfs_client(syscall, kWithoutNfs, "/probe"));
+    ASSERT_EQ(syscall.calls.size(), 1u);
+    EXPECT_EQ(syscall.calls[0].filesystem_type, "nfs4");
+    EXPECT_EQ(syscall.calls[0].target, "/probe");
+    EXPECT_EQ(syscall.calls[0].data, "") << "no addr=: the kernel never contacts a server";
+}
+
+TEST(KernelNfsProbe, NoDeviceMeansNoNfsClient) {
+    ProbeSyscall syscall(ENODEV);
+    EXPECT_FALSE(kernel_has_nfs_client(syscall, kWithoutNfs, "/probe"));
+}
+
+TEST(KernelNfsProbe, NotAllowedToMountCountsAsNoClient) {
+    ProbeSyscall syscall(EPERM);
+    EXPECT_FALSE(kernel_has_nfs_client(syscall, kWithoutNfs, "/probe"));
+}
+
+TEST(KernelNfsProbe, AProbeThatMountedIsUnmounted) {
+    ProbeSyscall syscall(0);
+    EXPECT_TRUE(kernel_has_nfs_client(syscall, kWithoutNfs, "/probe"));
+    EXPECT_EQ(syscall.unmounted, std::vector<std::string>{"/probe"});
+}
+
 }  // namespace
 }  // namespace nfsfuse::driver
