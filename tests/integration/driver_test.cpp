@@ -324,6 +324,65 @@ TEST_F(DriverTest, KilledNfsfuseIsReplacedInPlaceAndContainersSeeTheShareAgain) 
     EXPECT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
 }
 
+// Many clients at once, as dockerd does when several containers start and stop: Mount/Unmount
+// pairs with fresh IDs on two shared volumes and one volume per client. The counts never drift,
+// each volume is mounted once while in use, and everything is unmounted at the end.
+TEST_F(DriverTest, ConcurrentMountsAndUnmountsFromManyClientsStayConsistent) {
+    constexpr int kClients = 8;
+    constexpr int kRounds = 5;
+    for (const std::string name : {"shared-a", "shared-b"})
+        ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", name}, {"Opts", volume_options()}})["Err"],
+                  "");
+    for (int client = 0; client < kClients; ++client) {
+        const std::string own = "own-" + std::to_string(client);
+        ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", own}, {"Opts", volume_options()}})["Err"],
+                  "");
+    }
+    std::vector<std::string> failures(kClients);
+    std::vector<std::thread> clients;
+    for (int client = 0; client < kClients; ++client) {
+        clients.emplace_back([&, client] {
+            const auto request = [&](const std::string& endpoint, const json& body) {
+                const PluginReply reply = PluginClient(socket()).post(endpoint, body.dump());
+                const json answer = json::parse(reply.body);
+                if (reply.http_status != 200 || answer.value("Err", "") != "")
+                    failures[client] += endpoint + " " + body.dump() + " -> " + reply.body + "\n";
+                return answer;
+            };
+            for (int round = 0; round < kRounds; ++round) {
+                const std::string id = "c" + std::to_string(client) + "-r" + std::to_string(round);
+                const std::string shared = client % 2 == 0 ? "shared-a" : "shared-b";
+                const std::string own = "own-" + std::to_string(client);
+                for (const std::string& name : {shared, own}) {
+                    const json mounted =
+                        request("/VolumeDriver.Mount", {{"Name", name}, {"ID", id}});
+                    const std::string mountpoint = mounted.value("Mountpoint", "");
+                    if (!mountpoint.empty() && !is_nfsfuse_mounted(mountpoint))
+                        failures[client] += name + ": Mount answered but nothing is mounted\n";
+                }
+                for (const std::string& name : {own, shared})
+                    request("/VolumeDriver.Unmount", {{"Name", name}, {"ID", id}});
+            }
+        });
+    }
+    for (auto& client : clients) client.join();
+    for (int client = 0; client < kClients; ++client)
+        EXPECT_EQ(failures[client], "") << "client " << client;
+
+    const json volumes = call("/VolumeDriver.List", json::object())["Volumes"];
+    EXPECT_EQ(volumes.size(), static_cast<size_t>(kClients + 2));
+    for (const json& volume : volumes) {
+        const std::string name = volume["Name"];
+        const json status = call("/VolumeDriver.Get", {{"Name", name}})["Volume"]["Status"];
+        EXPECT_EQ(status["mount_count"], 0) << name;
+        EXPECT_EQ(status["mounted"], false) << name;
+        EXPECT_FALSE(find_mount(volume_root() / name).has_value()) << name;
+        EXPECT_TRUE(
+            eventually([&] { return nfsfuse_processes_for(volume_root() / name).empty(); }, 10s))
+            << name << ": an nfsfuse process outlived the last Unmount";
+    }
+}
+
 // A driver that was down when the nfsfuse of a volume in use died finds it dead at start.
 TEST_F(DriverTest, NfsfuseThatDiedWhileTheDriverWasDownIsReplacedAtStart) {
     ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "late"}, {"Opts", volume_options()}})["Err"],
