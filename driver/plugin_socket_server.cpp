@@ -58,6 +58,9 @@ PluginSocketServer::PluginSocketServer(PluginApi& api, std::filesystem::path soc
 
     server_->set_address_family(AF_UNIX);
     server_->set_payload_max_length(kHttpBodyLimit);
+    // dockerd keeps idle connections open; stop() waits for them up to this long (default 5 s),
+    // which would make every driver restart that much slower. Reconnecting a unix socket is cheap.
+    server_->set_keep_alive_timeout(1);
     // dockerd POSTs every call; the path is the endpoint. Errors are JSON bodies with status 200.
     server_->Post(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
         response.set_content(api_.handle(request.path, request.body),

@@ -54,7 +54,10 @@ int errnum_of(const std::exception& error) {
 
 // Error(errno, "<volume>: <cause>").
 Error with_volume(const std::string& name, const std::exception& error) {
-    return Error(errnum_of(error), name + ": " + error.what());
+    const std::string what = error.what();
+    // Mounters already name the volume first (their messages are also logged on their own).
+    if (what.rfind(name + ": ", 0) == 0) return Error(errnum_of(error), what);
+    return Error(errnum_of(error), name + ": " + what);
 }
 
 std::string now_rfc3339() {
@@ -184,11 +187,38 @@ void VolumeManager::recover() {
         std::lock_guard table_lock(table_mutex_);
         for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
     }
+    // Adopting a live mount only reads /proc; mounting takes a process start or a server round
+    // trip. Adopt everything first, so Get reports live mounts as mounted as early as possible.
+    for (const auto& volume : snapshot) {
+        std::lock_guard volume_lock(volume->mutex);
+        adopt_locked(*volume);
+    }
     for (const auto& volume : snapshot) {
         std::lock_guard volume_lock(volume->mutex);
         recover_locked(*volume);
     }
     logger()->info("recovery of {} volume(s) done", snapshot.size());
+}
+
+void VolumeManager::adopt_locked(Volume& volume) {
+    std::optional<VolumeSpec> spec;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        if (volume.removed || volume.mounted || volume.record.mount_ids.empty()) return;
+        spec = volume.spec;
+    }
+    if (!spec) return;
+    const std::filesystem::path mountpoint = mountpoint_of(volume.name);
+    try {
+        Mounter& mounter = mounter_for_(*spec);
+        if (!mounter.is_mounted(mountpoint) || !mounter.is_served(mountpoint)) return;
+    } catch (const std::exception&) {
+        return;  // recover_locked tries again and reports it
+    }
+    logger()->info("{}: adopted the live mount on {}", volume.name, mountpoint.string());
+    std::lock_guard table_lock(table_mutex_);
+    volume.mounted = true;
+    volume.last_error.clear();
 }
 
 void VolumeManager::recover_locked(Volume& volume) {

@@ -89,6 +89,9 @@ class VolumeManager {
     // Restart: adopts or remounts a volume that had mount IDs; cleans a stale mountpoint of one
     // that had none. Volume::mutex held.
     void recover_locked(Volume& volume);
+    // The fast half of recovery: marks a volume in use whose mount is live and served as mounted.
+    // Volume::mutex held.
+    void adopt_locked(Volume& volume);
     // Mounts the export root on a private directory and creates spec.subdir in it. Volume::mutex
     // held.
     void create_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);

@@ -15,6 +15,8 @@ readonly PACKAGES=(
     # tests and benchmarks: ss (iproute2), rpcinfo/flock/mount (rpcbind, util-linux), useradd
     # (passwd) for the unprivileged-mount test, modprobe (kmod) for /dev/fuse
     fio psmisc attr iproute2 util-linux procps passwd kmod
+    # the end-to-end test: a real dockerd and a busybox image made by docker import
+    docker.io busybox-static
 )
 
 if [[ $(id -u) -ne 0 ]]; then

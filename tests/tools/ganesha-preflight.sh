@@ -4,7 +4,8 @@
 # once, with this script's message, instead of every test waiting for its own start to fail.
 set -euo pipefail
 
-readonly script_dir=$(cd "$(dirname "$0")" && pwd)
+script_dir=$(cd "$(dirname "$0")" && pwd)
+readonly script_dir
 dir=$(mktemp -d /tmp/nfsfuse-preflight.XXXXXX)
 trap '"$script_dir/ganesha.sh" stop "$dir" || true; rm -rf "$dir"' EXIT
 

@@ -217,6 +217,13 @@ TEST_F(VolumeManagerTest, EmptyMountIdIsInvalid) {
     EXPECT_EQ(kernel_.mount_calls(), 0);
 }
 
+TEST_F(VolumeManagerTest, AMounterMessageThatNamesTheVolumeIsNotPrefixedTwice) {
+    manager_->create("data", kOptions);
+    kernel_.fail_mounts(true, EIO, "data: mounting h:/e failed: refused");
+    EXPECT_EQ(expect_error([&] { manager_->mount("data", "A"); }, EIO),
+              "data: mounting h:/e failed: refused");
+}
+
 TEST_F(VolumeManagerTest, FailedMountAddsNoId) {
     manager_->create("data", kOptions);
     kernel_.fail_mounts(true, ETIMEDOUT, "10.0.0.5: connection timed out");
