@@ -126,6 +126,8 @@ int run(int argc, char** argv) {
 
     fusefs::FilesystemSettings fs_settings;
     fs_settings.read_only = mount_options.read_only;
+    fs_settings.cache = mount_options.cache;
+    fs_settings.attribute_cache = mount_options.attribute_cache;
     fs_settings.chown_new_objects_to_caller = settings.uid.value_or(getuid()) == 0;
     fusefs::NfsFilesystem filesystem(client, fs_settings);
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "fusefs/fuse_stat.h"
@@ -57,7 +59,7 @@ Reply reply_entry(fuse_req_t req, const fuse_entry_param& entry) {
 
 Reply reply_attributes(fuse_req_t req, const nfs::Attributes& attributes) {
     const struct stat st = to_stat(attributes);
-    const double timeout = filesystem(req).settings().attribute_timeout_s;
+    const double timeout = filesystem(req).timeouts_for(attributes).attributes_s;
     return [req, st, timeout] { fuse_reply_attr(req, &st, timeout); };
 }
 
@@ -96,8 +98,18 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     run_request(req, "lookup", [&](const nfs::CancelToken& cancel) {
         auto& fs = filesystem(req);
-        const nfs::Entry entry = fs.client().lookup(cancel, handle_of(req, parent), name);
-        return reply_entry(req, fs.make_entry(entry));
+        try {
+            const nfs::Entry entry = fs.client().lookup(cancel, handle_of(req, parent), name);
+            return reply_entry(req, fs.make_entry(entry));
+        } catch (const Error& error) {
+            const double negative_s =
+                cache::negative_entry_timeout_s(fs.settings().attribute_cache, fs.settings().cache);
+            if (error.errnum() != ENOENT || negative_s <= 0) throw;
+            // Inode 0 with a timeout: the kernel remembers that the name does not exist.
+            fuse_entry_param negative{};
+            negative.entry_timeout = negative_s;
+            return reply_entry(req, negative);
+        }
     });
 }
 
@@ -142,9 +154,13 @@ nfs::SetAttributes to_set_attributes(const struct stat* st, int to_set) {
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
     run_request(req, "setattr", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
+        auto& fs = filesystem(req);
         const nfs::FileHandle handle = fi ? open_file(fi).handle : handle_of(req, ino);
-        return reply_attributes(
-            req, filesystem(req).client().setattr(cancel, handle, to_set_attributes(st, to_set)));
+        // A size change alters the data; for the rest we do not know whether someone else
+        // changed the file just before. Either way the next open reads anew.
+        fs.page_cache().forget(ino);
+        return reply_attributes(req,
+                                fs.client().setattr(cancel, handle, to_set_attributes(st, to_set)));
     });
 }
 
@@ -265,13 +281,34 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* 
     });
 }
 
-// With FUSE_CAP_ATOMIC_O_TRUNC (libfuse's default) the kernel leaves O_TRUNC to us.
-void truncate_if_asked(const nfs::CancelToken& cancel, NfsFilesystem& fs,
+// With FUSE_CAP_ATOMIC_O_TRUNC (libfuse's default) the kernel leaves O_TRUNC to us. Returns
+// whether it truncated.
+bool truncate_if_asked(const nfs::CancelToken& cancel, NfsFilesystem& fs,
                        const nfs::FileHandle& handle, int flags) {
-    if (!(flags & O_TRUNC) || (flags & O_ACCMODE) == O_RDONLY) return;
+    if (!(flags & O_TRUNC) || (flags & O_ACCMODE) == O_RDONLY) return false;
     nfs::SetAttributes to_empty;
     to_empty.size = 0;
     fs.client().setattr(cancel, handle, to_empty);
+    return true;
+}
+
+// What the kernel may keep of a file's data at open (docs/SEMANTICS.md). cache=none: no page
+// cache at all (direct_io). meta: the kernel drops its pages at every open. full: it keeps them
+// while the server's stamp of the file is the one its pages were read or written at.
+void apply_cache_mode_at_open(NfsFilesystem& fs, fuse_ino_t ino, const nfs::Attributes& current,
+                              fuse_file_info* fi) {
+    switch (fs.settings().cache) {
+        case options::CacheMode::none:
+            fi->direct_io = 1;
+            break;
+        case options::CacheMode::meta:
+            fi->keep_cache = 0;
+            break;
+        case options::CacheMode::full:
+            fi->keep_cache =
+                fs.page_cache().keep_at_open(ino, nfs::change_stamp_of(current)) ? 1 : 0;
+            break;
+    }
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -279,10 +316,12 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         auto& fs = filesystem(req);
         if ((fi->flags & O_ACCMODE) != O_RDONLY) reject_if_read_only(req);
         const nfs::FileHandle handle = handle_of(req, ino);
-        truncate_if_asked(cancel, fs, handle, fi->flags);
-        // Close-to-open consistency: whatever the kernel cached of this file's attributes (its
-        // size above all) may predate another client's change, so it must ask again. The page
-        // cache goes too, since we do not set keep_cache.
+        if (truncate_if_asked(cancel, fs, handle, fi->flags)) fs.page_cache().forget(ino);
+        // Close-to-open consistency: ask the server now, whatever the kernel cached.
+        const nfs::Attributes current = fs.client().getattr(cancel, handle);
+        apply_cache_mode_at_open(fs, ino, current, fi);
+        // The attributes the kernel holds (its idea of the size above all) may predate another
+        // client's change: offset -1 makes it drop them, and only them.
         if (fs.session()) fuse_lowlevel_notify_inval_inode(fs.session(), ino, -1, 0);
         return reply_opened(req, fi, OpenFile{handle, ino});
     });
@@ -297,6 +336,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                                                     fs.new_object_attributes(req, mode & 07777),
                                                     (fi->flags & O_EXCL) != 0);
         const fuse_entry_param param = fs.make_entry(entry);
+        // A new (or emptied) file: nothing cached yet, and the stamp starts here.
+        fs.page_cache().forget(param.ino);
+        apply_cache_mode_at_open(fs, param.ino, entry.attributes, fi);
         return reply_opened(req, fi, OpenFile{entry.handle, param.ino}, &param);
     });
 }
@@ -314,8 +356,13 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t offset,
               fuse_file_info* fi) {
     run_request(req, "write", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).client().write(cancel, open_file(fi).handle, static_cast<uint64_t>(offset),
-                                       std::string_view(buf, size));
+        auto& fs = filesystem(req);
+        const OpenFile& file = open_file(fi);
+        const nfs::WriteResult result = fs.client().write(
+            cancel, file.handle, static_cast<uint64_t>(offset), std::string_view(buf, size));
+        std::optional<nfs::ChangeStamp> after;
+        if (result.after) after = nfs::change_stamp_of(*result.after);
+        fs.page_cache().after_own_write(file.id, result.before, after);
         return Reply([req, size] { fuse_reply_write(req, size); });
     });
 }
@@ -426,6 +473,28 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino) {
     });
 }
 
+// The one extended attribute: user.nfsfuse.calls on the mount's root, the calls sent to the
+// server by procedure ("GETATTR 12\nREAD 3\n"), like the kernel client's mountstats. NFSv3 has
+// no extended attributes, so every other name is "not supported", as without this operation.
+constexpr std::string_view kCallsAttribute = "user.nfsfuse.calls";
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+    if (ino != FUSE_ROOT_ID || std::string_view(name) != kCallsAttribute) {
+        fuse_reply_err(req, ENOTSUP);
+        return;
+    }
+    std::string text;
+    for (const auto& [procedure, count] : filesystem(req).client().call_counts())
+        text += procedure + " " + std::to_string(count) + "\n";
+    if (size == 0) {
+        fuse_reply_xattr(req, text.size());
+    } else if (size < text.size()) {
+        fuse_reply_err(req, ERANGE);
+    } else {
+        fuse_reply_buf(req, text.data(), text.size());
+    }
+}
+
 void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
     run_request(req, "access", [&](const nfs::CancelToken& cancel) {
         auto& client = filesystem(req).client();
@@ -481,6 +550,7 @@ fuse_lowlevel_ops make_operations() {
     ops.fsyncdir = op_fsyncdir;
     ops.statfs = op_statfs;
     ops.access = op_access;
+    ops.getxattr = op_getxattr;
     return ops;
 }
 
@@ -499,9 +569,16 @@ fuse_entry_param NfsFilesystem::make_entry(const nfs::Entry& entry) {
     param.ino = inodes_.remember(entry.handle);
     param.generation = 0;
     param.attr = to_stat(entry.attributes);
-    param.attr_timeout = settings_.attribute_timeout_s;
-    param.entry_timeout = settings_.entry_timeout_s;
+    const cache::CacheTimeouts timeouts = timeouts_for(entry.attributes);
+    param.attr_timeout = timeouts.attributes_s;
+    param.entry_timeout = timeouts.entry_s;
     return param;
+}
+
+cache::CacheTimeouts NfsFilesystem::timeouts_for(const nfs::Attributes& attributes) const {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    return cache::cache_timeouts(settings_.attribute_cache, settings_.cache, attributes, now);
 }
 
 nfs::NewObjectAttributes NfsFilesystem::new_object_attributes(fuse_req_t req, uint32_t mode) const {

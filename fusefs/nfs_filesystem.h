@@ -12,15 +12,18 @@
 
 #include <string>
 
+#include "cache/cache_timeouts.h"
+#include "cache/page_cache_stamps.h"
 #include "nfs/nfs_client.h"
+#include "options/mount_options.h"
 #include "vfs/inode_table.h"
 #include "vfs/open_file_tracker.h"
 
 namespace nfsfuse::fusefs {
 
 struct FilesystemSettings {
-    double attribute_timeout_s = 1.0;  // how long the kernel may trust attributes we return
-    double entry_timeout_s = 1.0;      // how long the kernel may trust a name -> inode mapping
+    options::CacheMode cache = options::CacheMode::full;
+    options::AttributeCacheTimes attribute_cache;  // what the kernel may trust, for how long
     bool read_only = false;
     // When nfsfuse talks to the server as root, new objects are given to the calling user, as
     // the kernel NFS client does (it sends the caller's own credentials).
@@ -41,16 +44,20 @@ class NfsFilesystem {
     nfs::NfsClient& client() { return client_; }
     vfs::InodeTable& inodes() { return inodes_; }
     vfs::OpenFileTracker& open_files() { return open_files_; }
+    cache::PageCacheStamps& page_cache() { return page_cache_; }
     const FilesystemSettings& settings() const { return settings_; }
 
     // Builds a FUSE entry for an object the kernel is about to learn of (counts one lookup).
     fuse_entry_param make_entry(const nfs::Entry& entry);
+    // How long the kernel may trust these attributes and the name that led to them.
+    cache::CacheTimeouts timeouts_for(const nfs::Attributes& attributes) const;
     nfs::NewObjectAttributes new_object_attributes(fuse_req_t req, uint32_t mode) const;
 
   private:
     nfs::NfsClient& client_;
     vfs::InodeTable inodes_;
     vfs::OpenFileTracker open_files_;
+    cache::PageCacheStamps page_cache_;
     FilesystemSettings settings_;
     fuse_session* session_ = nullptr;
 };

@@ -44,6 +44,7 @@ void Nfs3Client::execute(const CancelToken& cancel, const char* what,
                          const Nfs3Connection::Submit& submit, OnOk&& on_ok) {
     for (int attempt = 0;; ++attempt) {
         int status = 0;
+        counters_.count(what);
         connection_->call(cancel, what, submit, [&](void* data) {
             auto* reply = static_cast<Reply*>(data);
             status = reply->status;
@@ -176,8 +177,9 @@ ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uin
     return result;
 }
 
-void Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
-                       std::string_view data) {
+WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                              std::string_view data) {
+    WriteResult result;
     size_t done = 0;
     while (done < data.size()) {
         const uint32_t chunk =
@@ -197,10 +199,20 @@ void Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t
             [&](rpc_context* rpc, auto cb, void* p) {
                 return rpc_nfs3_write_async(rpc, cb, &args, p);
             },
-            [&](WRITE3res& reply) { written = reply.WRITE3res_u.resok.count; });
+            [&](WRITE3res& reply) {
+                const WRITE3resok& ok = reply.WRITE3res_u.resok;
+                written = ok.count;
+                // The stamp before our first chunk, the attributes after our last.
+                if (done == 0 && ok.file_wcc.before.attributes_follow)
+                    result.before = from_wcc_attr(ok.file_wcc.before.pre_op_attr_u.attributes);
+                result.after.reset();
+                if (ok.file_wcc.after.attributes_follow)
+                    result.after = from_fattr3(ok.file_wcc.after.post_op_attr_u.attributes);
+            });
         if (written == 0) throw Error(EIO, "WRITE: server accepted no data");
         done += std::min(written, chunk);
     }
+    return result;
 }
 
 void Nfs3Client::commit(const CancelToken& cancel, const FileHandle& fh) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "nfs/call_counters.h"
 #include "nfs/nfs3_connection.h"
 #include "nfs/nfs3_convert.h"
 #include "nfs/nfs_client.h"
@@ -32,8 +33,8 @@ class Nfs3Client final : public NfsClient {
     std::string readlink(const CancelToken& cancel, const FileHandle& fh) override;
     ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                     uint32_t count) override;
-    void write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
-               std::string_view data) override;
+    WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                      std::string_view data) override;
     void commit(const CancelToken& cancel, const FileHandle& fh) override;
     Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                  const NewObjectAttributes& attributes, bool exclusive) override;
@@ -51,6 +52,7 @@ class Nfs3Client final : public NfsClient {
                 const FileHandle& to_dir, const std::string& to_name) override;
     std::vector<DirectoryEntry> readdir(const CancelToken& cancel, const FileHandle& dir) override;
     FsStats statfs(const CancelToken& cancel, const FileHandle& fh) override;
+    std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:
     // Sends one request built by `submit`; on NFS3_OK runs on_ok(reply) on the service thread,
@@ -71,6 +73,7 @@ class Nfs3Client final : public NfsClient {
                          CreatedObject created);
 
     std::unique_ptr<Nfs3Connection> connection_;
+    CallCounters counters_;
 };
 
 }  // namespace nfsfuse::nfs

@@ -64,6 +64,10 @@ Attributes from_fattr3(const fattr3& in) {
     return out;
 }
 
+ChangeStamp from_wcc_attr(const wcc_attr& in) {
+    return {in.size, from_nfstime3(in.mtime), from_nfstime3(in.ctime)};
+}
+
 sattr3 to_sattr3(const SetAttributes& changes) {
     sattr3 out{};
     if (changes.mode) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +36,10 @@ class NfsClient {
 
     virtual ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                             uint32_t count) = 0;
-    // Writes all of `data`; it is stable on the server when this returns.
-    virtual void write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
-                       std::string_view data) = 0;
+    // Writes all of `data`; it is stable on the server when this returns. Returns the file's
+    // stamp before the first byte and its attributes after the last, as far as the server says.
+    virtual WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                              std::string_view data) = 0;
     // Makes earlier writes to `fh` durable on the server.
     virtual void commit(const CancelToken& cancel, const FileHandle& fh) = 0;
 
@@ -64,6 +66,9 @@ class NfsClient {
     virtual std::vector<DirectoryEntry> readdir(const CancelToken& cancel,
                                                 const FileHandle& dir) = 0;
     virtual FsStats statfs(const CancelToken& cancel, const FileHandle& fh) = 0;
+
+    // Calls sent to the server since the start, by procedure name.
+    virtual std::map<std::string, uint64_t> call_counts() const = 0;
 };
 
 }  // namespace nfsfuse::nfs

@@ -41,6 +41,31 @@ struct Attributes {
     timespec ctime{};
 };
 
+// One version of a file's contents, for deciding whether cached data is still good. NFSv3 has no
+// change attribute: size, mtime and ctime stand in for it, as in the kernel's NFSv3 client.
+struct ChangeStamp {
+    uint64_t size = 0;
+    timespec mtime{};
+    timespec ctime{};
+};
+
+inline bool operator==(const ChangeStamp& a, const ChangeStamp& b) {
+    return a.size == b.size && a.mtime.tv_sec == b.mtime.tv_sec &&
+           a.mtime.tv_nsec == b.mtime.tv_nsec && a.ctime.tv_sec == b.ctime.tv_sec &&
+           a.ctime.tv_nsec == b.ctime.tv_nsec;
+}
+
+inline ChangeStamp change_stamp_of(const Attributes& attributes) {
+    return {attributes.size, attributes.mtime, attributes.ctime};
+}
+
+// What the server reported around a WRITE we sent (NFSv3 wcc_data): the file before it, when the
+// server says, and after it. Either may be missing.
+struct WriteResult {
+    std::optional<ChangeStamp> before;
+    std::optional<Attributes> after;
+};
+
 // Which attributes a SETATTR changes. Times may be set to "server's now".
 struct SetAttributes {
     enum class Time { dont_change, server_now, client_value };

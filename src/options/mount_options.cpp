@@ -257,6 +257,53 @@ void apply_debug(MountOptions& options, const OptionItem&) {
     options.debug = true;
 }
 
+// The kernel client takes up to 2^31 s; a day is already far beyond any sensible cache time.
+constexpr uint64_t kMaxAttributeCacheSeconds = 86400;
+
+uint32_t cache_seconds(const OptionItem& item) {
+    return static_cast<uint32_t>(number_in_range(item, 0, kMaxAttributeCacheSeconds));
+}
+
+void apply_actimeo(MountOptions& options, const OptionItem& item) {
+    const uint32_t seconds = cache_seconds(item);
+    options.attribute_cache = {seconds, seconds, seconds, seconds};
+}
+
+void apply_noac(MountOptions& options, const OptionItem&) {
+    options.attribute_cache = {0, 0, 0, 0};
+}
+
+void apply_acregmin(MountOptions& options, const OptionItem& item) {
+    options.attribute_cache.regular_min_s = cache_seconds(item);
+}
+
+void apply_acregmax(MountOptions& options, const OptionItem& item) {
+    options.attribute_cache.regular_max_s = cache_seconds(item);
+}
+
+void apply_acdirmin(MountOptions& options, const OptionItem& item) {
+    options.attribute_cache.directory_min_s = cache_seconds(item);
+}
+
+void apply_acdirmax(MountOptions& options, const OptionItem& item) {
+    options.attribute_cache.directory_max_s = cache_seconds(item);
+}
+
+void apply_cache(MountOptions& options, const OptionItem& item) {
+    const std::string_view mode = *item.value;
+    if (mode == "none") {
+        options.cache = CacheMode::none;
+    } else if (mode == "meta") {
+        options.cache = CacheMode::meta;
+    } else if (mode == "full") {
+        options.cache = CacheMode::full;
+    } else {
+        reject_option(item, "unknown cache mode " + quoted(mode) +
+                                "; valid values are none, "
+                                "meta and full");
+    }
+}
+
 // FUSE and kernel options are handed on verbatim, in the order given: libfuse and the kernel apply
 // them left to right, so "later wins" holds for them too.
 void pass_to_fuse(MountOptions& options, const OptionItem& item) {
@@ -314,6 +361,20 @@ const OptionSpec kOptionTable[] = {
     {"retrans", Syntax::valued, "N", "retries before a soft call fails, 0-10 (default 2)",
      apply_retrans},
     {"debug", Syntax::flag, "", "log debug messages", apply_debug},
+    // Caching (docs/SEMANTICS.md).
+    {"cache", Syntax::valued, "MODE",
+     "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},
+    {"actimeo", Syntax::valued, "N", "sets acregmin, acregmax, acdirmin and acdirmax to N seconds",
+     apply_actimeo},
+    {"acregmin", Syntax::valued, "N",
+     "shortest time file attributes are trusted, 0-86400 seconds (default 3)", apply_acregmin},
+    {"acregmax", Syntax::valued, "N",
+     "longest time file attributes are trusted, 0-86400 seconds (default 60)", apply_acregmax},
+    {"acdirmin", Syntax::valued, "N",
+     "shortest time directory attributes and names are trusted, s (default 30)", apply_acdirmin},
+    {"acdirmax", Syntax::valued, "N",
+     "longest time directory attributes and names are trusted, s (default 60)", apply_acdirmax},
+    {"noac", Syntax::flag, "", "trust no attributes: the same as actimeo=0", apply_noac},
     // FUSE and kernel mount options, passed through.
     {"allow_other", Syntax::flag, "",
      "let other users access the mount (FUSE; see user_allow_other in fuse.conf)", pass_to_fuse},
@@ -440,8 +501,20 @@ bool has_fuse_option(const MountOptions& options, std::string_view name) {
            options.fuse_options.end();
 }
 
+void check_min_max(std::string_view min_name, uint32_t min, std::string_view max_name,
+                   uint32_t max) {
+    if (min > max) {
+        throw invalid_argument("mount options: " + std::string(min_name) + "=" +
+                               std::to_string(min) + " is larger than " + std::string(max_name) +
+                               "=" + std::to_string(max));
+    }
+}
+
 // libfuse refuses this pair at mount time with a terse message; say it here, before any network.
 void check_combinations(const MountOptions& options) {
+    const AttributeCacheTimes& times = options.attribute_cache;
+    check_min_max("acregmin", times.regular_min_s, "acregmax", times.regular_max_s);
+    check_min_max("acdirmin", times.directory_min_s, "acdirmax", times.directory_max_s);
     if (has_fuse_option(options, "allow_other") && has_fuse_option(options, "allow_root")) {
         throw invalid_argument(
             "mount options 'allow_other' and 'allow_root' cannot be combined: choose one");

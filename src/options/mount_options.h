@@ -20,6 +20,23 @@ struct ServerTarget {
 
 enum class NfsVersion { v3, v4_1 };
 
+// How much nfsfuse and the kernel cache (docs/SEMANTICS.md):
+//   none: nothing; every access asks the server (no attribute, entry or page cache),
+//   meta: attributes and names for the times below; file data is read anew at every open,
+//   full: meta, plus file data kept in the kernel's page cache across opens while the file's
+//         size, mtime and ctime stay unchanged (close-to-open consistency).
+enum class CacheMode { none, meta, full };
+
+// How long attributes may be trusted, in seconds, like the kernel client's acregmin/acregmax/
+// acdirmin/acdirmax (and its defaults). Between min and max, a file changed recently is checked
+// more often than one untouched for a long time.
+struct AttributeCacheTimes {
+    uint32_t regular_min_s = 3;
+    uint32_t regular_max_s = 60;
+    uint32_t directory_min_s = 30;
+    uint32_t directory_max_s = 60;
+};
+
 struct MountOptions {
     NfsVersion version = NfsVersion::v3;
     std::optional<uint16_t> port;        // NFS port; skips the portmapper when set
@@ -32,6 +49,8 @@ struct MountOptions {
         600;               // like nfs(5): time to wait for a reply, in tenths of a second
     uint32_t retrans = 2;  // like nfs(5): retries before a soft call fails
     bool debug = false;
+    CacheMode cache = CacheMode::full;
+    AttributeCacheTimes attribute_cache;
     // Options handed to libfuse unchanged, e.g. "allow_other", "fsname=x", "nosuid", "max_read=N".
     std::vector<std::string> fuse_options;
 

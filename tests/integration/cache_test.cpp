@@ -1,0 +1,122 @@
+// The caches through a real mount: what a hit costs (nothing: the counts of calls sent to the
+// server, read from user.nfsfuse.calls, do not move), and that a change made by another client
+// (here: on the server's disk) is seen at the next open, never served stale.
+#include <gtest/gtest.h>
+#include <sys/xattr.h>
+
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "harness/file_data.h"
+#include "harness/mounted_test.h"
+#include "harness/nfsfuse_mount.h"
+
+namespace nfsfuse::it {
+namespace {
+
+using Counts = std::map<std::string, uint64_t>;
+
+class CacheTest : public MountedTest {
+  protected:
+    // The calls nfsfuse sent to the server so far, by procedure.
+    Counts calls() {
+        const std::string root = mount().path().string();
+        char buffer[4096];
+        const ssize_t length =
+            ::getxattr(root.c_str(), "user.nfsfuse.calls", buffer, sizeof buffer);
+        if (length < 0) throw std::runtime_error("getxattr user.nfsfuse.calls failed");
+        Counts counts;
+        std::istringstream lines(std::string(buffer, static_cast<size_t>(length)));
+        std::string procedure;
+        uint64_t count = 0;
+        while (lines >> procedure >> count) counts[procedure] = count;
+        return counts;
+    }
+    uint64_t reads() { return calls()["READ"]; }
+};
+
+TEST_F(CacheTest, UnchangedFileIsReadFromThePageCacheAtTheNextOpen) {
+    const std::string data = pattern(4 * kMiB, 3);
+    write_file(srv("data.bin"), data);
+    EXPECT_TRUE(read_file(mnt("data.bin")) == data);
+    const Counts before = calls();
+    ASSERT_GT(before.at("READ"), 0u) << "the first read must come from the server";
+
+    EXPECT_TRUE(read_file(mnt("data.bin")) == data);
+    EXPECT_TRUE(read_file(mnt("data.bin")) == data);
+    const Counts after = calls();
+    EXPECT_EQ(after.at("READ"), before.at("READ")) << "a cache hit sent READs";
+    EXPECT_GT(after.at("GETATTR"), before.at("GETATTR")) << "open must revalidate (close-to-open)";
+}
+
+TEST_F(CacheTest, AChangeOnTheServerIsSeenAtTheNextOpen) {
+    write_file(srv("changing.txt"), "version one");
+    EXPECT_EQ(read_file(mnt("changing.txt")), "version one");
+    // Same size: only mtime and ctime tell the versions apart.
+    write_file(srv("changing.txt"), "version two");
+    EXPECT_EQ(read_file(mnt("changing.txt")), "version two");
+    write_file(srv("changing.txt"), "version three, longer");
+    EXPECT_EQ(read_file(mnt("changing.txt")), "version three, longer");
+}
+
+TEST_F(CacheTest, OurOwnWritesKeepTheCacheValid) {
+    const std::string data = pattern(2 * kMiB, 5);
+    write_file(mnt("own.bin"), data);
+    EXPECT_TRUE(read_file(mnt("own.bin")) == data);
+    const uint64_t before = reads();
+    EXPECT_TRUE(read_file(mnt("own.bin")) == data);
+    EXPECT_EQ(reads(), before) << "what we wrote ourselves was read back from the server";
+    EXPECT_TRUE(read_file(srv("own.bin")) == data);
+}
+
+TEST_F(CacheTest, ANameCreatedOnTheServerIsListedDespiteANegativeEntry) {
+    EXPECT_FALSE(std::filesystem::exists(mnt("later.txt")));
+    write_file(srv("later.txt"), "here now");
+    // The default acdirmin (30 s) would hide it for a while; listing the directory does not.
+    bool listed = false;
+    for (const auto& entry : std::filesystem::directory_iterator(mnt()))
+        if (entry.path().filename() == "later.txt") listed = true;
+    EXPECT_TRUE(listed);
+}
+
+class MetaCacheTest : public CacheTest {
+  protected:
+    std::vector<std::string> extra_mount_options() const override { return {"cache=meta"}; }
+};
+
+TEST_F(MetaCacheTest, FileDataIsReadAgainAtEveryOpen) {
+    const std::string data = pattern(1 * kMiB, 9);
+    write_file(srv("data.bin"), data);
+    EXPECT_TRUE(read_file(mnt("data.bin")) == data);
+    const uint64_t before = reads();
+    EXPECT_TRUE(read_file(mnt("data.bin")) == data);
+    EXPECT_GT(reads(), before);
+}
+
+class NoCacheTest : public CacheTest {
+  protected:
+    std::vector<std::string> extra_mount_options() const override { return {"cache=none"}; }
+};
+
+TEST_F(NoCacheTest, EveryReadGoesToTheServerAndAttributesAreNotTrusted) {
+    write_file(srv("file.txt"), "1234");
+    EXPECT_EQ(read_file(mnt("file.txt")), "1234");
+    const uint64_t before = reads();
+    EXPECT_EQ(read_file(mnt("file.txt")), "1234");
+    EXPECT_GT(reads(), before);
+    write_file(srv("file.txt"), "123456789");
+    EXPECT_EQ(std::filesystem::file_size(mnt("file.txt")), 9u) << "a stale size was trusted";
+}
+
+TEST_F(CacheTest, OtherExtendedAttributesAreNotSupported) {
+    char buffer[64];
+    EXPECT_LT(::getxattr(mnt().c_str(), "user.nfsfuse.calls", buffer, sizeof buffer), 0)
+        << "only the root has it";
+    EXPECT_LT(::getxattr(mount().path().c_str(), "user.other", buffer, sizeof buffer), 0);
+    EXPECT_EQ(errno, ENOTSUP);
+}
+
+}  // namespace
+}  // namespace nfsfuse::it

@@ -1,0 +1,150 @@
+// Cache policy: the attribute and entry timeouts handed to the kernel, and the close-to-open
+// decision whether the kernel may keep a file's cached pages at open.
+#include <gtest/gtest.h>
+
+#include "cache/cache_timeouts.h"
+#include "cache/page_cache_stamps.h"
+#include "options/mount_options.h"
+#include "util/error.h"
+
+namespace nfsfuse::cache {
+namespace {
+
+using options::AttributeCacheTimes;
+using options::CacheMode;
+
+constexpr AttributeCacheTimes kDefaults{};  // 3/60/30/60, the kernel client's
+
+nfs::Attributes changed_at(time_t seconds, nfs::FileType type = nfs::FileType::regular) {
+    nfs::Attributes attributes;
+    attributes.type = type;
+    attributes.mtime = {seconds, 0};
+    return attributes;
+}
+
+timespec at(time_t seconds) {
+    return {seconds, 0};
+}
+
+TEST(CacheTimeouts, AFileChangedJustNowGetsTheMinimum) {
+    const CacheTimeouts t = cache_timeouts(kDefaults, CacheMode::full, changed_at(1000), at(1000));
+    EXPECT_DOUBLE_EQ(t.attributes_s, 3);
+    EXPECT_DOUBLE_EQ(t.entry_s, 30);  // names follow their directory's shortest time
+}
+
+TEST(CacheTimeouts, ATenthOfTheAgeBetweenTheBounds) {
+    EXPECT_DOUBLE_EQ(
+        cache_timeouts(kDefaults, CacheMode::full, changed_at(1000), at(1200)).attributes_s, 20);
+    EXPECT_DOUBLE_EQ(
+        cache_timeouts(kDefaults, CacheMode::meta, changed_at(0), at(100000)).attributes_s, 60);
+}
+
+TEST(CacheTimeouts, DirectoriesUseTheirOwnBounds) {
+    const auto directory = changed_at(1000, nfs::FileType::directory);
+    EXPECT_DOUBLE_EQ(cache_timeouts(kDefaults, CacheMode::full, directory, at(1000)).attributes_s,
+                     30);
+    EXPECT_DOUBLE_EQ(cache_timeouts(kDefaults, CacheMode::full, directory, at(9000)).attributes_s,
+                     60);
+}
+
+TEST(CacheTimeouts, AServerClockAheadOfOursCountsAsJustChanged) {
+    EXPECT_DOUBLE_EQ(
+        cache_timeouts(kDefaults, CacheMode::full, changed_at(5000), at(1000)).attributes_s, 3);
+}
+
+TEST(CacheTimeouts, CacheNoneAndNoacTrustNothing) {
+    const CacheTimeouts none = cache_timeouts(kDefaults, CacheMode::none, changed_at(0), at(9999));
+    EXPECT_DOUBLE_EQ(none.attributes_s, 0);
+    EXPECT_DOUBLE_EQ(none.entry_s, 0);
+    const CacheTimeouts noac =
+        cache_timeouts(AttributeCacheTimes{0, 0, 0, 0}, CacheMode::full, changed_at(0), at(9999));
+    EXPECT_DOUBLE_EQ(noac.attributes_s, 0);
+    EXPECT_DOUBLE_EQ(noac.entry_s, 0);
+}
+
+TEST(CacheTimeouts, NegativeEntriesLastTheDirectoryMinimum) {
+    EXPECT_DOUBLE_EQ(negative_entry_timeout_s(kDefaults, CacheMode::full), 30);
+    EXPECT_DOUBLE_EQ(negative_entry_timeout_s(kDefaults, CacheMode::meta), 30);
+    EXPECT_DOUBLE_EQ(negative_entry_timeout_s(kDefaults, CacheMode::none), 0);
+    EXPECT_DOUBLE_EQ(negative_entry_timeout_s({3, 60, 0, 60}, CacheMode::full), 0);
+}
+
+TEST(AttributeCacheOptions, AMinimumAboveItsMaximumIsRefused) {
+    for (const char* list : {"acregmin=61", "acregmin=5,acregmax=4", "acdirmax=10"}) {
+        try {
+            options::parse_mount_options({list});
+            ADD_FAILURE() << list << " was accepted";
+        } catch (const Error& error) {
+            EXPECT_EQ(error.errnum(), EINVAL);
+            EXPECT_NE(std::string(error.what()).find("is larger than"), std::string::npos)
+                << error.what();
+        }
+    }
+}
+
+nfs::ChangeStamp stamp(uint64_t size, time_t mtime, time_t ctime) {
+    return {size, {mtime, 0}, {ctime, 0}};
+}
+
+TEST(PageCacheStamps, FirstOpenKnowsNothingSoDropsTheCache) {
+    PageCacheStamps stamps;
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(10, 1, 1)));
+}
+
+TEST(PageCacheStamps, UnchangedFileKeepsItsPagesAtTheNextOpen) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1));
+    EXPECT_TRUE(stamps.keep_at_open(7, stamp(10, 1, 1)));
+    EXPECT_TRUE(stamps.keep_at_open(7, stamp(10, 1, 1)));
+}
+
+TEST(PageCacheStamps, AnyChangeOfSizeMtimeOrCtimeDropsThem) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1));
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(11, 1, 1)));
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(11, 2, 1)));
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(11, 2, 2)));
+    nfs::ChangeStamp nanoseconds = stamp(11, 2, 2);
+    nanoseconds.mtime.tv_nsec = 1;
+    EXPECT_FALSE(stamps.keep_at_open(7, nanoseconds));
+    EXPECT_TRUE(stamps.keep_at_open(7, nanoseconds));  // and the new stamp holds from then on
+}
+
+TEST(PageCacheStamps, OurOwnWriteMovesTheStampAlong) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1));
+    stamps.after_own_write(7, stamp(10, 1, 1), stamp(20, 2, 2));
+    stamps.after_own_write(7, stamp(20, 2, 2), stamp(30, 3, 3));
+    EXPECT_TRUE(stamps.keep_at_open(7, stamp(30, 3, 3)));
+}
+
+TEST(PageCacheStamps, AWriteThatFoundSomeoneElsesChangeDropsThePages) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1));
+    // The server had (15, 5, 5) before our write: another client wrote in between.
+    stamps.after_own_write(7, stamp(15, 5, 5), stamp(20, 6, 6));
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(20, 6, 6)));
+}
+
+TEST(PageCacheStamps, AWriteWithoutWccDataDropsThePages) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1));
+    stamps.after_own_write(7, std::nullopt, stamp(20, 2, 2));
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(20, 2, 2)));
+    stamps.after_own_write(7, stamp(20, 2, 2), std::nullopt);
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(20, 2, 2)));
+}
+
+TEST(PageCacheStamps, ForgetAndOtherInodes) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1));
+    stamps.keep_at_open(8, stamp(10, 1, 1));
+    stamps.forget(7);
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(10, 1, 1)));
+    EXPECT_TRUE(stamps.keep_at_open(8, stamp(10, 1, 1)));
+    stamps.after_own_write(9, stamp(1, 1, 1), stamp(2, 2, 2));  // unknown inode: no stamp made
+    EXPECT_FALSE(stamps.keep_at_open(9, stamp(2, 2, 2)));
+}
+
+}  // namespace
+}  // namespace nfsfuse::cache
