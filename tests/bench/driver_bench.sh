@@ -197,23 +197,8 @@ cp "$nfsfuse_bin" "$tmp/bin/nfsfuse"
 
 # ---- NFS server ---------------------------------------------------------------------------------
 
-port_listens() {
-    ss -Hltn "sport = :$1" | grep -q .
-}
-
-# A free port in the range the test harness uses (21000-32000).
-pick_port() {
-    local port
-    while :; do
-        port=$((21000 + RANDOM % 11000))
-        port_listens "$port" || break
-    done
-    echo "$port"
-}
-
-nfs_port=$(pick_port)
-mount_port=$(pick_port)
-while ((mount_port == nfs_port)); do mount_port=$(pick_port); done
+ports=$("$repo/tests/tools/free-ports.sh" 2)
+read -r nfs_port mount_port <<<"$ports"
 ganesha_started=true
 ganesha_pid=$("$repo/tests/tools/ganesha.sh" start "$server_dir" "$nfs_port" "$mount_port")
 export_dir=$(cd "$server_dir/export" && pwd -P)

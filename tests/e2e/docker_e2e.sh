@@ -402,21 +402,8 @@ output=$(run_container e2e-smoke bb:local sh -c 'echo ok')
 expect_eq "$output" ok "a plain container's output"
 
 step "start ganesha on free ports"
-port_listens() {
-    [[ -n $(ss -Hltn "sport = :$1") ]]
-}
-# A free port in the range the test harness picks from (as in ganesha-preflight.sh).
-pick_port() {
-    local port
-    while :; do
-        port=$((21000 + RANDOM % 11000))
-        port_listens "$port" || break
-    done
-    echo "$port"
-}
-nfs_port=$(pick_port)
-mount_port=$(pick_port)
-while ((mount_port == nfs_port)); do mount_port=$(pick_port); done
+ports=$("$tools_dir/free-ports.sh" 2) || fail "no free ports"
+read -r nfs_port mount_port <<<"$ports"
 ganesha_started=1
 ganesha_pid=$("$tools_dir/ganesha.sh" start "$run_dir/g" "$nfs_port" "$mount_port") ||
     fail "ganesha did not start"

@@ -9,23 +9,8 @@ readonly script_dir
 dir=$(mktemp -d /tmp/nfsfuse-preflight.XXXXXX)
 trap '"$script_dir/ganesha.sh" stop "$dir" || true; rm -rf "$dir"' EXIT
 
-port_listens() {
-    ss -Hltn "sport = :$1" | grep -q .
-}
-
-# A port nothing listens on, in the range the harness picks from (21000-32000).
-pick_port() {
-    local port
-    while :; do
-        port=$((21000 + RANDOM % 11000))
-        port_listens "$port" || break
-    done
-    echo "$port"
-}
-
-nfs_port=$(pick_port)
-mount_port=$(pick_port)
-while ((mount_port == nfs_port)); do mount_port=$(pick_port); done
+ports=$("$script_dir/free-ports.sh" 2)
+read -r nfs_port mount_port <<<"$ports"
 
 pid=$("$script_dir/ganesha.sh" start "$dir" "$nfs_port" "$mount_port")
 echo "ganesha (pid $pid) served $dir/export on 127.0.0.1:$nfs_port (MOUNT on $mount_port)"
