@@ -100,7 +100,7 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
         auto& fs = filesystem(req);
         try {
             const nfs::Entry entry = fs.client().lookup(cancel, handle_of(req, parent), name);
-            return reply_entry(req, fs.make_entry(entry));
+            return reply_entry(req, fs.make_entry(fs.with_sent_data(cancel, entry)));
         } catch (const Error& error) {
             const double negative_s =
                 cache::negative_entry_timeout_s(fs.settings().attribute_cache, fs.settings().cache);
@@ -126,7 +126,10 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
     run_request(req, "getattr", [&](const nfs::CancelToken& cancel) {
-        return reply_attributes(req, filesystem(req).client().getattr(cancel, handle_of(req, ino)));
+        auto& fs = filesystem(req);
+        const nfs::FileHandle handle = handle_of(req, ino);
+        fs.write_behind().send(cancel, handle);  // the size must include what we hold
+        return reply_attributes(req, fs.client().getattr(cancel, handle));
     });
 }
 
@@ -159,6 +162,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fus
         // A size change alters the data; for the rest we do not know whether someone else
         // changed the file just before. Either way the next open reads anew.
         fs.page_cache().forget(ino);
+        // Gathered data goes first: sent after a truncation it would extend the file again.
+        fs.write_behind().send(cancel, handle);
         return reply_attributes(req,
                                 fs.client().setattr(cancel, handle, to_set_attributes(st, to_set)));
     });
@@ -275,8 +280,9 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* 
     run_request(req, "link", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
-        const nfs::Entry entry =
-            fs.client().link(cancel, handle_of(req, ino), handle_of(req, new_parent), new_name);
+        const nfs::Entry entry = fs.with_sent_data(
+            cancel,
+            fs.client().link(cancel, handle_of(req, ino), handle_of(req, new_parent), new_name));
         return reply_entry(req, fs.make_entry(entry));
     });
 }
@@ -316,6 +322,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         auto& fs = filesystem(req);
         if ((fi->flags & O_ACCMODE) != O_RDONLY) reject_if_read_only(req);
         const nfs::FileHandle handle = handle_of(req, ino);
+        // Data another open of this file gathered belongs in what this open sees.
+        fs.write_behind().send(cancel, handle);
         if (truncate_if_asked(cancel, fs, handle, fi->flags)) fs.page_cache().forget(ino);
         // Close-to-open consistency: ask the server now, whatever the kernel cached.
         const nfs::Attributes current = fs.client().getattr(cancel, handle);
@@ -332,9 +340,10 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     run_request(req, "create", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
-        const nfs::Entry entry = fs.client().create(cancel, handle_of(req, parent), name,
-                                                    fs.new_object_attributes(req, mode & 07777),
-                                                    (fi->flags & O_EXCL) != 0);
+        nfs::Entry entry = fs.client().create(cancel, handle_of(req, parent), name,
+                                              fs.new_object_attributes(req, mode & 07777),
+                                              (fi->flags & O_EXCL) != 0);
+        entry = fs.with_sent_data(cancel, entry);  // O_CREAT of a file we are writing
         const fuse_entry_param param = fs.make_entry(entry);
         // A new (or emptied) file: nothing cached yet, and the stamp starts here.
         fs.page_cache().forget(param.ino);
@@ -345,6 +354,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
     run_request(req, "read", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).write_behind().send(cancel, open_file(fi).handle);
         auto result = std::make_shared<nfs::ReadResult>(filesystem(req).client().read(
             cancel, open_file(fi).handle, static_cast<uint64_t>(offset),
             static_cast<uint32_t>(size)));
@@ -358,23 +368,32 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
     run_request(req, "write", [&](const nfs::CancelToken& cancel) {
         auto& fs = filesystem(req);
         const OpenFile& file = open_file(fi);
-        const nfs::WriteResult result = fs.client().write(
-            cancel, file.handle, static_cast<uint64_t>(offset), std::string_view(buf, size));
-        std::optional<nfs::ChangeStamp> after;
-        if (result.after) after = nfs::change_stamp_of(*result.after);
-        fs.page_cache().after_own_write(file.id, result.before, after);
+        const std::string_view data(buf, size);
+        if (fs.settings().cache == options::CacheMode::none) {
+            // Nothing held back: stable on the server before write() returns.
+            fs.note_own_write(file.handle,
+                              fs.client().write(cancel, file.handle, static_cast<uint64_t>(offset),
+                                                data, nfs::Stability::file_sync));
+        } else {
+            fs.write_behind().write(cancel, file.handle, static_cast<uint64_t>(offset), data);
+        }
         return Reply([req, size] { fuse_reply_write(req, size); });
     });
 }
 
-void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) {
-    // Writes are FILE_SYNC: by the time write() replied, the data was stable on the server.
-    fuse_reply_err(req, 0);
+// close(2) of one descriptor: what was written reaches the server, durably, before it returns, and
+// a write that failed on the way is reported here.
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    run_request(req, "flush", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).write_behind().flush(cancel, open_file(fi).handle);
+        return reply_ok(req);
+    });
 }
 
 // Forgets an open file; at the last close of a file hidden by unlink, removes it on the server.
 void close_file(NfsFilesystem& fs, fuse_file_info* fi) {
     std::unique_ptr<OpenFile> file(&open_file(fi));
+    fs.write_behind().forget_if_clean(file->handle);
     const std::optional<vfs::PendingRemoval> removal = fs.open_files().released(file->id);
     if (!removal) return;
     try {
@@ -393,7 +412,9 @@ void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
     run_request(req, "fsync", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).client().commit(cancel, open_file(fi).handle);
+        // Every WRITE we answered has gone to the server UNSTABLE or is gathered here; the flush
+        // sends and commits them (a file with nothing pending was committed at its last flush).
+        filesystem(req).write_behind().flush(cancel, open_file(fi).handle);
         return reply_ok(req);
     });
 }
@@ -414,7 +435,10 @@ void read_directory(fuse_req_t req, size_t size, off_t offset, fuse_file_info* f
     run_request(req, plus ? "readdirplus" : "readdir", [&](const nfs::CancelToken& cancel) {
         auto& fs = filesystem(req);
         OpenDirectory& dir = open_directory(fi);
-        if (offset == 0) dir.entries = fs.client().readdir(cancel, dir.handle);
+        if (offset == 0) {
+            fs.write_behind().send_all(cancel);  // listed sizes must include what we hold
+            dir.entries = fs.client().readdir(cancel, dir.handle);
+        }
         auto buffer = std::make_shared<std::vector<char>>(size);
         size_t used = 0;
         for (size_t index = static_cast<size_t>(offset); index < dir.entries.size(); ++index) {
@@ -556,8 +580,33 @@ fuse_lowlevel_ops make_operations() {
 
 }  // namespace
 
+// Sent but uncommitted data of one file above which write-behind commits at once: it is kept in
+// memory for a resend until then.
+constexpr size_t kCommitThreshold = 64 * 1024 * 1024;
+
 NfsFilesystem::NfsFilesystem(nfs::NfsClient& client, FilesystemSettings settings)
-    : client_(client), inodes_(client.root()), settings_(settings) {}
+    : client_(client),
+      inodes_(client.root()),
+      settings_(settings),
+      write_behind_(client, client.max_write(), kCommitThreshold,
+                    [this](const nfs::FileHandle& fh, const nfs::WriteResult& result) {
+                        note_own_write(fh, result);
+                    }) {}
+
+void NfsFilesystem::note_own_write(const nfs::FileHandle& fh, const nfs::WriteResult& result) {
+    const std::optional<uint64_t> ino = inodes_.find(fh);
+    if (!ino) return;
+    std::optional<nfs::ChangeStamp> after;
+    if (result.after) after = nfs::change_stamp_of(*result.after);
+    page_cache_.after_own_write(*ino, result.before, after);
+}
+
+nfs::Entry NfsFilesystem::with_sent_data(const nfs::CancelToken& cancel, nfs::Entry entry) {
+    if (!write_behind_.has_pending(entry.handle)) return entry;
+    write_behind_.send(cancel, entry.handle);
+    entry.attributes = client_.getattr(cancel, entry.handle);
+    return entry;
+}
 
 const fuse_lowlevel_ops& NfsFilesystem::operations() {
     static const fuse_lowlevel_ops ops = make_operations();

@@ -14,6 +14,7 @@
 
 #include "cache/cache_timeouts.h"
 #include "cache/page_cache_stamps.h"
+#include "cache/write_behind.h"
 #include "nfs/nfs_client.h"
 #include "options/mount_options.h"
 #include "vfs/inode_table.h"
@@ -45,10 +46,15 @@ class NfsFilesystem {
     vfs::InodeTable& inodes() { return inodes_; }
     vfs::OpenFileTracker& open_files() { return open_files_; }
     cache::PageCacheStamps& page_cache() { return page_cache_; }
+    cache::WriteBehind& write_behind() { return write_behind_; }
     const FilesystemSettings& settings() const { return settings_; }
 
     // Builds a FUSE entry for an object the kernel is about to learn of (counts one lookup).
     fuse_entry_param make_entry(const nfs::Entry& entry);
+    // Records what the server said about a WRITE of ours (close-to-open stamps).
+    void note_own_write(const nfs::FileHandle& fh, const nfs::WriteResult& result);
+    // `entry` with attributes that include data write-behind still holds for it (sent first).
+    nfs::Entry with_sent_data(const nfs::CancelToken& cancel, nfs::Entry entry);
     // How long the kernel may trust these attributes and the name that led to them.
     cache::CacheTimeouts timeouts_for(const nfs::Attributes& attributes) const;
     nfs::NewObjectAttributes new_object_attributes(fuse_req_t req, uint32_t mode) const;
@@ -59,6 +65,7 @@ class NfsFilesystem {
     vfs::OpenFileTracker open_files_;
     cache::PageCacheStamps page_cache_;
     FilesystemSettings settings_;
+    cache::WriteBehind write_behind_;  // after page_cache_ and inodes_: it reports to them
     fuse_session* session_ = nullptr;
 };
 

@@ -177,8 +177,19 @@ ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uin
     return result;
 }
 
+namespace {
+
+uint64_t verifier_of(const writeverf3& verifier) {
+    static_assert(sizeof(writeverf3) == sizeof(uint64_t));
+    uint64_t value = 0;
+    std::memcpy(&value, verifier, sizeof value);
+    return value;
+}
+
+}  // namespace
+
 WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
-                              std::string_view data) {
+                              std::string_view data, Stability stability) {
     WriteResult result;
     size_t done = 0;
     while (done < data.size()) {
@@ -188,9 +199,7 @@ WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, u
         args.file = as_nfs_fh3(fh);
         args.offset = offset + done;
         args.count = chunk;
-        // FILE_SYNC: the data is on stable storage when the reply comes, so nothing is lost if the
-        // server restarts later. (Write-behind with UNSTABLE + COMMIT is a separate piece of work.)
-        args.stable = FILE_SYNC;
+        args.stable = stability == Stability::file_sync ? FILE_SYNC : UNSTABLE;
         args.data.data_len = chunk;
         args.data.data_val = const_cast<char*>(data.data() + done);
         uint32_t written = 0;
@@ -202,6 +211,9 @@ WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, u
             [&](WRITE3res& reply) {
                 const WRITE3resok& ok = reply.WRITE3res_u.resok;
                 written = ok.count;
+                result.verifier = verifier_of(ok.verf);
+                // Stable only if every chunk was.
+                result.stable = (done == 0 || result.stable) && ok.committed != UNSTABLE;
                 // The stamp before our first chunk, the attributes after our last.
                 if (done == 0 && ok.file_wcc.before.attributes_follow)
                     result.before = from_wcc_attr(ok.file_wcc.before.pre_op_attr_u.attributes);
@@ -215,14 +227,16 @@ WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, u
     return result;
 }
 
-void Nfs3Client::commit(const CancelToken& cancel, const FileHandle& fh) {
+uint64_t Nfs3Client::commit(const CancelToken& cancel, const FileHandle& fh) {
     COMMIT3args args{as_nfs_fh3(fh), 0, 0};
+    uint64_t verifier = 0;
     execute<COMMIT3res>(
         cancel, "COMMIT",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_commit_async(rpc, cb, &args, p);
         },
-        [](COMMIT3res&) {});
+        [&](COMMIT3res& reply) { verifier = verifier_of(reply.COMMIT3res_u.resok.verf); });
+    return verifier;
 }
 
 // CREATE, MKDIR, SYMLINK and MKNOD replies share one shape: an optional handle and optional

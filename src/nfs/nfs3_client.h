@@ -34,8 +34,8 @@ class Nfs3Client final : public NfsClient {
     ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                     uint32_t count) override;
     WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
-                      std::string_view data) override;
-    void commit(const CancelToken& cancel, const FileHandle& fh) override;
+                      std::string_view data, Stability stability) override;
+    uint64_t commit(const CancelToken& cancel, const FileHandle& fh) override;
     Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                  const NewObjectAttributes& attributes, bool exclusive) override;
     Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,

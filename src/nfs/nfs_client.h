@@ -36,12 +36,13 @@ class NfsClient {
 
     virtual ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                             uint32_t count) = 0;
-    // Writes all of `data`; it is stable on the server when this returns. Returns the file's
-    // stamp before the first byte and its attributes after the last, as far as the server says.
+    // Writes all of `data` with the given stability. Returns the file's stamp before the first
+    // byte and its attributes after the last, as far as the server says, and its verifier.
     virtual WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
-                              std::string_view data) = 0;
-    // Makes earlier writes to `fh` durable on the server.
-    virtual void commit(const CancelToken& cancel, const FileHandle& fh) = 0;
+                              std::string_view data, Stability stability) = 0;
+    // Makes earlier writes to `fh` durable on the server. Returns the server's write verifier:
+    // unstable writes answered with another verifier must be sent again.
+    virtual uint64_t commit(const CancelToken& cancel, const FileHandle& fh) = 0;
 
     // exclusive: fail with EEXIST when `name` exists (O_EXCL); otherwise open an existing file.
     virtual Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,

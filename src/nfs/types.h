@@ -59,11 +59,18 @@ inline ChangeStamp change_stamp_of(const Attributes& attributes) {
     return {attributes.size, attributes.mtime, attributes.ctime};
 }
 
+// How durable a WRITE must be when the server answers. unstable: the server may keep it in
+// memory until a COMMIT (much faster); file_sync: on stable storage.
+enum class Stability { unstable, file_sync };
+
 // What the server reported around a WRITE we sent (NFSv3 wcc_data): the file before it, when the
-// server says, and after it. Either may be missing.
+// server says, and after it. Either may be missing. `verifier` changes when the server restarts:
+// unstable data written under an older verifier may be lost and must be sent again.
 struct WriteResult {
     std::optional<ChangeStamp> before;
     std::optional<Attributes> after;
+    uint64_t verifier = 0;
+    bool stable = false;  // the server says the data is on stable storage already
 };
 
 // Which attributes a SETATTR changes. Times may be set to "server's now".

@@ -130,6 +130,56 @@ TEST_F(SoftMountOutageTest, FailsInBoundedTimeAndRecoversWithoutRemount) {
     EXPECT_TRUE(read_file(srv("durable.bin")) == durable) << "fsync'ed data lost on the server";
 }
 
+// Write-behind holds a small write back; with the server gone, close() must report that it could
+// not be written, not succeed and lose it.
+TEST_F(SoftMountOutageTest, AWriteHeldBackIsReportedAtCloseWhenTheServerIsDown) {
+    UniqueFd fd = open_or_throw(mnt("held.txt"), O_WRONLY | O_CREAT | O_TRUNC);
+    // Stopped before the write: the ganesha.sh child that stops it inherits and closes our
+    // descriptor when it execs, and every close is a FUSE flush that would send held data.
+    server().stop();
+    ASSERT_TRUE(succeeds(SYSCALL(::write(fd.get(), "held back", 9)))) << "write-behind takes it";
+    const auto started = Clock::now();
+    const SysCall closed = SYSCALL(fd.close());
+    const auto elapsed = Clock::now() - started;
+    EXPECT_TRUE(closed.result < 0 && is_timeout_errno(closed.error))
+        << "close with unwritten data and the server down: expected EIO or ETIMEDOUT, got "
+        << (closed.result < 0 ? errno_text(closed.error) : "success");
+    EXPECT_LT(elapsed, kSoftFailureBound) << "close took " << seconds_text(elapsed);
+}
+
+// UNSTABLE writes sent before a server restart may be lost with it; the restarted server's new
+// write verifier tells, and close() sends them again before its COMMIT. The writer is its own
+// process: a descriptor of this one would be inherited, closed and so flushed (committed) by the
+// ganesha.sh child that restarts the server.
+TEST_F(SoftMountOutageTest, UnstableWritesAreSentAgainAfterAServerRestart) {
+    const std::string data = pattern(5 * kMiB + 4321, 8);
+    const std::filesystem::path ready = scratch_root() / (current_test_dir_name() + ".ready");
+    const std::filesystem::path go = scratch_root() / (current_test_dir_name() + ".go");
+    const std::filesystem::path file = mnt("restart.bin");
+    ForkedChild writer([&] {
+        UniqueFd fd = open_or_throw(file, O_WRONLY | O_CREAT | O_TRUNC);
+        pwrite_all(fd.get(), data.substr(0, 3 * kMiB), 0);  // sent UNSTABLE, not committed
+        write_file(ready, "");
+        while (!std::filesystem::exists(go)) std::this_thread::sleep_for(20ms);
+        pwrite_all(fd.get(), data.substr(3 * kMiB), 3 * kMiB);
+        child_require(fd.close() == 0, "close after the server restart failed");
+    });
+    const auto deadline = Clock::now() + 30s;
+    while (!std::filesystem::exists(ready) && Clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(std::filesystem::exists(ready)) << "the writer never got going";
+    server().stop();
+    server().start();
+    write_file(go, "");
+    const auto outcome = writer.wait(60s);
+    ASSERT_TRUE(outcome.has_value()) << "the writer hangs";
+    EXPECT_TRUE(outcome->ok()) << outcome->describe();
+    EXPECT_TRUE(read_file(srv("restart.bin")) == data) << "data lost across the server restart";
+    EXPECT_NE(mount().log().find("write verifier changed"), std::string::npos)
+        << "the restart went unnoticed:\n"
+        << mount().log();
+}
+
 // User + system CPU time of a process so far, from /proc/PID/stat.
 double cpu_seconds_of(pid_t pid) {
     std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
