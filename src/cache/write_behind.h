@@ -1,6 +1,8 @@
 // Write-behind for file data: a write() returns once its data is held here; contiguous writes are
 // gathered into requests of up to `gather_limit` bytes and sent as UNSTABLE writes (the server may
-// keep them in memory), and a COMMIT at flush (close) or fsync makes them durable. What was sent
+// keep them in memory) by sender threads, so the next write is taken while the last is on the
+// wire, and a COMMIT at flush (close) or fsync makes them durable. Requests whose ranges overlap
+// are never on the wire together (the server could apply them in the wrong order). What was sent
 // but not yet committed is kept, because a server that restarts in between loses it: its write
 // verifier then differs from the one COMMIT returns, and everything since the last good COMMIT is
 // sent again. Errors are never swallowed: a failed send is reported by the next write and by the
@@ -8,17 +10,21 @@
 //
 // Callers must send() a file's gathered data before anything that reads its size or contents on
 // the server (GETATTR, READ, SETATTR, LOOKUP...): until then the server has not seen it.
-// Thread-safety: all methods may be called concurrently; one mutex per file, and the table's own
-// mutex is never held across a network call.
+// Thread-safety: all methods may be called concurrently; one mutex per file, and neither it nor
+// the table's mutex is held across a network call. Waits for requests on the wire end with EINTR
+// when the caller's CancelToken fires.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -34,14 +40,20 @@ class WriteBehind {
     // gather_limit: the largest WRITE (the server's wtmax). commit_threshold: sent but
     // uncommitted bytes of one file above which a COMMIT is sent right away, bounding the memory
     // kept for resends.
+    // max_in_flight: requests of one file on the wire at once; senders: threads sending them.
     WriteBehind(nfs::NfsClient& client, size_t gather_limit, size_t commit_threshold,
-                OnWritten on_written);
+                OnWritten on_written, size_t max_in_flight = 4, size_t senders = 4);
+    // Sends what is still queued, then stops the sender threads.
+    ~WriteBehind();
+    WriteBehind(const WriteBehind&) = delete;
+    WriteBehind& operator=(const WriteBehind&) = delete;
 
     // Takes `data` for the file. May send gathered data (and COMMIT) first. Throws the file's
     // recorded failure, if any, without taking the data.
     void write(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
                std::string_view data);
-    // Sends what is gathered for the file (UNSTABLE), so the server's view includes it.
+    // Sends what is gathered for the file (UNSTABLE) and waits for every request of it on the
+    // wire, so the server's view includes it. Throws the file's recorded failure.
     void send(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
     // send() for every file.
     void send_all(const nfs::CancelToken& cancel);
@@ -61,6 +73,8 @@ class WriteBehind {
     };
     struct File {
         std::mutex mutex;
+        std::condition_variable changed;                         // a request of this file completed
+        std::vector<std::pair<uint64_t, uint64_t>> on_the_wire;  // [begin, end) of each request
         Extent gathered;                  // not sent yet; empty when data is empty
         std::vector<Extent> uncommitted;  // sent UNSTABLE, not yet committed
         size_t uncommitted_bytes = 0;
@@ -70,18 +84,45 @@ class WriteBehind {
         bool retired = false;  // erased from the table: writers must fetch a new File
     };
 
+    struct Request {
+        nfs::FileHandle fh;
+        std::shared_ptr<File> file;
+        Extent extent;
+    };
+    using FileLock = std::unique_lock<std::mutex>;
+
     std::shared_ptr<File> file_of(const nfs::FileHandle& fh, bool create);
-    // With File::mutex held.
-    void send_locked(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, File& file);
-    void send_extent_locked(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, File& file,
-                            Extent extent);
-    void commit_locked(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, File& file);
+    // With File::mutex held (through `lock`, which waits release).
+    // Queues the gathered data, after waiting for room and for overlapping requests to finish.
+    void queue_gathered(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+                        const std::shared_ptr<File>& file, FileLock& lock);
+    // Waits until none of the file's requests is on the wire.
+    static void wait_idle(const nfs::CancelToken& cancel, File& file, FileLock& lock);
+    // Sends one extent and records the result; called without File::mutex for the network call.
+    void send_now(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, File& file,
+                  FileLock& lock, Extent extent);
+    void record_sent(File& file, Extent extent, const nfs::WriteResult& result);
+    void commit_locked(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, File& file,
+                       FileLock& lock);
     [[noreturn]] static void throw_failure(const File& file);
+    void sender_loop();
 
     nfs::NfsClient& client_;
     const size_t gather_limit_;
     const size_t commit_threshold_;
     OnWritten on_written_;
+    const size_t max_in_flight_;
+    const size_t sender_count_;
+    // The threads start with the first request, not in the constructor: nfsfuse daemonizes (forks)
+    // after building the filesystem, and threads do not survive a fork.
+    std::once_flag senders_started_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_changed_;
+    std::deque<Request> queue_;  // guarded by queue_mutex_
+    bool stopping_ = false;      // guarded by queue_mutex_
+    std::vector<std::thread> senders_;
+
     std::mutex table_mutex_;
     std::unordered_map<nfs::FileHandle, std::shared_ptr<File>, nfs::FileHandleHash>
         files_;  // guarded by table_mutex_

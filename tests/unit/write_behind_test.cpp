@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@ namespace {
 using nfs::CancelToken;
 using nfs::FileHandle;
 
-// Records WRITEs and COMMITs; everything else is not used by write-behind.
+// Records WRITEs and COMMITs; everything else is not used by write-behind. WRITEs come from the
+// sender threads: the recorded state is read by the test only after WriteBehind waited for them
+// (send, flush), which orders it; the mutex keeps the fake itself race-free.
 class FakeServer : public nfs::NfsClient {
   public:
     struct Write {
@@ -28,6 +31,7 @@ class FakeServer : public nfs::NfsClient {
 
     nfs::WriteResult write(const CancelToken&, const FileHandle&, uint64_t offset,
                            std::string_view data, nfs::Stability stability) override {
+        std::lock_guard lock(mutex);
         if (fail_writes) throw Error(ENOSPC, "WRITE: server said NFS3ERR_NOSPC");
         writes.push_back({offset, std::string(data), stability});
         if (contents.size() < offset + data.size()) contents.resize(offset + data.size());
@@ -37,6 +41,7 @@ class FakeServer : public nfs::NfsClient {
         return result;
     }
     uint64_t commit(const CancelToken&, const FileHandle&) override {
+        std::lock_guard lock(mutex);
         ++commits;
         if (restart_before_next_commit) {
             restart_before_next_commit = false;
@@ -46,6 +51,7 @@ class FakeServer : public nfs::NfsClient {
         return verifier;
     }
 
+    std::mutex mutex;
     std::vector<Write> writes;
     std::string contents;
     int commits = 0;
@@ -114,16 +120,20 @@ class WriteBehindTest : public ::testing::Test {
     }
 
     FakeServer server_;
+    std::mutex reported_mutex_;  // the callback runs on the sender threads
     std::vector<nfs::WriteResult> reported_;
-    WriteBehind behind_{
-        server_, /*gather_limit=*/16, /*commit_threshold=*/64,
-        [this](const FileHandle&, const nfs::WriteResult& result) { reported_.push_back(result); }};
+    WriteBehind behind_{server_, /*gather_limit=*/16, /*commit_threshold=*/64,
+                        [this](const FileHandle&, const nfs::WriteResult& result) {
+                            std::lock_guard lock(reported_mutex_);
+                            reported_.push_back(result);
+                        }};
     CancelToken cancel_;
     FileHandle file_{"file"};
 };
 
 TEST_F(WriteBehindTest, SmallContiguousWritesAreGatheredIntoFullRequests) {
     for (int i = 0; i < 8; ++i) write(static_cast<uint64_t>(i) * 4, "abcd");
+    behind_.send(cancel_, file_);          // waits for the requests on the wire
     ASSERT_EQ(server_.writes.size(), 2u);  // 32 bytes in two requests of 16
     EXPECT_EQ(server_.writes[0].offset, 0u);
     EXPECT_EQ(server_.writes[0].data, "abcdabcdabcdabcd");
@@ -148,15 +158,24 @@ TEST_F(WriteBehindTest, FlushSendsTheRestAndCommits) {
 
 TEST_F(WriteBehindTest, AGapOrAJumpBackSendsWhatWasGathered) {
     write(0, "aaaa");
-    write(100, "bbbb");  // not contiguous
-    ASSERT_EQ(server_.writes.size(), 1u);
-    EXPECT_EQ(server_.writes[0].data, "aaaa");
-    write(50, "cc");  // backwards
-    ASSERT_EQ(server_.writes.size(), 2u);
-    EXPECT_EQ(server_.writes[1].offset, 100u);
+    write(100, "bbbb");  // not contiguous: "aaaa" goes
+    write(50, "cc");     // backwards: "bbbb" goes
+    write(52, "dd");     // continues "cc"
     behind_.send(cancel_, file_);
-    EXPECT_EQ(server_.writes.size(), 3u);
+    ASSERT_EQ(server_.writes.size(), 3u);
+    std::map<uint64_t, std::string> sent;
+    for (const auto& w : server_.writes) sent[w.offset] = w.data;
+    EXPECT_EQ(sent, (std::map<uint64_t, std::string>{{0, "aaaa"}, {50, "ccdd"}, {100, "bbbb"}}));
     EXPECT_EQ(server_.commits, 0) << "send makes the server see the data, no more";
+}
+
+TEST_F(WriteBehindTest, OverlappingRewritesReachTheServerInOrder) {
+    for (int round = 0; round < 50; ++round) {
+        const std::string text = "round " + std::to_string(round) + std::string(10, '.');
+        write(0, text.substr(0, 16));  // full: on the wire at once
+    }
+    behind_.flush(cancel_, file_);
+    EXPECT_EQ(server_.contents, ("round 49" + std::string(10, '.')).substr(0, 16));
 }
 
 TEST_F(WriteBehindTest, AChangedVerifierAtCommitSendsEverythingAgain) {
@@ -170,7 +189,11 @@ TEST_F(WriteBehindTest, AChangedVerifierAtCommitSendsEverythingAgain) {
 
 TEST_F(WriteBehindTest, VerifiersThatDifferBetweenWritesAreSentAgainToo) {
     write(0, "0123456789abcdef");
-    server_.verifier = 7;  // a restart between two writes
+    behind_.send(cancel_, file_);
+    {
+        std::lock_guard lock(server_.mutex);
+        server_.verifier = 7;  // a restart between two writes
+    }
     write(16, "0123456789abcdef");
     const size_t before = server_.writes.size();
     behind_.flush(cancel_, file_);
@@ -178,8 +201,11 @@ TEST_F(WriteBehindTest, VerifiersThatDifferBetweenWritesAreSentAgainToo) {
 }
 
 TEST_F(WriteBehindTest, UncommittedDataIsCommittedOnceOverTheThreshold) {
-    for (int i = 0; i < 6; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'x'));
-    EXPECT_GE(server_.commits, 1) << "more than 64 bytes sent without a COMMIT";
+    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'x'));
+    behind_.send(cancel_, file_);  // 80 bytes sent, uncommitted
+    EXPECT_EQ(server_.commits, 0);
+    write(80, "y");  // the next write sees more than 64 uncommitted bytes
+    EXPECT_EQ(server_.commits, 1);
 }
 
 TEST_F(WriteBehindTest, AFailedSendIsReportedAtFlushOnceAndRefusesLaterWrites) {
