@@ -122,7 +122,10 @@ int run(int argc, char** argv) {
     settings.uid = mount_options.uid;
     settings.gid = mount_options.gid;
     settings.call_timeout_ms = mount_options.hard ? 0 : mount_options.soft_deadline_ms();
-    nfs::Nfs3Client client(std::make_unique<nfs::Nfs3Connection>(settings));
+    std::vector<std::unique_ptr<nfs::Nfs3Connection>> connections;
+    for (uint32_t i = 0; i < mount_options.nconnect; ++i)
+        connections.push_back(std::make_unique<nfs::Nfs3Connection>(settings));
+    nfs::Nfs3Client client(std::move(connections));
 
     fusefs::FilesystemSettings fs_settings;
     fs_settings.read_only = mount_options.read_only;

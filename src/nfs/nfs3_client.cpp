@@ -36,8 +36,26 @@ sattr3 initial_attributes(const NewObjectAttributes& attributes) {
 
 }  // namespace
 
+Nfs3Client::Nfs3Client(std::vector<std::unique_ptr<Nfs3Connection>> connections)
+    : connections_(std::move(connections)) {
+    if (connections_.empty()) throw Error(EINVAL, "Nfs3Client needs a connection");
+}
+
 Nfs3Client::Nfs3Client(std::unique_ptr<Nfs3Connection> connection)
-    : connection_(std::move(connection)) {}
+    : Nfs3Client([&] {
+          std::vector<std::unique_ptr<Nfs3Connection>> connections;
+          connections.push_back(std::move(connection));
+          return connections;
+      }()) {}
+
+Nfs3Connection& Nfs3Client::connection_for(const char* what) {
+    if (connections_.size() == 1) return *connections_.front();
+    const std::string_view procedure(what);
+    if (procedure != "READ" && procedure != "WRITE" && procedure != "COMMIT")
+        return *connections_.front();
+    const size_t data_connections = connections_.size() - 1;
+    return *connections_[1 + next_data_connection_.fetch_add(1) % data_connections];
+}
 
 template <class Reply, class OnOk>
 void Nfs3Client::execute(const CancelToken& cancel, const char* what,
@@ -45,7 +63,7 @@ void Nfs3Client::execute(const CancelToken& cancel, const char* what,
     for (int attempt = 0;; ++attempt) {
         int status = 0;
         counters_.count(what);
-        connection_->call(cancel, what, submit, [&](void* data) {
+        connection_for(what).call(cancel, what, submit, [&](void* data) {
             auto* reply = static_cast<Reply*>(data);
             status = reply->status;
             if (status == NFS3_OK) on_ok(*reply);

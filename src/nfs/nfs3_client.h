@@ -1,10 +1,12 @@
 // NfsClient over NFSv3: every operation is one (or a few) raw libnfs rpc_nfs3_* calls on file
 // handles; paths are never re-walked from the export root.
-// Thread-safety: all methods may run concurrently; the connection serialises access to libnfs.
-// Ownership: owns its Nfs3Connection.
+// Thread-safety: all methods may run concurrently; each connection serialises access to its libnfs
+// context. Ownership: owns its Nfs3Connections.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <vector>
 
 #include "nfs/call_counters.h"
 #include "nfs/nfs3_connection.h"
@@ -15,14 +17,20 @@ namespace nfsfuse::nfs {
 
 class Nfs3Client final : public NfsClient {
   public:
+    // One or more connections to the same export (nconnect). With more than one, the first
+    // carries metadata calls and the others READ, WRITE and COMMIT in turn, so a lookup never
+    // queues behind megabytes of data on one TCP stream.
+    explicit Nfs3Client(std::vector<std::unique_ptr<Nfs3Connection>> connections);
     explicit Nfs3Client(std::unique_ptr<Nfs3Connection> connection);
 
-    // Starts the connection's service thread (see Nfs3Connection::start).
-    void start() { connection_->start(); }
+    // Starts the connections' service threads (see Nfs3Connection::start).
+    void start() {
+        for (const auto& connection : connections_) connection->start();
+    }
 
-    const FileHandle& root() const override { return connection_->root(); }
-    uint32_t max_read() const override { return connection_->max_read(); }
-    uint32_t max_write() const override { return connection_->max_write(); }
+    const FileHandle& root() const override { return connections_.front()->root(); }
+    uint32_t max_read() const override { return connections_.front()->max_read(); }
+    uint32_t max_write() const override { return connections_.front()->max_write(); }
 
     Attributes getattr(const CancelToken& cancel, const FileHandle& fh) override;
     Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
@@ -72,7 +80,11 @@ class Nfs3Client final : public NfsClient {
     Entry complete_entry(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                          CreatedObject created);
 
-    std::unique_ptr<Nfs3Connection> connection_;
+    // The connection a call named `what` ("READ", "LOOKUP", ...) goes on.
+    Nfs3Connection& connection_for(const char* what);
+
+    std::vector<std::unique_ptr<Nfs3Connection>> connections_;  // at least one
+    std::atomic<size_t> next_data_connection_{0};
     CallCounters counters_;
 };
 

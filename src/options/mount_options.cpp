@@ -289,6 +289,10 @@ void apply_acdirmax(MountOptions& options, const OptionItem& item) {
     options.attribute_cache.directory_max_s = cache_seconds(item);
 }
 
+void apply_nconnect(MountOptions& options, const OptionItem& item) {
+    options.nconnect = static_cast<uint32_t>(number_in_range(item, 1, kMaxNconnect));
+}
+
 void apply_cache(MountOptions& options, const OptionItem& item) {
     const std::string_view mode = *item.value;
     if (mode == "none") {
@@ -361,6 +365,9 @@ const OptionSpec kOptionTable[] = {
     {"retrans", Syntax::valued, "N", "retries before a soft call fails, 0-10 (default 2)",
      apply_retrans},
     {"debug", Syntax::flag, "", "log debug messages", apply_debug},
+    {"nconnect", Syntax::valued, "N",
+     "TCP connections, 1-16: metadata on the first, data on the others (default 1)",
+     apply_nconnect},
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},

@@ -37,6 +37,9 @@ struct AttributeCacheTimes {
     uint32_t directory_max_s = 60;
 };
 
+inline constexpr uint32_t kDefaultNconnect = 1;
+inline constexpr uint32_t kMaxNconnect = 16;  // the kernel client's limit
+
 struct MountOptions {
     NfsVersion version = NfsVersion::v3;
     std::optional<uint16_t> port;        // NFS port; skips the portmapper when set
@@ -50,6 +53,9 @@ struct MountOptions {
     uint32_t retrans = 2;  // like nfs(5): retries before a soft call fails
     bool debug = false;
     CacheMode cache = CacheMode::full;
+    // TCP connections to the server, as the kernel client's nconnect: with more than one, the
+    // first carries metadata and the others file data.
+    uint32_t nconnect = kDefaultNconnect;
     AttributeCacheTimes attribute_cache;
     // Options handed to libfuse unchanged, e.g. "allow_other", "fsname=x", "nosuid", "max_read=N".
     std::vector<std::string> fuse_options;

@@ -158,7 +158,12 @@ TEST_F(SoftMountOutageTest, UnstableWritesAreSentAgainAfterAServerRestart) {
     const std::filesystem::path file = mnt("restart.bin");
     ForkedChild writer([&] {
         UniqueFd fd = open_or_throw(file, O_WRONLY | O_CREAT | O_TRUNC);
-        pwrite_all(fd.get(), data.substr(0, 3 * kMiB), 0);  // sent UNSTABLE, not committed
+        pwrite_all(fd.get(), data.substr(0, 3 * kMiB), 0);
+        // fstat makes nfsfuse send what it holds (the size must include it) without a COMMIT:
+        // the server has the data UNSTABLE when it restarts.
+        struct stat st {};
+        child_require(::fstat(fd.get(), &st) == 0 && st.st_size == 3 * static_cast<off_t>(kMiB),
+                      "fstat before the restart");
         write_file(ready, "");
         while (!std::filesystem::exists(go)) std::this_thread::sleep_for(20ms);
         pwrite_all(fd.get(), data.substr(3 * kMiB), 3 * kMiB);
@@ -169,6 +174,9 @@ TEST_F(SoftMountOutageTest, UnstableWritesAreSentAgainAfterAServerRestart) {
         std::this_thread::sleep_for(20ms);
     ASSERT_TRUE(std::filesystem::exists(ready)) << "the writer never got going";
     server().stop();
+    // ganesha's write verifier is its start time in seconds: a restart within the same second
+    // would keep it, and the restart would look like none.
+    std::this_thread::sleep_for(1100ms);
     server().start();
     write_file(go, "");
     const auto outcome = writer.wait(60s);

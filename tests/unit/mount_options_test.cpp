@@ -168,6 +168,7 @@ void expect_same(const MountOptions& actual, const MountOptions& expected) {
     EXPECT_EQ(actual.retrans, expected.retrans);
     EXPECT_EQ(actual.debug, expected.debug);
     EXPECT_EQ(actual.cache, expected.cache);
+    EXPECT_EQ(actual.nconnect, expected.nconnect);
     EXPECT_EQ(actual.attribute_cache.regular_min_s, expected.attribute_cache.regular_min_s);
     EXPECT_EQ(actual.attribute_cache.regular_max_s, expected.attribute_cache.regular_max_s);
     EXPECT_EQ(actual.attribute_cache.directory_min_s, expected.attribute_cache.directory_min_s);
@@ -189,165 +190,111 @@ TEST_P(GoodOptionsTest, SetsExactlyTheExpectedFields) {
     expect_same(parse_mount_options(GetParam().lists), expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(NfsOptions, GoodOptionsTest,
-                         ::testing::Values(GoodOptions{"NoLists", {}, [](MountOptions&) {}},
-                                           GoodOptions{"EmptyList", {""}, [](MountOptions&) {}},
-                                           GoodOptions{"OnlyCommas", {",,,"}, [](MountOptions&) {}},
-                                           GoodOptions{
-                                               "Vers3",
-                                               {"vers=3"},
-                                               [](MountOptions& o) { o.version = NfsVersion::v3; }},
-                                           GoodOptions{
-                                               "NfsVers3",
-                                               {"nfsvers=3"},
-                                               [](MountOptions& o) { o.version = NfsVersion::v3; }},
-                                           GoodOptions{"PortLowest",
-                                                       {"port=1"},
-                                                       [](MountOptions& o) { o.port = 1; }},
-                                           GoodOptions{"PortHighest",
-                                                       {"port=65535"},
-                                                       [](MountOptions& o) { o.port = 65535; }},
-                                           GoodOptions{"PortLeadingZeros",
-                                                       {"port=02049"},
-                                                       [](MountOptions& o) { o.port = 2049; }},
-                                           GoodOptions{
-                                               "MountPort",
-                                               {"mountport=20048"},
-                                               [](MountOptions& o) { o.mount_port = 20048; }},
-                                           GoodOptions{
-                                               "MountPortHighest",
-                                               {"mountport=65535"},
-                                               [](MountOptions& o) { o.mount_port = 65535; }},
-                                           GoodOptions{"Ro",
-                                                       {"ro"},
-                                                       [](MountOptions& o) {
-                                                           o.read_only = true;
-                                                           o.fuse_options = {"ro"};
-                                                       }},
-                                           GoodOptions{
-                                               "Rw",
-                                               {"rw"},
-                                               [](MountOptions& o) { o.fuse_options = {"rw"}; }},
-                                           GoodOptions{"RoThenRwIsWritable",
-                                                       {"ro,rw"},
-                                                       [](MountOptions& o) {
-                                                           o.fuse_options = {"ro", "rw"};
-                                                       }},
-                                           GoodOptions{"RwThenRoAcrossListsIsReadOnly",
-                                                       {"rw", "ro"},
-                                                       [](MountOptions& o) {
-                                                           o.read_only = true;
-                                                           o.fuse_options = {"rw", "ro"};
-                                                       }},
-                                           GoodOptions{"UidZero",
-                                                       {"uid=0"},
-                                                       [](MountOptions& o) { o.uid = 0u; }},
-                                           GoodOptions{
-                                               "UidHighest",
-                                               {"uid=4294967294"},
-                                               [](MountOptions& o) { o.uid = 4294967294u; }},
-                                           GoodOptions{"GidZero",
-                                                       {"gid=0"},
-                                                       [](MountOptions& o) { o.gid = 0u; }},
-                                           GoodOptions{
-                                               "GidHighest",
-                                               {"gid=4294967294"},
-                                               [](MountOptions& o) { o.gid = 4294967294u; }},
-                                           GoodOptions{"Hard",
-                                                       {"hard"},
-                                                       [](MountOptions& o) { o.hard = true; }},
-                                           GoodOptions{"Soft",
-                                                       {"soft"},
-                                                       [](MountOptions& o) { o.hard = false; }},
-                                           GoodOptions{"SoftThenHard",
-                                                       {"soft,hard"},
-                                                       [](MountOptions& o) { o.hard = true; }},
-                                           GoodOptions{"HardThenSoft",
-                                                       {"hard", "soft"},
-                                                       [](MountOptions& o) { o.hard = false; }},
-                                           GoodOptions{
-                                               "TimeoLowest",
-                                               {"timeo=1"},
-                                               [](MountOptions& o) { o.timeo_deciseconds = 1; }},
-                                           GoodOptions{"TimeoHighest",
-                                                       {"timeo=36000"},
-                                                       [](MountOptions& o) {
-                                                           o.timeo_deciseconds = 36000;
-                                                       }},
-                                           GoodOptions{"RetransLowest",
-                                                       {"retrans=0"},
-                                                       [](MountOptions& o) { o.retrans = 0; }},
-                                           GoodOptions{"RetransHighest",
-                                                       {"retrans=10"},
-                                                       [](MountOptions& o) { o.retrans = 10; }},
-                                           GoodOptions{"Debug",
-                                                       {"debug"},
-                                                       [](MountOptions& o) { o.debug = true; }},
-                                           GoodOptions{
-                                               "LaterListWins",
-                                               {"port=1,timeo=5,uid=7", "port=2", "timeo=6,uid=8"},
-                                               [](MountOptions& o) {
-                                                   o.port = 2;
-                                                   o.timeo_deciseconds = 6;
-                                                   o.uid = 8u;
-                                               }},
-                                           GoodOptions{"LaterItemWins",
-                                                       {"retrans=1,gid=3,retrans=9,gid=4,mountport="
-                                                        "5,mountport=6"},
-                                                       [](MountOptions& o) {
-                                                           o.retrans = 9;
-                                                           o.gid = 4u;
-                                                           o.mount_port = 6;
-                                                       }},
-                                           GoodOptions{
-                                               "CacheNone",
-                                               {"cache=none"},
-                                               [](MountOptions& o) { o.cache = CacheMode::none; }},
-                                           GoodOptions{
-                                               "CacheMeta",
-                                               {"cache=meta"},
-                                               [](MountOptions& o) { o.cache = CacheMode::meta; }},
-                                           GoodOptions{
-                                               "CacheFull",
-                                               {"cache=full"},
-                                               [](MountOptions& o) { o.cache = CacheMode::full; }},
-                                           GoodOptions{"Actimeo",
-                                                       {"actimeo=7"},
-                                                       [](MountOptions& o) {
-                                                           o.attribute_cache = {7, 7, 7, 7};
-                                                       }},
-                                           GoodOptions{
-                                               "Noac",
-                                               {"noac"},
-                                               [](MountOptions& o) {
-                                                   o.attribute_cache = {0, 0, 0, 0};
-                                               }},
-                                           GoodOptions{
-                                               "EachBound",
-                                               {"acregmin=1,acregmax=2,acdirmin=3,acdirmax=4"},
-                                               [](MountOptions& o) {
-                                                   o.attribute_cache = {1, 2, 3, 4};
-                                               }},
-                                           GoodOptions{"ActimeoThenOneBound",
-                                                       {"actimeo=10", "acregmin=0"},
-                                                       [](MountOptions& o) {
-                                                           o.attribute_cache = {0, 10, 10, 10};
-                                                       }},
-                                           GoodOptions{"LongestAllowed",
-                                                       {"acregmax=86400,acdirmax=86400"},
-                                                       [](MountOptions& o) {
-                                                           o.attribute_cache.regular_max_s = 86400;
-                                                           o.attribute_cache.directory_max_s =
-                                                               86400;
-                                                       }},
-                                           GoodOptions{"EmptyItemsIgnored",
-                                                       {",ro,,debug,"},
-                                                       [](MountOptions& o) {
-                                                           o.read_only = true;
-                                                           o.debug = true;
-                                                           o.fuse_options = {"ro"};
-                                                       }}),
-                         NamedByTestName{});
+INSTANTIATE_TEST_SUITE_P(
+    NfsOptions, GoodOptionsTest,
+    ::testing::Values(
+        // The -o lists given, and how the result differs from the defaults.
+        GoodOptions{"NoLists", {}, [](MountOptions&) {}},
+        GoodOptions{"EmptyList", {""}, [](MountOptions&) {}},
+        GoodOptions{"OnlyCommas", {",,,"}, [](MountOptions&) {}},
+        GoodOptions{"Vers3", {"vers=3"}, [](MountOptions& o) { o.version = NfsVersion::v3; }},
+        GoodOptions{"NfsVers3", {"nfsvers=3"}, [](MountOptions& o) { o.version = NfsVersion::v3; }},
+        GoodOptions{"PortLowest", {"port=1"}, [](MountOptions& o) { o.port = 1; }},
+        GoodOptions{"PortHighest", {"port=65535"}, [](MountOptions& o) { o.port = 65535; }},
+        GoodOptions{"PortLeadingZeros", {"port=02049"}, [](MountOptions& o) { o.port = 2049; }},
+        GoodOptions{
+            "MountPort", {"mountport=20048"}, [](MountOptions& o) { o.mount_port = 20048; }},
+        GoodOptions{
+            "MountPortHighest", {"mountport=65535"}, [](MountOptions& o) { o.mount_port = 65535; }},
+        GoodOptions{"Ro",
+                    {"ro"},
+                    [](MountOptions& o) {
+                        o.read_only = true;
+                        o.fuse_options = {"ro"};
+                    }},
+        GoodOptions{"Rw", {"rw"}, [](MountOptions& o) { o.fuse_options = {"rw"}; }},
+        GoodOptions{"RoThenRwIsWritable",
+                    {"ro,rw"},
+                    [](MountOptions& o) {
+                        o.fuse_options = {"ro", "rw"};
+                    }},
+        GoodOptions{"RwThenRoAcrossListsIsReadOnly",
+                    {"rw", "ro"},
+                    [](MountOptions& o) {
+                        o.read_only = true;
+                        o.fuse_options = {"rw", "ro"};
+                    }},
+        GoodOptions{"UidZero", {"uid=0"}, [](MountOptions& o) { o.uid = 0u; }},
+        GoodOptions{"UidHighest", {"uid=4294967294"}, [](MountOptions& o) { o.uid = 4294967294u; }},
+        GoodOptions{"GidZero", {"gid=0"}, [](MountOptions& o) { o.gid = 0u; }},
+        GoodOptions{"GidHighest", {"gid=4294967294"}, [](MountOptions& o) { o.gid = 4294967294u; }},
+        GoodOptions{"Hard", {"hard"}, [](MountOptions& o) { o.hard = true; }},
+        GoodOptions{"Soft", {"soft"}, [](MountOptions& o) { o.hard = false; }},
+        GoodOptions{"SoftThenHard", {"soft,hard"}, [](MountOptions& o) { o.hard = true; }},
+        GoodOptions{"HardThenSoft", {"hard", "soft"}, [](MountOptions& o) { o.hard = false; }},
+        GoodOptions{"TimeoLowest", {"timeo=1"}, [](MountOptions& o) { o.timeo_deciseconds = 1; }},
+        GoodOptions{
+            "TimeoHighest", {"timeo=36000"}, [](MountOptions& o) { o.timeo_deciseconds = 36000; }},
+        GoodOptions{"RetransLowest", {"retrans=0"}, [](MountOptions& o) { o.retrans = 0; }},
+        GoodOptions{"RetransHighest", {"retrans=10"}, [](MountOptions& o) { o.retrans = 10; }},
+        GoodOptions{"Nconnect", {"nconnect=4"}, [](MountOptions& o) { o.nconnect = 4; }},
+        GoodOptions{"NconnectMax", {"nconnect=16"}, [](MountOptions& o) { o.nconnect = 16; }},
+        GoodOptions{"Debug", {"debug"}, [](MountOptions& o) { o.debug = true; }},
+        GoodOptions{"LaterListWins",
+                    {"port=1,timeo=5,uid=7", "port=2", "timeo=6,uid=8"},
+                    [](MountOptions& o) {
+                        o.port = 2;
+                        o.timeo_deciseconds = 6;
+                        o.uid = 8u;
+                    }},
+        GoodOptions{"LaterItemWins",
+                    {"retrans=1,gid=3,retrans=9,gid=4,mountport="
+                     "5,mountport=6"},
+                    [](MountOptions& o) {
+                        o.retrans = 9;
+                        o.gid = 4u;
+                        o.mount_port = 6;
+                    }},
+        GoodOptions{
+            "CacheNone", {"cache=none"}, [](MountOptions& o) { o.cache = CacheMode::none; }},
+        GoodOptions{
+            "CacheMeta", {"cache=meta"}, [](MountOptions& o) { o.cache = CacheMode::meta; }},
+        GoodOptions{
+            "CacheFull", {"cache=full"}, [](MountOptions& o) { o.cache = CacheMode::full; }},
+        GoodOptions{"Actimeo",
+                    {"actimeo=7"},
+                    [](MountOptions& o) {
+                        o.attribute_cache = {7, 7, 7, 7};
+                    }},
+        GoodOptions{"Noac",
+                    {"noac"},
+                    [](MountOptions& o) {
+                        o.attribute_cache = {0, 0, 0, 0};
+                    }},
+        GoodOptions{"EachBound",
+                    {"acregmin=1,acregmax=2,acdirmin=3,acdirmax=4"},
+                    [](MountOptions& o) {
+                        o.attribute_cache = {1, 2, 3, 4};
+                    }},
+        GoodOptions{"ActimeoThenOneBound",
+                    {"actimeo=10", "acregmin=0"},
+                    [](MountOptions& o) {
+                        o.attribute_cache = {0, 10, 10, 10};
+                    }},
+        GoodOptions{"LongestAllowed",
+                    {"acregmax=86400,acdirmax=86400"},
+                    [](MountOptions& o) {
+                        o.attribute_cache.regular_max_s = 86400;
+                        o.attribute_cache.directory_max_s = 86400;
+                    }},
+        GoodOptions{"EmptyItemsIgnored",
+                    {",ro,,debug,"},
+                    [](MountOptions& o) {
+                        o.read_only = true;
+                        o.debug = true;
+                        o.fuse_options = {"ro"};
+                    }}),
+    NamedByTestName{});
 
 // Each FUSE/kernel option alone ends up verbatim in fuse_options and changes nothing else.
 class FusePassThroughTest : public ::testing::TestWithParam<std::string> {};
@@ -439,6 +386,8 @@ INSTANTIATE_TEST_SUITE_P(
     NfsOptions, BadOptionsTest,
     ::testing::Values(
         BadOptions{"Vers4", {"vers=4"}, "vers=4", kV41NotBuilt},
+        BadOptions{"NconnectZero", {"nconnect=0"}, "nconnect=0", "from 1 to 16"},
+        BadOptions{"NconnectTooMany", {"nconnect=17"}, "nconnect=17", "from 1 to 16"},
         BadOptions{
             "CacheUnknown", {"cache=all"}, "cache=all", "valid values are none, meta and full"},
         BadOptions{"CacheEmpty", {"cache="}, "cache=", "needs a value"},
@@ -516,7 +465,7 @@ TEST_P(UnknownOptionTest, NamesTheOptionAndListsValidOnes) {
 
 INSTANTIATE_TEST_SUITE_P(Unknown, UnknownOptionTest,
                          ::testing::Values("foo", "foo=bar", "RO", " ro", "rsize=1048576", "vers.3",
-                                           "comment", "x", "=value", "nconnect=2"),
+                                           "comment", "x", "=value", "lookupcache=all"),
                          NamedByIndex{});
 
 // ---------------------------------------------------------------------------------------------
