@@ -17,6 +17,8 @@ readonly PACKAGES=(
     fio psmisc attr iproute2 util-linux procps passwd kmod
     # the end-to-end test: a real dockerd and a busybox image made by docker import
     docker.io busybox-static
+    # the benchmarks' clients and table (tests/bench)
+    python3
 )
 
 if [[ $(id -u) -ne 0 ]]; then

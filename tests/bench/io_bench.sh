@@ -1,0 +1,543 @@
+#!/usr/bin/env bash
+# Compares the I/O of three clients of one private nfs-ganesha export on loopback and prints one
+# table: nfsfuse (a FUSE mount), raw libnfs (raw_libnfs_bench: libnfs's synchronous API, no FUSE)
+# and the local disk (the export's directory, which ganesha serves). Workloads: sequential write
+# and read (cold and warm), random 4 KiB reads (1 and 4 jobs), metadata (create, stat, list,
+# delete) and the untar of a source tree.
+#
+#   tests/bench/io_bench.sh [--nfsfuse PATH] [--raw PATH]
+#
+#   BENCH_SIZE_MIB=N           sequential file size in MiB (default 1024)
+#   BENCH_FILES=N              files of the metadata workload (default 10000)
+#   BENCH_RUNTIME_S=N          seconds of each random read run (default 10)
+#   BENCH_TAR_SOURCE=DIR       the tree to untar (default /usr/include)
+#   NFSFUSE_BENCH_OPTS=A,B     extra nfsfuse -o options (default none), e.g. later cache options
+#   --nfsfuse PATH, --raw PATH the binaries (default build/fusefs/nfsfuse and
+#                              build/tests/bench/raw_libnfs_bench, built when missing)
+#
+# Runs as root (FUSE mounts, drop_caches). The table goes to stdout, progress to stderr. Exit
+# status 0 only if every step succeeded and every check held; otherwise 1 with what failed and no
+# table. Everything it starts is stopped again on exit, also on failure and ^C (see cleanup).
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$script_dir/../.." && pwd)
+readonly script_dir repo
+# The system Python (fio's JSON, the metadata workload): a venv first on PATH must not matter.
+readonly python=/usr/bin/python3
+
+size_mib=${BENCH_SIZE_MIB:-1024}
+files=${BENCH_FILES:-10000}
+runtime_s=${BENCH_RUNTIME_S:-10}
+tar_source=${BENCH_TAR_SOURCE:-/usr/include}
+extra_opts=${NFSFUSE_BENCH_OPTS:-}
+# A step that takes longer than this is hung (a FUSE request that never returns): fail, not wait.
+readonly step_timeout_s=${BENCH_STEP_TIMEOUT_S:-1800}
+nfsfuse_bin=""
+raw_bin=""
+
+usage() {
+    if ((${1:-2} == 0)); then
+        sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//'
+    else
+        sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+    fi
+    exit "${1:-2}"
+}
+
+die() {
+    echo "io_bench: FAILED: $*" >&2
+    exit 1
+}
+
+log() {
+    echo "io_bench: $*" >&2
+}
+
+while (($# > 0)); do
+    case $1 in
+    --nfsfuse) nfsfuse_bin=${2:?}; shift 2 ;;
+    --raw) raw_bin=${2:?}; shift 2 ;;
+    -h | --help) usage 0 ;;
+    *) echo "io_bench: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+for setting in size_mib files runtime_s; do
+    [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive number, not '${!setting}'"
+done
+[[ $extra_opts =~ ^[^[:space:]]*$ ]] || die "NFSFUSE_BENCH_OPTS must not contain spaces"
+[[ -d $tar_source ]] || die "BENCH_TAR_SOURCE $tar_source is not a directory"
+(($(id -u) == 0)) || die "run as root: FUSE mounts and /proc/sys/vm/drop_caches need it"
+[[ -x $python ]] || die "$python is missing (apt-get install python3)"
+
+# ---- tools and binaries -------------------------------------------------------------------------
+
+if ! command -v ganesha.nfsd >/dev/null || ! command -v fio >/dev/null; then
+    log "ganesha.nfsd or fio is missing; running packaging/install-deps.sh"
+    "$repo/packaging/install-deps.sh" >&2
+fi
+for tool in fio dd tar fusermount3 ganesha.nfsd timeout; do
+    command -v "$tool" >/dev/null || die "$tool is not installed (packaging/install-deps.sh)"
+done
+
+# Only what is missing is built: a rebuild of an existing nfsfuse would measure whatever the
+# source holds right now, and a test that does not compile must not stop the benchmark.
+targets=()
+[[ -z $nfsfuse_bin && ! -x $repo/build/fusefs/nfsfuse ]] && targets+=(nfsfuse)
+[[ -z $raw_bin && ! -x $repo/build/tests/bench/raw_libnfs_bench ]] && targets+=(raw_libnfs_bench)
+if ((${#targets[@]} > 0)); then
+    log "building ${targets[*]} in $repo/build"
+    cmake -S "$repo" -B "$repo/build" -DNFSFUSE_WERROR=ON >&2 || die "cmake configure failed"
+    cmake --build "$repo/build" -j2 --target "${targets[@]}" >&2 || die "building ${targets[*]} failed"
+fi
+nfsfuse_bin=${nfsfuse_bin:-$repo/build/fusefs/nfsfuse}
+raw_bin=${raw_bin:-$repo/build/tests/bench/raw_libnfs_bench}
+[[ -x $nfsfuse_bin ]] || die "no nfsfuse at $nfsfuse_bin (build it, or pass --nfsfuse)"
+[[ -x $raw_bin ]] || die "no raw_libnfs_bench at $raw_bin (build it, or pass --raw)"
+
+# ---- scratch space and cleanup ------------------------------------------------------------------
+
+# On disk, not tmpfs: the local-disk column and ganesha's export must be a real filesystem.
+tmp=$(mktemp -d /var/tmp/nfsfuse-iobench.XXXXXX)
+readonly tmp
+readonly server_dir=$tmp/srv mnt=$tmp/mnt bin=$tmp/bin
+ganesha_started=false
+
+# Whether something is mounted exactly at $1 (field 5 of mountinfo; our paths need no escapes).
+is_mounted() {
+    awk -v mp="$1" '$5 == mp { found = 1 } END { exit !found }' /proc/self/mountinfo
+}
+
+# pids of live nfsfuse processes running this run's copy of the binary.
+our_nfsfuse_pids() {
+    local proc argv0
+    for proc in /proc/[0-9]*; do
+        argv0=$(tr '\0' '\n' 2>/dev/null <"$proc/cmdline" | head -n 1) || continue
+        [[ $argv0 == "$bin/nfsfuse" ]] && echo "${proc#/proc/}"
+    done
+    return 0
+}
+
+# Runs on every exit, success or not; each step is best effort so one failure skips nothing.
+cleanup() {
+    local status=$? pid
+    set +e
+    # Once: a second ^C must not cut the cleanup short.
+    trap - EXIT
+    trap '' HUP INT PIPE TERM
+    if is_mounted "$mnt"; then
+        fusermount3 -u "$mnt" || umount -l "$mnt"
+    fi
+    # An unmounted FUSE filesystem ends its nfsfuse process; anything left after 10 s is ended.
+    for _ in {1..100}; do [[ -z $(our_nfsfuse_pids) ]] && break; sleep 0.1; done
+    for pid in $(our_nfsfuse_pids); do
+        echo "io_bench: nfsfuse pid $pid still running after the unmount; SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null
+    done
+    if $ganesha_started; then "$repo/tests/tools/ganesha.sh" stop "$server_dir"; fi
+    if is_mounted "$mnt"; then
+        echo "io_bench: $mnt is still mounted; leaving $tmp" >&2
+    else
+        rm -rf --one-file-system "$tmp"
+    fi
+    exit "$status"
+}
+# A signal without a trap would kill the shell without running the EXIT trap.
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
+
+[[ $(stat -f -c %T "$tmp") != tmpfs ]] || die "$tmp is on tmpfs; the benchmark needs a disk"
+# Three sequential files at once (one per client), plus the tarball and its two extractions.
+source_mib=$(du -sm "$tar_source" | cut -f1)
+need_mib=$((3 * size_mib + 3 * source_mib + 1024))
+avail_mib=$(df --output=avail -m "$tmp" | tail -n 1 | tr -d ' ')
+((avail_mib >= need_mib)) ||
+    die "$tmp has $avail_mib MiB free; this run needs $need_mib MiB (lower BENCH_SIZE_MIB?)"
+
+# Private copies: a rebuild during the run must not change what is measured, and the copy's path
+# tells this run's nfsfuse processes from others.
+mkdir -p "$bin" "$mnt"
+nfsfuse_built=$(date -u -r "$nfsfuse_bin" '+%F %T UTC')
+cp "$nfsfuse_bin" "$bin/nfsfuse" || die "cannot copy $nfsfuse_bin"
+cp "$raw_bin" "$bin/raw_libnfs_bench" || die "cannot copy $raw_bin"
+
+# ---- NFS server ---------------------------------------------------------------------------------
+
+# Two free ports in 21000-32000, the range the test harness uses too.
+ports=$("$repo/tests/tools/free-ports.sh" 2) || die "no free ports"
+read -r nfs_port mount_port <<<"$ports"
+ganesha_started=true
+ganesha_pid=$("$repo/tests/tools/ganesha.sh" start "$server_dir" "$nfs_port" "$mount_port")
+export_dir=$(cd "$server_dir/export" && pwd -P)
+readonly export_dir
+log "ganesha (pid $ganesha_pid) serves $export_dir on 127.0.0.1:$nfs_port (MOUNT $mount_port)"
+# One directory per client in the one export; the disk column works in disk/ directly.
+mkdir "$export_dir/fuse" "$export_dir/raw" "$export_dir/disk"
+
+# Ports always given: rpcbind may name another ganesha on this machine (tests start many).
+nfsfuse_opts="vers=3,port=$nfs_port,mountport=$mount_port${extra_opts:+,$extra_opts}"
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+# Runs a measured command with the step timeout. In the foreground process group, so ^C reaches
+# it (and then this script's INT trap).
+bounded() {
+    timeout --foreground --kill-after=10 "$step_timeout_s" "$@"
+}
+
+mount_nfsfuse() {
+    # nfsfuse daemonizes once the mount is live.
+    "$bin/nfsfuse" "127.0.0.1:$export_dir" "$mnt" -o "$nfsfuse_opts" >>"$tmp/nfsfuse.log" 2>&1 ||
+        die "nfsfuse mount failed: $(tail -n 5 "$tmp/nfsfuse.log")"
+    is_mounted "$mnt" || die "nfsfuse returned but $mnt is not mounted"
+}
+
+# Unmounts and waits for the nfsfuse process to end, so the next mount starts with nothing
+# cached by the last one (neither in the kernel nor in nfsfuse).
+unmount_nfsfuse() {
+    fusermount3 -u "$mnt" || die "fusermount3 -u $mnt failed"
+    local i
+    for ((i = 0; i < 150; i++)); do
+        [[ -z $(our_nfsfuse_pids) ]] && return 0
+        sleep 0.1
+    done
+    die "nfsfuse still runs 15 s after unmounting $mnt"
+}
+
+remount_nfsfuse() {
+    unmount_nfsfuse
+    mount_nfsfuse
+}
+
+# Empties the page cache, dentries and inodes of the whole machine: the cold reads of all three
+# clients then also find the server's copy (ganesha reading ext4) cold.
+drop_caches() {
+    sync || die "sync failed"
+    echo 3 >/proc/sys/vm/drop_caches || die "cannot write /proc/sys/vm/drop_caches"
+}
+
+# Reads FILE once so the server's (or the local) page cache holds it.
+warm_server_cache() {
+    cat "$1" >/dev/null || die "cannot read $1"
+}
+
+# dd ARG...: runs dd, prints "BYTES SECONDS" from its summary line.
+dd_measure() {
+    local out line
+    out=$(LC_ALL=C bounded dd "$@" 2>&1) || die "dd $* failed: $out"
+    line=$(tail -n 1 <<<"$out")
+    [[ $line =~ ^([0-9]+)\ bytes.*copied,\ ([0-9.e+-]+)\ s, ]] || die "cannot parse dd's '$line'"
+    echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+}
+
+# raw COMMAND ARG...: runs raw_libnfs_bench against the export, prints its "key value" lines.
+raw() {
+    local out
+    out=$(bounded "$bin/raw_libnfs_bench" --server 127.0.0.1 --export "$export_dir" \
+        --nfs-port "$nfs_port" --mount-port "$mount_port" "$@" 2>&1) ||
+        die "raw_libnfs_bench $* failed: $out"
+    echo "$out"
+}
+
+# value KEY [N]: the Nth (default 1st) value of KEY in the "key value" lines on stdin.
+value() {
+    local lines
+    lines=$(cat)
+    awk -v key="$1" -v n="${2:-1}" '$1 == key && ++seen == n { print $2; found = 1; exit }
+        END { exit !found }' <<<"$lines" || die "no value '$1' (#${2:-1}) in: $lines"
+}
+
+# rate COUNT SECONDS FORMAT: COUNT / SECONDS, printf'd with FORMAT; both must be positive.
+rate() {
+    awk -v n="$1" -v s="$2" -v f="$3" 'BEGIN { if (!(n > 0 && s > 0)) exit 1; printf f, n / s }' ||
+        die "no rate from count '$1' and seconds '$2'"
+}
+
+# megabytes_per_s BYTES SECONDS
+megabytes_per_s() {
+    rate "$(awk -v b="$1" 'BEGIN { print b / 1e6 }')" "$2" %.1f
+}
+
+# per_s COUNT SECONDS
+per_s() {
+    rate "$1" "$2" %.0f
+}
+
+# raw_rate OUTPUT N: MB/s of the Nth "bytes"/"seconds" pair in raw_libnfs_bench's OUTPUT.
+raw_rate() {
+    local bytes seconds
+    bytes=$(value bytes "$2" <<<"$1")
+    seconds=$(value seconds "$2" <<<"$1")
+    megabytes_per_s "$bytes" "$seconds"
+}
+
+expect_size() {
+    local actual
+    actual=$(stat -c %s "$1") || die "cannot stat $1"
+    ((actual == $2)) || die "$1 has $actual bytes, expected $2"
+}
+
+# fio_randread FILE JOBS: fio's IOPS. invalidate=0: the file stays in the page cache it is in
+# (for the disk column: warm, like the server's copy for the NFS clients).
+fio_randread() {
+    local file=$1 jobs=$2 json=$tmp/fio.json
+    bounded fio --name=r --rw=randread --bs=4k --size="${size_mib}m" --runtime="$runtime_s" \
+        --time_based --numjobs="$jobs" --group_reporting --filename="$file" --ioengine=psync \
+        --direct=0 --invalidate=0 --output-format=json --output="$json" >"$tmp/fio.err" 2>&1 ||
+        die "fio on $file with $jobs job(s) failed: $(tail -n 5 "$tmp/fio.err")"
+    "$python" - "$json" <<'PY' || die "fio on $file: bad result ($json): $(head -c 300 "$json")"
+import json, sys
+job = json.load(open(sys.argv[1]))["jobs"][0]
+if job["error"] != 0 or job["read"]["io_bytes"] <= 0:
+    sys.exit(f"error {job['error']}, {job['read']['io_bytes']} bytes read")
+print(f"{job['read']['iops']:.0f}")
+PY
+}
+
+# meta_posix DIR COUNT: the metadata workload through the kernel (nfsfuse mount or local disk),
+# the same steps and output keys as raw_libnfs_bench's meta.
+meta_posix() {
+    bounded "$python" - "$1" "$2" <<'PY' || die "metadata workload in $1 failed"
+import os, sys, time
+directory, count = sys.argv[1], int(sys.argv[2])
+names = [f"f{i:06d}" for i in range(count)]  # as raw_libnfs_bench names them
+paths = [os.path.join(directory, name) for name in names]
+os.mkdir(directory)
+
+start = time.perf_counter()
+for path in paths:
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+print(f"create_seconds {time.perf_counter() - start:.6f}")
+
+start = time.perf_counter()
+for path in paths:
+    if os.stat(path).st_size != 0:
+        sys.exit(f"{path} is not empty")
+print(f"stat_seconds {time.perf_counter() - start:.6f}")
+
+start = time.perf_counter()
+listed = os.listdir(directory)
+print(f"list_seconds {time.perf_counter() - start:.6f}")
+if sorted(listed) != names:
+    sys.exit(f"listing {directory} gave {len(listed)} names, not exactly the {count} created")
+
+start = time.perf_counter()
+for path in paths:
+    os.unlink(path)
+print(f"unlink_seconds {time.perf_counter() - start:.6f}")
+os.rmdir(directory)  # fails unless every unlink happened
+print(f"files {count}")
+PY
+}
+
+# What a tree holds, independent of the filesystem: type, mode, path, and the size of files and
+# the target of symlinks (directory sizes differ between filesystems and orders of creation).
+manifest() {
+    (
+        cd "$1" || exit 1
+        find . -type f -printf 'f %m %s %p\n' && find . ! -type f -printf '%y %m %p %l\n'
+    ) | LC_ALL=C sort
+}
+
+# untar_seconds DEST CHECK_DIR: extracts the tarball into DEST (through whichever client), then
+# syncs DEST's filesystem, timed together; checks the tree at CHECK_DIR (the same directory seen
+# on the export's disk) against the source.
+untar_seconds() {
+    local dest=$1 check_dir=$2 start end
+    warm_server_cache "$tmp/source.tar" # reading the tarball is not what is measured
+    mkdir "$dest" || die "mkdir $dest failed"
+    start=$(date +%s.%N)
+    bounded tar -C "$dest" -xf "$tmp/source.tar" || die "untar into $dest failed"
+    bounded sync -f "$dest" || die "sync -f $dest failed"
+    end=$(date +%s.%N)
+    manifest "$check_dir/$source_name" >"$tmp/untarred.manifest" ||
+        die "cannot list $check_dir/$source_name"
+    cmp -s "$tmp/source.manifest" "$tmp/untarred.manifest" ||
+        die "the tree untarred into $dest differs from $tar_source:" \
+            "$(diff "$tmp/source.manifest" "$tmp/untarred.manifest" | head -n 5)"
+    rm -rf "$check_dir" || die "cannot remove $check_dir"
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# Results: result[ROW,CLIENT]; rows in the table's order.
+declare -A result
+rows=()
+add_row() {
+    rows+=("$1")
+    result[$1,label]=$2
+    result[$1,unit]=$3
+}
+
+# ---- the workloads ------------------------------------------------------------------------------
+
+size_bytes=$((size_mib * 1024 * 1024))
+readonly fuse_file=$mnt/fuse/seq.dat raw_file=/raw/seq.dat disk_file=$export_dir/disk/seq.dat
+# The same files seen on the export's disk: the server's copies.
+readonly fuse_file_on_disk=$export_dir/fuse/seq.dat raw_file_on_disk=$export_dir/raw/seq.dat
+
+source_name=$(basename "$tar_source")
+log "making the tarball of $tar_source"
+tar -C "$(dirname "$tar_source")" -cf "$tmp/source.tar" "$source_name" || die "tar of $tar_source failed"
+manifest "$tar_source" >"$tmp/source.manifest" || die "cannot list $tar_source"
+tar_entries=$(tar -tf "$tmp/source.tar" | wc -l)
+tar_mb=$(($(stat -c %s "$tmp/source.tar") / 1000000))
+# The check compares with the tree as it is now; the tarball must hold the same.
+((tar_entries == $(wc -l <"$tmp/source.manifest"))) ||
+    die "$tar_source changed while it was archived ($tar_entries entries archived)"
+
+started=$SECONDS
+mount_nfsfuse
+out=$(raw info)
+raw_readmax=$(value readmax <<<"$out")
+raw_writemax=$(value writemax <<<"$out")
+
+log "sequential write, $size_mib MiB"
+add_row seq_write "sequential write ${size_mib} MiB + fsync" MB/s
+# dd_write CLIENT FILE FILE_ON_DISK
+dd_write() {
+    local measured bytes secs
+    measured=$(dd_measure if=/dev/zero of="$2" bs=1M count="$size_mib" conv=fsync)
+    read -r bytes secs <<<"$measured"
+    expect_size "$3" "$size_bytes"
+    result[seq_write,$1]=$(megabytes_per_s "$bytes" "$secs")
+}
+dd_write fuse "$fuse_file" "$fuse_file_on_disk"
+out=$(raw write "$raw_file" "$size_mib")
+expect_size "$raw_file_on_disk" "$size_bytes"
+result[seq_write,raw]=$(raw_rate "$out" 1)
+dd_write disk "$disk_file" "$disk_file"
+
+log "sequential read, cold and warm"
+add_row read_cold "sequential read, cold" MB/s
+add_row read_warm "sequential read, warm (again at once)" MB/s
+# dd_read CLIENT FILE: cold then warm; the reads must return exactly the bytes written.
+dd_read() {
+    local client=$1 file=$2 pass row measured bytes secs
+    drop_caches
+    for pass in cold warm; do
+        row=read_$pass
+        measured=$(dd_measure if="$file" of=/dev/null bs=1M)
+        read -r bytes secs <<<"$measured"
+        ((bytes == size_bytes)) || die "read $bytes bytes of $file ($pass), wrote $size_bytes"
+        result[$row,$client]=$(megabytes_per_s "$bytes" "$secs")
+    done
+}
+remount_nfsfuse # nothing cached in the kernel or in nfsfuse
+dd_read fuse "$fuse_file"
+drop_caches
+out=$(raw read "$raw_file" 2) # the raw client checks the byte count against the file's size
+result[read_cold,raw]=$(raw_rate "$out" 1)
+result[read_warm,raw]=$(raw_rate "$out" 2)
+dd_read disk "$disk_file"
+
+for jobs in 1 4; do
+    log "random 4 KiB reads, $jobs job(s), $runtime_s s"
+    row=rand$jobs
+    add_row "$row" "random read 4 KiB, $jobs job(s), ${runtime_s} s" IOPS
+    # The server's copy warm for all three, each client's own cache empty (nfsfuse remounted).
+    warm_server_cache "$fuse_file_on_disk"
+    remount_nfsfuse
+    result[$row,fuse]=$(fio_randread "$fuse_file" "$jobs")
+    warm_server_cache "$raw_file_on_disk"
+    out=$(raw randread "$raw_file" "$jobs" "$runtime_s")
+    iops=$(value iops <<<"$out")
+    result[$row,raw]=$(printf '%.0f' "$iops")
+    warm_server_cache "$disk_file"
+    result[$row,disk]=$(fio_randread "$disk_file" "$jobs")
+done
+rm -f "$fuse_file_on_disk" "$raw_file_on_disk" "$disk_file" || die "cannot remove the files"
+
+log "metadata, $files files"
+add_row create "create $files empty files" files/s
+add_row stat "stat each" files/s
+add_row list "list the directory" files/s
+add_row unlink "delete each" files/s
+# meta_results CLIENT OUTPUT: files/s of each phase.
+meta_results() {
+    local client=$1 out=$2 phase count seconds
+    count=$(value files <<<"$out")
+    ((count == files)) || die "metadata workload of $client: $count files, not $files"
+    for phase in create stat list unlink; do
+        seconds=$(value "${phase}_seconds" <<<"$out")
+        result[$phase,$client]=$(per_s "$files" "$seconds")
+    done
+}
+out=$(meta_posix "$mnt/fuse/meta" "$files")
+meta_results fuse "$out"
+out=$(raw meta /raw/meta "$files")
+meta_results raw "$out"
+out=$(meta_posix "$export_dir/disk/meta" "$files")
+meta_results disk "$out"
+
+log "untar of $tar_source ($tar_entries entries, $tar_mb MB)"
+add_row untar "untar $tar_source ($tar_entries entries) + syncfs" seconds
+result[untar,fuse]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
+result[untar,raw]=n/a
+result[untar,disk]=$(untar_seconds "$export_dir/disk/untar" "$export_dir/disk/untar")
+
+unmount_nfsfuse
+measured_s=$((SECONDS - started))
+
+# ---- the table ----------------------------------------------------------------------------------
+
+ratio() {
+    local fuse=$1 raw=$2
+    if [[ $raw == n/a || $fuse == n/a ]]; then
+        echo n/a
+    else
+        awk -v f="$fuse" -v r="$raw" 'BEGIN { if (r > 0) printf "%.2f", f / r; else print "n/a" }'
+    fi
+}
+
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+ram_gib=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=""
+if [[ -n $(git -C "$repo" status --porcelain -- src fusefs 2>/dev/null) ]]; then
+    dirty=" (with uncommitted changes in src/ or fusefs/)"
+fi
+disk=$(findmnt -n -o FSTYPE,SOURCE -T "$export_dir" | awk '{ print $1 " (" $2 ")" }')
+
+echo "nfsfuse I/O benchmark, $(date -u '+%F %T UTC')"
+echo "machine:  $(nproc) CPUs (${cpu_model:-unknown}), kernel $(uname -r), $ram_gib GiB RAM"
+echo "checkout: $repo at commit $commit$dirty"
+echo "nfsfuse:  $(realpath "$nfsfuse_bin") (built $nfsfuse_built)"
+echo "          -o $nfsfuse_opts   (NFSFUSE_BENCH_OPTS='$extra_opts')"
+echo "raw:      libnfs $(pkg-config --modversion libnfs 2>/dev/null || echo '?'), synchronous" \
+    "API, one connection per job, requests of at most 1 MiB"
+echo "          (the server allows READ $((raw_readmax / 1024)) KiB, WRITE" \
+    "$((raw_writemax / 1024)) KiB; libnfs 4.0 cannot set them, nfs_set_readmax is newer)"
+echo "server:   nfs-ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha 2>/dev/null || echo '?')" \
+    "(VFS) on 127.0.0.1, export on $disk; $(fio --version)"
+echo "sizes:    BENCH_SIZE_MIB=$size_mib BENCH_FILES=$files BENCH_RUNTIME_S=$runtime_s" \
+    "BENCH_TAR_SOURCE=$tar_source ($tar_mb MB)"
+echo
+label_width=8
+for row in "${rows[@]}"; do
+    ((${#result[$row,label]} > label_width)) && label_width=${#result[$row,label]}
+done
+table_row() {
+    printf "%-${label_width}s  %-8s %10s %11s %11s %12s\n" "$@"
+}
+table_row workload unit nfsfuse "raw libnfs" "local disk" nfsfuse/raw
+for row in "${rows[@]}"; do
+    table_row "${result[$row,label]}" "${result[$row,unit]}" "${result[$row,fuse]}" \
+        "${result[$row,raw]}" "${result[$row,disk]}" "$(ratio "${result[$row,fuse]}" "${result[$row,raw]}")"
+done
+echo
+echo "nfsfuse/raw: nfsfuse's result divided by raw libnfs's; for MB/s, IOPS and files/s below 1"
+echo "  means nfsfuse is slower. MB = 10^6 bytes. Everything ran one after another, once."
+echo "cold reads: sync + echo 3 > /proc/sys/vm/drop_caches right before each, for all three, so the"
+echo "  server's ext4 copy is cold too; nfsfuse is also unmounted and mounted again first."
+echo "random reads: the server's copy is in the page cache (read just before) for all three;"
+echo "  the clients' own caches start empty (nfsfuse remounted, fresh libnfs connections); fio"
+echo "  --invalidate=0, so the local disk column reads the page cache."
+echo "nfsfuse's warm reads and stats include what the kernel caches for the FUSE mount (page cache"
+echo "  kept across opens, attribute and entry timeouts), as far as nfsfuse's options allow it."
+echo "metadata: nfsfuse and disk via Python os calls on one mount; raw libnfs resolves each path"
+echo "  from the export's root (one LOOKUP per component) and has its directory cache off."
+echo "untar: tar -x as root (owners, modes, times set) then sync -f, checked against the source."
+echo "measuring took $measured_s s, the whole script $SECONDS s."
