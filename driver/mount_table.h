@@ -1,4 +1,4 @@
-// Reads /proc/self/mountinfo: is something mounted on a path, and with which filesystem type.
+// What is mounted on a path, for the mounters (from /proc/self/mountinfo, see util/mountinfo.h).
 // Thread-safety: pure functions (each call reads the file anew).
 #pragma once
 
@@ -11,8 +11,5 @@ namespace nfsfuse::driver {
 // The filesystem type mounted on `path` ("fuse.nfsfuse", "nfs4", ...), or nothing. When several
 // mounts are stacked on one path, the topmost wins.
 std::optional<std::string> mounted_filesystem_type(const std::filesystem::path& path);
-
-// mountinfo escapes space, tab, newline and backslash as \ooo octal.
-std::string unescape_mountinfo_field(const std::string& field);
 
 }  // namespace nfsfuse::driver

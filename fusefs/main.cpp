@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -75,6 +76,16 @@ class FuseSession {
     bool mounted_ = false;
 };
 
+// The mountpoint as /proc/self/mountinfo will show it: absolute, symlinks resolved, no trailing
+// slash. Taken before mounting, while resolving it cannot reach the mount itself.
+std::filesystem::path as_in_mountinfo(const std::string& mountpoint) {
+    std::error_code error;
+    std::filesystem::path path = std::filesystem::weakly_canonical(mountpoint, error);
+    if (error) path = std::filesystem::absolute(mountpoint).lexically_normal();
+    if (path.has_relative_path() && path.filename().empty()) path = path.parent_path();
+    return path;
+}
+
 std::vector<std::string> fuse_arguments(const options::MountOptions& mount_options,
                                         const std::string& source) {
     std::string list = "fsname=" + source + ",subtype=nfsfuse";
@@ -131,6 +142,8 @@ int run(int argc, char** argv) {
     fs_settings.read_only = mount_options.read_only;
     fs_settings.cache = mount_options.cache;
     fs_settings.attribute_cache = mount_options.attribute_cache;
+    fs_settings.mountpoint = as_in_mountinfo(command.mountpoint);
+    fs_settings.readahead_kib = mount_options.readahead_kib;
     fs_settings.chown_new_objects_to_caller = settings.uid.value_or(getuid()) == 0;
     fusefs::NfsFilesystem filesystem(client, fs_settings);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fusefs/fuse_stat.h"
+#include "fusefs/kernel_readahead.h"
 #include "fusefs/request_scope.h"
 #include "util/error.h"
 
@@ -35,7 +36,9 @@ struct OpenDirectory {
 };
 
 NfsFilesystem& filesystem(fuse_req_t req) {
-    return *static_cast<NfsFilesystem*>(fuse_req_userdata(req));
+    auto& fs = *static_cast<NfsFilesystem*>(fuse_req_userdata(req));
+    fs.after_init();
+    return fs;
 }
 
 nfs::FileHandle handle_of(fuse_req_t req, fuse_ino_t ino) {
@@ -583,6 +586,15 @@ fuse_lowlevel_ops make_operations() {
 // Sent but uncommitted data of one file above which write-behind commits at once: it is kept in
 // memory for a resend until then.
 constexpr size_t kCommitThreshold = 64 * 1024 * 1024;
+
+void NfsFilesystem::after_init() {
+    // Only now: the kernel applies our INIT reply's readahead as an upper bound when it gets it,
+    // so a window set before would shrink back to 128 KiB.
+    std::call_once(after_init_once_, [this] {
+        if (settings_.readahead_kib > 0 && !settings_.mountpoint.empty())
+            set_kernel_readahead(settings_.mountpoint, settings_.readahead_kib);
+    });
+}
 
 NfsFilesystem::NfsFilesystem(nfs::NfsClient& client, FilesystemSettings settings)
     : client_(client),

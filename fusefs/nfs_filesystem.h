@@ -10,6 +10,8 @@
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
+#include <filesystem>
+#include <mutex>
 #include <string>
 
 #include "cache/cache_timeouts.h"
@@ -26,6 +28,8 @@ struct FilesystemSettings {
     options::CacheMode cache = options::CacheMode::full;
     options::AttributeCacheTimes attribute_cache;  // what the kernel may trust, for how long
     bool read_only = false;
+    std::filesystem::path mountpoint;  // absolute
+    uint32_t readahead_kib = 0;        // kernel readahead window; 0: the kernel's default
     // When nfsfuse talks to the server as root, new objects are given to the calling user, as
     // the kernel NFS client does (it sends the caller's own credentials).
     bool chown_new_objects_to_caller = false;
@@ -49,6 +53,8 @@ class NfsFilesystem {
     cache::WriteBehind& write_behind() { return write_behind_; }
     const FilesystemSettings& settings() const { return settings_; }
 
+    // Called by every request: the first one, after INIT, sets what only applies after INIT.
+    void after_init();
     // Builds a FUSE entry for an object the kernel is about to learn of (counts one lookup).
     fuse_entry_param make_entry(const nfs::Entry& entry);
     // Records what the server said about a WRITE of ours (close-to-open stamps).
@@ -67,6 +73,7 @@ class NfsFilesystem {
     FilesystemSettings settings_;
     cache::WriteBehind write_behind_;  // after page_cache_ and inodes_: it reports to them
     fuse_session* session_ = nullptr;
+    std::once_flag after_init_once_;
 };
 
 }  // namespace nfsfuse::fusefs

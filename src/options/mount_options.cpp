@@ -293,6 +293,10 @@ void apply_nconnect(MountOptions& options, const OptionItem& item) {
     options.nconnect = static_cast<uint32_t>(number_in_range(item, 1, kMaxNconnect));
 }
 
+void apply_readahead(MountOptions& options, const OptionItem& item) {
+    options.readahead_kib = static_cast<uint32_t>(number_in_range(item, 0, kMaxReadaheadKib));
+}
+
 void apply_cache(MountOptions& options, const OptionItem& item) {
     const std::string_view mode = *item.value;
     if (mode == "none") {
@@ -371,6 +375,8 @@ const OptionSpec kOptionTable[] = {
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},
+    {"readahead", Syntax::valued, "KIB",
+     "kernel readahead window in KiB, 0-65536; 0: kernel default (default 2048)", apply_readahead},
     {"actimeo", Syntax::valued, "N", "sets acregmin, acregmax, acdirmin and acdirmax to N seconds",
      apply_actimeo},
     {"acregmin", Syntax::valued, "N",

@@ -39,6 +39,9 @@ struct AttributeCacheTimes {
 
 inline constexpr uint32_t kDefaultNconnect = 1;
 inline constexpr uint32_t kMaxNconnect = 16;  // the kernel client's limit
+// Two 1 MiB READs in flight: measured best here among 1-8 MiB for cold sequential reads.
+inline constexpr uint32_t kDefaultReadaheadKib = 2048;
+inline constexpr uint32_t kMaxReadaheadKib = 65536;
 
 struct MountOptions {
     NfsVersion version = NfsVersion::v3;
@@ -56,6 +59,8 @@ struct MountOptions {
     // TCP connections to the server, as the kernel client's nconnect: with more than one, the
     // first carries metadata and the others file data.
     uint32_t nconnect = kDefaultNconnect;
+    // The kernel's readahead window on the mount in KiB (0: leave the kernel's 128 KiB).
+    uint32_t readahead_kib = kDefaultReadaheadKib;
     AttributeCacheTimes attribute_cache;
     // Options handed to libfuse unchanged, e.g. "allow_other", "fsname=x", "nosuid", "max_read=N".
     std::vector<std::string> fuse_options;

@@ -2,6 +2,8 @@
 // server, read from user.nfsfuse.calls, do not move), and that a change made by another client
 // (here: on the server's disk) is seen at the next open, never served stale.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include <cstdint>
@@ -135,6 +137,28 @@ TEST_F(MultiConnectionTest, DataSpreadOverConnectionsComesBackIntact) {
     const Counts counts = calls();
     EXPECT_GT(counts.at("WRITE"), 0u);
     EXPECT_GT(counts.at("COMMIT"), 0u);
+}
+
+// The kernel's readahead window of the mount (its backing device's read_ahead_kb).
+uint64_t readahead_kib_of(const std::filesystem::path& mount_root) {
+    struct stat st {};
+    if (::stat(mount_root.c_str(), &st) != 0) throw std::runtime_error("stat of the mount failed");
+    const std::string knob = "/sys/class/bdi/" + std::to_string(major(st.st_dev)) + ":" +
+                             std::to_string(minor(st.st_dev)) + "/read_ahead_kb";
+    return std::stoull(read_file(knob));
+}
+
+TEST_F(CacheTest, SequentialReadsGetAWiderReadaheadWindow) {
+    EXPECT_EQ(readahead_kib_of(mount().path()), 2048u) << "the default window, set after INIT";
+}
+
+class KernelReadaheadTest : public CacheTest {
+  protected:
+    std::vector<std::string> extra_mount_options() const override { return {"readahead=0"}; }
+};
+
+TEST_F(KernelReadaheadTest, ZeroLeavesTheKernelDefault) {
+    EXPECT_EQ(readahead_kib_of(mount().path()), 128u);
 }
 
 TEST_F(CacheTest, OtherExtendedAttributesAreNotSupported) {

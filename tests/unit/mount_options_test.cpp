@@ -169,6 +169,7 @@ void expect_same(const MountOptions& actual, const MountOptions& expected) {
     EXPECT_EQ(actual.debug, expected.debug);
     EXPECT_EQ(actual.cache, expected.cache);
     EXPECT_EQ(actual.nconnect, expected.nconnect);
+    EXPECT_EQ(actual.readahead_kib, expected.readahead_kib);
     EXPECT_EQ(actual.attribute_cache.regular_min_s, expected.attribute_cache.regular_min_s);
     EXPECT_EQ(actual.attribute_cache.regular_max_s, expected.attribute_cache.regular_max_s);
     EXPECT_EQ(actual.attribute_cache.directory_min_s, expected.attribute_cache.directory_min_s);
@@ -237,6 +238,9 @@ INSTANTIATE_TEST_SUITE_P(
             "TimeoHighest", {"timeo=36000"}, [](MountOptions& o) { o.timeo_deciseconds = 36000; }},
         GoodOptions{"RetransLowest", {"retrans=0"}, [](MountOptions& o) { o.retrans = 0; }},
         GoodOptions{"RetransHighest", {"retrans=10"}, [](MountOptions& o) { o.retrans = 10; }},
+        GoodOptions{"ReadaheadOff", {"readahead=0"}, [](MountOptions& o) { o.readahead_kib = 0; }},
+        GoodOptions{
+            "ReadaheadMax", {"readahead=65536"}, [](MountOptions& o) { o.readahead_kib = 65536; }},
         GoodOptions{"Nconnect", {"nconnect=4"}, [](MountOptions& o) { o.nconnect = 4; }},
         GoodOptions{"NconnectMax", {"nconnect=16"}, [](MountOptions& o) { o.nconnect = 16; }},
         GoodOptions{"Debug", {"debug"}, [](MountOptions& o) { o.debug = true; }},
@@ -386,6 +390,7 @@ INSTANTIATE_TEST_SUITE_P(
     NfsOptions, BadOptionsTest,
     ::testing::Values(
         BadOptions{"Vers4", {"vers=4"}, "vers=4", kV41NotBuilt},
+        BadOptions{"ReadaheadTooBig", {"readahead=65537"}, "readahead=65537", "from 0 to 65536"},
         BadOptions{"NconnectZero", {"nconnect=0"}, "nconnect=0", "from 1 to 16"},
         BadOptions{"NconnectTooMany", {"nconnect=17"}, "nconnect=17", "from 1 to 16"},
         BadOptions{
