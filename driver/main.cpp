@@ -150,6 +150,7 @@ int run(int argc, char** argv) {
     StateStore store(flags.state_dir / "state.json");
     VolumeManager volumes(store, flags.volume_root, work_root, flags.default_mode, mounter_for);
     volumes.load();
+    volumes.adopt_live_mounts();
     PluginApi api(volumes);
     // Bound before recovery: dockerd gives up on a plugin after about 15 s and forgets volumes
     // whose Get fails, so Get and List must answer while mounts are still being recovered.

@@ -181,17 +181,26 @@ void VolumeManager::load() {
     logger()->info("loaded {} volume(s) from {}", loaded.size(), store_.file().string());
 }
 
-void VolumeManager::recover() {
+void VolumeManager::adopt_live_mounts() {
     std::vector<std::shared_ptr<Volume>> snapshot;
     {
         std::lock_guard table_lock(table_mutex_);
         for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
     }
-    // Adopting a live mount only reads /proc; mounting takes a process start or a server round
-    // trip. Adopt everything first, so Get reports live mounts as mounted as early as possible.
     for (const auto& volume : snapshot) {
         std::lock_guard volume_lock(volume->mutex);
         adopt_locked(*volume);
+    }
+}
+
+void VolumeManager::recover() {
+    // Adopting a live mount only reads /proc; mounting takes a process start or a server round
+    // trip. Adopt everything first, so Get reports live mounts as mounted as early as possible.
+    adopt_live_mounts();
+    std::vector<std::shared_ptr<Volume>> snapshot;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
     }
     for (const auto& volume : snapshot) {
         std::lock_guard volume_lock(volume->mutex);

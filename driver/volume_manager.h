@@ -53,6 +53,9 @@ class VolumeManager {
 
     // Loads the saved volumes, so Get and List answer. Throws for an unreadable state file.
     void load();
+    // The fast part of recovery: volumes in use whose mount is live and served are marked
+    // mounted (reads /proc only). The daemon runs it before serving, so Get shows them mounted.
+    void adopt_live_mounts();
     // Restart recovery, after load() and while requests are served: adopts live mounts of
     // volumes in use, mounts again those that are gone or dead, unmounts and cleans the rest.
     // A volume that fails keeps its IDs and shows the error in Status.
