@@ -181,12 +181,16 @@ void VolumeManager::load() {
     logger()->info("loaded {} volume(s) from {}", loaded.size(), store_.file().string());
 }
 
+std::vector<std::shared_ptr<VolumeManager::Volume>> VolumeManager::all_volumes() const {
+    std::lock_guard table_lock(table_mutex_);
+    std::vector<std::shared_ptr<Volume>> volumes;
+    volumes.reserve(volumes_.size());
+    for (const auto& [name, volume] : volumes_) volumes.push_back(volume);
+    return volumes;
+}
+
 void VolumeManager::adopt_live_mounts() {
-    std::vector<std::shared_ptr<Volume>> snapshot;
-    {
-        std::lock_guard table_lock(table_mutex_);
-        for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
-    }
+    const std::vector<std::shared_ptr<Volume>> snapshot = all_volumes();
     for (const auto& volume : snapshot) {
         std::lock_guard volume_lock(volume->mutex);
         adopt_locked(*volume);
@@ -197,11 +201,7 @@ void VolumeManager::recover() {
     // Adopting a live mount only reads /proc; mounting takes a process start or a server round
     // trip. Adopt everything first, so Get reports live mounts as mounted as early as possible.
     adopt_live_mounts();
-    std::vector<std::shared_ptr<Volume>> snapshot;
-    {
-        std::lock_guard table_lock(table_mutex_);
-        for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
-    }
+    const std::vector<std::shared_ptr<Volume>> snapshot = all_volumes();
     for (const auto& volume : snapshot) {
         std::lock_guard volume_lock(volume->mutex);
         recover_locked(*volume);
@@ -293,11 +293,7 @@ void VolumeManager::recover_locked(Volume& volume) {
 }
 
 size_t VolumeManager::supervise() {
-    std::vector<std::shared_ptr<Volume>> snapshot;
-    {
-        std::lock_guard table_lock(table_mutex_);
-        for (const auto& [name, volume] : volumes_) snapshot.push_back(volume);
-    }
+    const std::vector<std::shared_ptr<Volume>> snapshot = all_volumes();
     size_t broken = 0;
     for (const auto& volume : snapshot) {
         std::unique_lock volume_lock(volume->mutex, std::try_to_lock);

@@ -86,7 +86,9 @@ class VolumeManager {
     // table_mutex_. The mounter is called with only Volume::mutex held.
     struct Volume;
     std::shared_ptr<Volume> find(const std::string& name) const;  // ENOENT if unknown
-    void save_locked();                                           // table_mutex_ held
+    // The volumes at this moment, for passes that lock each one in turn.
+    std::vector<std::shared_ptr<Volume>> all_volumes() const;
+    void save_locked();  // table_mutex_ held
     std::filesystem::path mountpoint_of(const std::string& name) const;
     VolumeInfo info_locked(const Volume& volume) const;  // table_mutex_ held
     // Restart: adopts or remounts a volume that had mount IDs; cleans a stale mountpoint of one

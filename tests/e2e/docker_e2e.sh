@@ -270,6 +270,19 @@ print_log_tails() {
 # Teardown: containers, the driver, FUSE mounts, dockerd, ganesha, the plugin socket, the
 # directory. Each part is tried even when an earlier one failed.
 
+# terminate PID NAME SECONDS: SIGTERM, SIGKILL if it is still there after SECONDS, then reap.
+terminate() {
+    local pid=$1 name=$2 seconds=$3 deadline
+    kill -TERM "$pid" 2>/dev/null
+    deadline=$((SECONDS + seconds))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "cleanup: $name ignored SIGTERM for ${seconds}s, killing it" >&2
+        kill -KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+}
+
 cleanup() {
     local status=$?
     set +e
@@ -289,14 +302,7 @@ cleanup() {
 
     echo "cleanup [${SECONDS}s]: the driver"
     if [[ -n $driver_pid ]]; then
-        kill -TERM "$driver_pid" 2>/dev/null
-        deadline=$((SECONDS + 15))
-        while kill -0 "$driver_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-        if kill -0 "$driver_pid" 2>/dev/null; then
-            echo "cleanup: the driver ignored SIGTERM for 15s, killing it" >&2
-            kill -KILL "$driver_pid" 2>/dev/null
-        fi
-        wait "$driver_pid" 2>/dev/null
+        terminate "$driver_pid" "the driver" 15
     fi
 
     # The volumes' FUSE mounts, deepest first. An nfsfuse daemon exits once its mount is gone;
@@ -316,14 +322,7 @@ cleanup() {
 
     echo "cleanup [${SECONDS}s]: dockerd"
     if [[ -n $dockerd_pid ]]; then
-        kill -TERM "$dockerd_pid" 2>/dev/null
-        deadline=$((SECONDS + 30))
-        while kill -0 "$dockerd_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-        if kill -0 "$dockerd_pid" 2>/dev/null; then
-            echo "cleanup: dockerd ignored SIGTERM for 30s, killing it" >&2
-            kill -KILL "$dockerd_pid" 2>/dev/null
-        fi
-        wait "$dockerd_pid" 2>/dev/null
+        terminate "$dockerd_pid" dockerd 30
         # dockerd stops the containerd it started; after a SIGKILL it could not.
         for pid in $(pgrep -f -- "containerd --config $run_dir/x/containerd/containerd.toml"); do
             echo "cleanup: killing containerd pid $pid left by dockerd" >&2
