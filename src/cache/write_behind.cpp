@@ -123,17 +123,55 @@ void WriteBehind::queue_gathered(const nfs::CancelToken& cancel, const nfs::File
         if (cancel.cancelled()) throw Error(EINTR, "interrupted while writes were on the wire");
         file->changed.wait_for(lock, kCancelPoll);
     }
-    std::call_once(senders_started_, [this] {
-        for (size_t i = 0; i < sender_count_; ++i) senders_.emplace_back([this] { sender_loop(); });
-    });
     file->on_the_wire.emplace_back(begin, end);
     Request request{fh, file, std::move(file->gathered)};
     file->gathered = {};
+    enqueue(std::move(request));
+}
+
+void WriteBehind::enqueue(Request request) {
+    std::call_once(senders_started_, [this] {
+        for (size_t i = 0; i < sender_count_; ++i) senders_.emplace_back([this] { sender_loop(); });
+    });
     {
         std::lock_guard queue_lock(queue_mutex_);
         queue_.push_back(std::move(request));
     }
     queue_changed_.notify_one();
+}
+
+bool WriteBehind::send_alone_stable(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+                                    const std::shared_ptr<File>& file, FileLock& lock) {
+    if (file->gathered.data.empty() || !file->uncommitted.empty() || !file->on_the_wire.empty())
+        return false;
+    Extent extent = std::move(file->gathered);
+    file->gathered = {};
+    const std::pair<uint64_t, uint64_t> range{extent.offset, extent.offset + extent.data.size()};
+    file->on_the_wire.push_back(range);  // later writers must not overtake it
+    lock.unlock();
+    std::optional<nfs::WriteResult> result;
+    std::optional<std::pair<int, std::string>> failure;
+    try {
+        result = client_.write(cancel, fh, extent.offset, extent.data, nfs::Stability::file_sync);
+    } catch (const Error& error) {
+        failure = {error.errnum(), error.what()};
+    }
+    if (result && on_written_) on_written_(fh, *result);
+    lock.lock();
+    if (failure && failure->first == EINTR) {
+        // The caller stopped waiting, but the data was taken from a write() already answered:
+        // it goes in the background like any other (its range stays on the wire until then).
+        enqueue(Request{fh, file, std::move(extent)});
+        throw Error(failure->first, failure->second);
+    }
+    file->on_the_wire.erase(std::find(file->on_the_wire.begin(), file->on_the_wire.end(), range));
+    file->changed.notify_all();
+    if (failure) {
+        if (!file->failure) file->failure = failure;
+        throw_failure(*file);
+    }
+    record_sent(*file, std::move(extent), *result);
+    return true;
 }
 
 void WriteBehind::write(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
@@ -165,7 +203,7 @@ void WriteBehind::send(const nfs::CancelToken& cancel, const nfs::FileHandle& fh
     const std::shared_ptr<File> file = file_of(fh, false);
     if (!file) return;
     FileLock lock(file->mutex);
-    queue_gathered(cancel, fh, file, lock);
+    if (!send_alone_stable(cancel, fh, file, lock)) queue_gathered(cancel, fh, file, lock);
     wait_idle(cancel, *file, lock);
     if (file->failure) throw_failure(*file);
 }
@@ -265,7 +303,7 @@ void WriteBehind::flush(const nfs::CancelToken& cancel, const nfs::FileHandle& f
     if (!file) return;
     FileLock lock(file->mutex);
     try {
-        queue_gathered(cancel, fh, file, lock);
+        if (!send_alone_stable(cancel, fh, file, lock)) queue_gathered(cancel, fh, file, lock);
         wait_idle(cancel, *file, lock);
         if (!file->failure) commit_locked(cancel, fh, *file, lock);
     } catch (const Error& error) {

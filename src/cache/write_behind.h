@@ -52,12 +52,14 @@ class WriteBehind {
     // recorded failure, if any, without taking the data.
     void write(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
                std::string_view data);
-    // Sends what is gathered for the file (UNSTABLE) and waits for every request of it on the
-    // wire, so the server's view includes it. Throws the file's recorded failure.
+    // Sends what is gathered for the file and waits for every request of it on the wire, so the
+    // server's view includes it: UNSTABLE, or FILE_SYNC when it is all that is pending and fits
+    // one request (see send_alone_stable). Throws the file's recorded failure.
     void send(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
     // send() for every file.
     void send_all(const nfs::CancelToken& cancel);
-    // Sends, then COMMITs and checks the verifier (sending again when it changed). Throws the
+    // Sends as send() does, then COMMITs and checks the verifier (sending again when it changed),
+    // unless all was written through already. Throws the
     // first failure since the last flush; the failure is then cleared (reported once here).
     void flush(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
     // Whether anything of the file is gathered or uncommitted.
@@ -96,6 +98,14 @@ class WriteBehind {
     // Queues the gathered data, after waiting for room and for overlapping requests to finish.
     void queue_gathered(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
                         const std::shared_ptr<File>& file, FileLock& lock);
+    // Hands a request to the sender threads (started on first use).
+    void enqueue(Request request);
+    // When the gathered data is all the file has pending (nothing uncommitted, nothing on the
+    // wire), sends it from the calling thread as one FILE_SYNC WRITE and returns true: the server
+    // writes it through, and the COMMIT that would follow is saved, as the kernel NFS client does
+    // for a sync flush that fits one request. A failure is recorded and thrown.
+    bool send_alone_stable(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+                           const std::shared_ptr<File>& file, FileLock& lock);
     // Waits until none of the file's requests is on the wire.
     static void wait_idle(const nfs::CancelToken& cancel, File& file, FileLock& lock);
     // Sends one extent and records the result; called without File::mutex for the network call.

@@ -36,6 +36,7 @@ std::shared_ptr<spdlog::logger> logger() {
 // One request in flight. Shared by the waiting caller and the libnfs callback, so whichever
 // finishes last frees it; `abandoned` keeps the callback from touching a caller that gave up.
 struct Nfs3Connection::PendingCall {
+    Nfs3Connection* connection = nullptr;
     std::mutex mutex;
     std::condition_variable done_cv;
     bool done = false;                  // guarded by mutex
@@ -44,6 +45,11 @@ struct Nfs3Connection::PendingCall {
     std::string rpc_error;              // guarded by mutex
     std::exception_ptr reply_error;     // guarded by mutex
     const OnReply* on_reply = nullptr;  // valid while !abandoned
+
+    bool is_done() {
+        std::lock_guard lock(mutex);
+        return done;
+    }
 };
 
 Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings) : settings_(settings) {
@@ -104,10 +110,13 @@ Nfs3Connection::~Nfs3Connection() {
     {
         std::lock_guard lock(context_mutex_);
         stopping_ = true;
+        service_cv_.notify_all();
     }
-    wake_service_thread();
+    wake_poller();
     if (service_thread_.joinable()) service_thread_.join();
-    // Destroying the context fails every request still queued (callbacks see RPC_STATUS_CANCEL).
+    // Destroying the context fails every request still queued (callbacks see RPC_STATUS_CANCEL);
+    // the callbacks count them off under the lock, as always.
+    std::lock_guard lock(context_mutex_);
     if (context_) nfs_destroy_context(context_);
     if (wake_fd_ >= 0) close(wake_fd_);
 }
@@ -116,54 +125,71 @@ void Nfs3Connection::start() {
     service_thread_ = std::thread([this] { service_loop(); });
 }
 
-void Nfs3Connection::wake_service_thread() {
+void Nfs3Connection::wake_poller() {
     const uint64_t one = 1;
     // A full eventfd counter still wakes the poll, so a failed write loses nothing.
     [[maybe_unused]] ssize_t written = write(wake_fd_, &one, sizeof one);
 }
 
+void Nfs3Connection::note_connection_state(bool failed, short revents) {
+    if (failed && !failing_) {
+        logger()->warn("{}: connection lost ({}), reconnecting", settings_.host,
+                       rpc_get_error(rpc_));
+        failing_ = true;
+    } else if (!failed && failing_ && (revents & POLLIN)) {
+        logger()->info("{}: connection works again", settings_.host);
+        failing_ = false;
+    }
+}
+
+bool Nfs3Connection::service_once(int timeout_ms, short& revents) {
+    pollfd fds[2];
+    fds[0] = {rpc_get_fd(rpc_), static_cast<short>(rpc_which_events(rpc_)), 0};
+    fds[1] = {wake_fd_, POLLIN, 0};
+    context_mutex_.unlock();
+    // The periodic wake-up also lets libnfs time out requests (it checks inside rpc_service).
+    if (poll(fds, 2, timeout_ms) < 0 && errno != EINTR)
+        logger()->error("poll on the NFS connection failed: {}", strerror(errno));
+    if (fds[1].revents) {
+        uint64_t drained;
+        [[maybe_unused]] ssize_t got = read(wake_fd_, &drained, sizeof drained);
+    }
+    context_mutex_.lock();
+    revents = fds[0].revents;
+    if (stopping_) return true;
+    // libnfs reconnects inside rpc_service when the socket broke, and reports success; with the
+    // server down the new connect fails at once, so the service thread paces the attempts.
+    const bool broken = (revents & (POLLERR | POLLHUP)) != 0;
+    const bool failed = rpc_service(rpc_, revents) < 0 || broken;
+    note_connection_state(failed, revents);
+    return !failed;
+}
+
 void Nfs3Connection::service_loop() {
-    bool was_failing = false;
     auto backoff = std::chrono::milliseconds(0);  // pause before the next reconnect attempt
-    for (;;) {
+    std::unique_lock lock(context_mutex_);
+    while (!stopping_) {
+        // A driving caller owns the socket; with nothing outstanding there is nothing to read.
+        if (driver_active_ || (outstanding_ == 0 && !failing_)) {
+            service_cv_.wait_for(lock, kServicePollInterval);
+            continue;
+        }
+        service_polling_ = true;
         if (backoff.count() > 0) {
             // While the server is unreachable every reconnect attempt fails at once; without a
             // pause this loop would spin a core. New requests wait in libnfs's queue meanwhile.
+            lock.unlock();
             pollfd wake{wake_fd_, POLLIN, 0};
             poll(&wake, 1, static_cast<int>(backoff.count()));
+            lock.lock();
         }
-        pollfd fds[2];
-        {
-            std::lock_guard lock(context_mutex_);
-            if (stopping_) return;
-            fds[0] = {rpc_get_fd(rpc_), static_cast<short>(rpc_which_events(rpc_)), 0};
-        }
-        fds[1] = {wake_fd_, POLLIN, 0};
-        // The periodic wake-up also lets libnfs time out requests (it checks inside rpc_service).
-        if (poll(fds, 2, static_cast<int>(kServicePollInterval.count())) < 0 && errno != EINTR) {
-            logger()->error("poll on the NFS connection failed: {}", strerror(errno));
-        }
-        uint64_t drained;
-        [[maybe_unused]] ssize_t got = read(wake_fd_, &drained, sizeof drained);  // non-blocking
-
-        std::lock_guard lock(context_mutex_);
-        if (stopping_) return;
-        // libnfs reconnects inside rpc_service when the socket broke, and reports success; with
-        // the server down the new connect fails at once, so pace the attempts ourselves.
-        const bool broken = (fds[0].revents & (POLLERR | POLLHUP)) != 0;
-        const bool failing = rpc_service(rpc_, fds[0].revents) < 0 || broken;
-        if (failing)
+        short revents = 0;
+        const bool ok = service_once(static_cast<int>(kServicePollInterval.count()), revents);
+        service_polling_ = false;
+        if (!ok)
             backoff = std::min(std::max(backoff * 2, kMinReconnectBackoff), kMaxReconnectBackoff);
-        else if (fds[0].revents != 0)
+        else if (revents != 0)
             backoff = std::chrono::milliseconds(0);
-        if (failing && !was_failing) {
-            logger()->warn("{}: connection lost ({}), reconnecting", settings_.host,
-                           rpc_get_error(rpc_));
-            was_failing = true;
-        } else if (was_failing && (fds[0].revents & POLLIN)) {
-            logger()->info("{}: connection works again", settings_.host);
-            was_failing = false;
-        }
     }
 }
 
@@ -171,6 +197,7 @@ void Nfs3Connection::on_rpc_done(rpc_context* rpc, int status, void* data, void*
     auto* holder = static_cast<std::shared_ptr<PendingCall>*>(private_data);
     std::shared_ptr<PendingCall> pending = std::move(*holder);
     delete holder;
+    --pending->connection->outstanding_;  // the caller of rpc_service holds context_mutex_
     std::lock_guard lock(pending->mutex);
     pending->done = true;
     pending->rpc_status = status;
@@ -188,10 +215,30 @@ void Nfs3Connection::on_rpc_done(rpc_context* rpc, int status, void* data, void*
     pending->done_cv.notify_all();
 }
 
+void Nfs3Connection::drive_until_done(const CancelToken& cancel, Clock::time_point deadline,
+                                      PendingCall& pending) {
+    const bool soft = settings_.call_timeout_ms != 0;
+    std::unique_lock lock(context_mutex_);
+    while (!pending.is_done() && !stopping_ && !failing_ && !cancel.cancelled() &&
+           !(soft && Clock::now() >= deadline)) {
+        short revents = 0;
+        service_once(static_cast<int>(kServicePollInterval.count()), revents);
+    }
+    // Whatever the others still wait for goes to the service thread (after a failure: with the
+    // reconnecting).
+    driver_active_ = false;
+    if (outstanding_ > 0 || failing_) service_cv_.notify_one();
+}
+
 void Nfs3Connection::call(const CancelToken& cancel, const char* what, const Submit& submit,
                           const OnReply& on_reply) {
     auto pending = std::make_shared<PendingCall>();
+    pending->connection = this;
     pending->on_reply = &on_reply;
+    const bool soft = settings_.call_timeout_ms != 0;
+    const auto deadline =
+        Clock::now() + std::chrono::milliseconds(settings_.call_timeout_ms) + kDeadlineSlack;
+    bool drive = false;
     {
         std::lock_guard lock(context_mutex_);
         auto* holder = new std::shared_ptr<PendingCall>(pending);
@@ -200,13 +247,16 @@ void Nfs3Connection::call(const CancelToken& cancel, const char* what, const Sub
             throw Error(EIO,
                         std::string(what) + ": cannot queue the request: " + rpc_get_error(rpc_));
         }
+        ++outstanding_;
+        // Only one thread polls the socket: become the driver only if nobody does yet.
+        drive = !driver_active_ && !service_polling_ && !failing_ && !stopping_;
+        if (drive) driver_active_ = true;
     }
-    wake_service_thread();
+    if (drive)
+        drive_until_done(cancel, deadline, *pending);
+    else
+        wake_poller();  // the driver or the service thread sends the request
 
-    using Clock = std::chrono::steady_clock;
-    const bool soft = settings_.call_timeout_ms != 0;
-    const auto deadline =
-        Clock::now() + std::chrono::milliseconds(settings_.call_timeout_ms) + kDeadlineSlack;
     std::unique_lock lock(pending->mutex);
     while (!pending->done) {
         if (cancel.cancelled()) {

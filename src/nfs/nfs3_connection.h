@@ -1,11 +1,19 @@
 // One NFSv3 connection: a libnfs context (one TCP connection to the server), the MOUNT of the
-// export, and a service thread that drives the context's socket. Callers on any thread submit raw
-// rpc_nfs3_* calls through call() and block until the reply, a timeout, or their cancellation.
+// export, and the driving of the context's socket. Callers on any thread submit raw rpc_nfs3_*
+// calls through call() and block until the reply, a timeout, or their cancellation.
+// Who drives the socket: a caller that finds nobody else driving it sends its request and reads
+// the replies itself until its own has come (the "driver"), so a lone call costs no hand-over to
+// another thread and back: on this kind of machine each thread switch costs about as much as the
+// server's work for a GETATTR. Calls made while a driver is active are sent and answered by that
+// driver; whatever is still outstanding when it leaves goes to the service thread, which also
+// reconnects after a failure.
 // Thread-safety: call() is safe from any thread; the libnfs context is only touched under
-// context_mutex_. Ownership: owned by Nfs3Client (unique_ptr); the service thread is joined in the
-// destructor.
+// context_mutex_, and only one thread at a time polls the socket. Ownership: owned by Nfs3Client
+// (unique_ptr); the service thread is joined in the destructor.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,8 +76,20 @@ class Nfs3Connection {
   private:
     struct PendingCall;
     static void on_rpc_done(rpc_context* rpc, int status, void* data, void* private_data);
+    using Clock = std::chrono::steady_clock;
     void service_loop();
-    void wake_service_thread();
+    // Tells whoever polls the socket (the driver, or the service thread) that requests are queued.
+    void wake_poller();
+    // One poll of the socket (up to timeout_ms) and rpc_service. Called with context_mutex_ held;
+    // releases it while polling. Returns false when the connection failed; `revents` is what the
+    // poll saw.
+    bool service_once(int timeout_ms, short& revents);
+    // Logs the connection failing and working again, and keeps failing_ (under context_mutex_).
+    void note_connection_state(bool failed, short revents);
+    // As the driver: services the socket until `pending` is done, the call is cancelled or past
+    // its deadline, or the connection failed; then stops driving.
+    void drive_until_done(const CancelToken& cancel, Clock::time_point deadline,
+                          PendingCall& pending);
 
     ConnectionSettings settings_;
     std::mutex context_mutex_;        // guards context_ (libnfs contexts are not thread-safe)
@@ -78,8 +98,14 @@ class Nfs3Connection {
     FileHandle root_;
     uint32_t max_read_ = 0;
     uint32_t max_write_ = 0;
-    int wake_fd_ = -1;       // eventfd: tells the service thread that new requests are queued
-    bool stopping_ = false;  // guarded by context_mutex_
+    int wake_fd_ = -1;  // eventfd: tells the poller that new requests are queued
+    // Guarded by context_mutex_:
+    bool stopping_ = false;
+    size_t outstanding_ = 0;              // requests queued in libnfs and not yet completed
+    bool driver_active_ = false;          // a caller is polling the socket
+    bool service_polling_ = false;        // the service thread is polling the socket
+    bool failing_ = false;                // the connection is broken; the service thread reconnects
+    std::condition_variable service_cv_;  // wakes the service thread when it has work again
     std::thread service_thread_;
 };
 

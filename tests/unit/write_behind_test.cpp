@@ -38,6 +38,7 @@ class FakeServer : public nfs::NfsClient {
         contents.replace(offset, data.size(), data);
         nfs::WriteResult result;
         result.verifier = verifier;
+        result.stable = stability == nfs::Stability::file_sync;
         return result;
     }
     uint64_t commit(const CancelToken&, const FileHandle&) override {
@@ -148,16 +149,35 @@ TEST_F(WriteBehindTest, SmallContiguousWritesAreGatheredIntoFullRequests) {
 }
 
 TEST_F(WriteBehindTest, FlushSendsTheRestAndCommits) {
-    write(0, "hello");
-    EXPECT_TRUE(server_.writes.empty());
+    write(0, "0123456789abcdef");  // full: sent UNSTABLE at once
+    write(16, "hello");
     EXPECT_TRUE(behind_.has_pending(file_));
     behind_.flush(cancel_, file_);
-    ASSERT_EQ(server_.writes.size(), 1u);
-    EXPECT_EQ(server_.contents, "hello");
+    ASSERT_EQ(server_.writes.size(), 2u);
+    for (const auto& w : server_.writes) EXPECT_EQ(w.stability, nfs::Stability::unstable);
+    EXPECT_EQ(server_.contents, "0123456789abcdefhello");
     EXPECT_EQ(server_.commits, 1);
     EXPECT_FALSE(behind_.has_pending(file_));
     behind_.flush(cancel_, file_);
     EXPECT_EQ(server_.commits, 1) << "nothing pending: no COMMIT";
+}
+
+TEST_F(WriteBehindTest, DataThatFitsOneRequestIsWrittenThroughWithoutACommit) {
+    write(0, "hello");
+    EXPECT_TRUE(server_.writes.empty());
+    behind_.flush(cancel_, file_);
+    ASSERT_EQ(server_.writes.size(), 1u);
+    EXPECT_EQ(server_.writes[0].stability, nfs::Stability::file_sync);
+    EXPECT_EQ(server_.contents, "hello");
+    EXPECT_EQ(server_.commits, 0) << "FILE_SYNC data needs no COMMIT";
+    EXPECT_FALSE(behind_.has_pending(file_));
+
+    write(5, " world");
+    behind_.send(cancel_, file_);  // before a GETATTR or SETATTR: likewise written through
+    EXPECT_EQ(server_.writes.back().stability, nfs::Stability::file_sync);
+    behind_.flush(cancel_, file_);
+    EXPECT_EQ(server_.commits, 0);
+    EXPECT_EQ(server_.contents, "hello world");
 }
 
 TEST_F(WriteBehindTest, AGapOrAJumpBackSendsWhatWasGathered) {
