@@ -2,6 +2,7 @@
 // mountpoint, connects to the server before daemonizing (so errors reach the terminal), then serves
 // FUSE requests on libfuse's worker threads until unmounted or signalled.
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
@@ -144,6 +145,7 @@ int run(int argc, char** argv) {
     fs_settings.attribute_cache = mount_options.attribute_cache;
     fs_settings.mountpoint = as_in_mountinfo(command.mountpoint);
     fs_settings.readahead_kib = mount_options.readahead_kib;
+    fs_settings.block_cache_bytes = size_t{mount_options.cache_size_mib} * 1024 * 1024;
     fs_settings.chown_new_objects_to_caller = settings.uid.value_or(getuid()) == 0;
     fusefs::NfsFilesystem filesystem(client, fs_settings);
 
@@ -162,6 +164,10 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // READ and WRITE buffers are 1 MiB. Above glibc's default threshold each would be a fresh
+    // mmap, and every page of it a page fault; kept in the heap, freed buffers are reused.
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
     try {
         return run(argc, argv);
     } catch (const nfsfuse::Error& e) {

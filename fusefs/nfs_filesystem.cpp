@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <spdlog/spdlog.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <memory>
@@ -20,6 +21,9 @@ namespace {
 
 // Transfers the kernel may send us in one request: 1 MiB, like the kernel NFS client's rsize/wsize.
 constexpr unsigned kMaxTransfer = 1024 * 1024;
+// nfsfuse's block cache keeps READ data in blocks of this size: the kernel's readahead requests
+// (256 KiB to 1 MiB) start on multiples of it, so each of them fills whole blocks.
+constexpr uint32_t kCacheBlockSize = 256 * 1024;
 
 // An open regular file: the handle, copied so reads and writes need no table lookup, and the
 // inode id, for the open-file bookkeeping of unlink.
@@ -132,7 +136,9 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
         auto& fs = filesystem(req);
         const nfs::FileHandle handle = handle_of(req, ino);
         fs.write_behind().send(cancel, handle);  // the size must include what we hold
-        return reply_attributes(req, fs.client().getattr(cancel, handle));
+        const nfs::Attributes attributes = fs.client().getattr(cancel, handle);
+        fs.blocks().current_stamp(handle, nfs::change_stamp_of(attributes));
+        return reply_attributes(req, attributes);
     });
 }
 
@@ -165,6 +171,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fus
         // A size change alters the data; for the rest we do not know whether someone else
         // changed the file just before. Either way the next open reads anew.
         fs.page_cache().forget(ino);
+        fs.blocks().forget_file(handle);
         // Gathered data goes first: sent after a truncation it would extend the file again.
         fs.write_behind().send(cancel, handle);
         return reply_attributes(req,
@@ -327,9 +334,13 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         const nfs::FileHandle handle = handle_of(req, ino);
         // Data another open of this file gathered belongs in what this open sees.
         fs.write_behind().send(cancel, handle);
-        if (truncate_if_asked(cancel, fs, handle, fi->flags)) fs.page_cache().forget(ino);
+        if (truncate_if_asked(cancel, fs, handle, fi->flags)) {
+            fs.page_cache().forget(ino);
+            fs.blocks().forget_file(handle);
+        }
         // Close-to-open consistency: ask the server now, whatever the kernel cached.
         const nfs::Attributes current = fs.client().getattr(cancel, handle);
+        fs.blocks().current_stamp(handle, nfs::change_stamp_of(current));
         apply_cache_mode_at_open(fs, ino, current, fi);
         // The attributes the kernel holds (its idea of the size above all) may predate another
         // client's change: offset -1 makes it drop them, and only them.
@@ -350,6 +361,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
         const fuse_entry_param param = fs.make_entry(entry);
         // A new (or emptied) file: nothing cached yet, and the stamp starts here.
         fs.page_cache().forget(param.ino);
+        fs.blocks().forget_file(entry.handle);
         apply_cache_mode_at_open(fs, param.ino, entry.attributes, fi);
         return reply_opened(req, fi, OpenFile{entry.handle, param.ino}, &param);
     });
@@ -357,12 +369,17 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
     run_request(req, "read", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).write_behind().send(cancel, open_file(fi).handle);
-        auto result = std::make_shared<nfs::ReadResult>(filesystem(req).client().read(
-            cancel, open_file(fi).handle, static_cast<uint64_t>(offset),
-            static_cast<uint32_t>(size)));
-        return Reply(
-            [req, result] { fuse_reply_buf(req, result->data.data(), result->data.size()); });
+        auto& fs = filesystem(req);
+        OpenFile& file = open_file(fi);
+        fs.write_behind().send(cancel, file.handle);
+        auto pieces = std::make_shared<std::vector<cache::BlockCache::Piece>>(fs.blocks().read(
+            cancel, file.handle, static_cast<uint64_t>(offset), static_cast<uint32_t>(size)));
+        return Reply([req, pieces] {
+            std::vector<iovec> iov;
+            for (const auto& piece : *pieces)  // iovec is not const-correct; it is only read
+                iov.push_back({const_cast<char*>(piece.data), piece.size});
+            fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
+        });
     });
 }
 
@@ -372,6 +389,7 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
         auto& fs = filesystem(req);
         const OpenFile& file = open_file(fi);
         const std::string_view data(buf, size);
+        fs.blocks().forget_file(file.handle);  // what it holds of the file is about to be old
         if (fs.settings().cache == options::CacheMode::none) {
             // Nothing held back: stable on the server before write() returns.
             fs.note_own_write(file.handle,
@@ -603,7 +621,11 @@ NfsFilesystem::NfsFilesystem(nfs::NfsClient& client, FilesystemSettings settings
       write_behind_(client, client.max_write(), kCommitThreshold,
                     [this](const nfs::FileHandle& fh, const nfs::WriteResult& result) {
                         note_own_write(fh, result);
-                    }) {}
+                    }),
+      blocks_(settings.cache == options::CacheMode::full ? settings.block_cache_bytes : 0,
+              kCacheBlockSize,
+              [&client](const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
+                        uint32_t length) { return client.read(cancel, fh, offset, length); }) {}
 
 void NfsFilesystem::note_own_write(const nfs::FileHandle& fh, const nfs::WriteResult& result) {
     const std::optional<uint64_t> ino = inodes_.find(fh);
@@ -626,6 +648,8 @@ const fuse_lowlevel_ops& NfsFilesystem::operations() {
 }
 
 fuse_entry_param NfsFilesystem::make_entry(const nfs::Entry& entry) {
+    if (entry.attributes.type == nfs::FileType::regular)
+        blocks_.current_stamp(entry.handle, nfs::change_stamp_of(entry.attributes));
     fuse_entry_param param{};
     param.ino = inodes_.remember(entry.handle);
     param.generation = 0;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "cache/block_cache.h"
 #include "cache/cache_timeouts.h"
 #include "cache/page_cache_stamps.h"
 #include "cache/write_behind.h"
@@ -30,6 +31,7 @@ struct FilesystemSettings {
     bool read_only = false;
     std::filesystem::path mountpoint;  // absolute
     uint32_t readahead_kib = 0;        // kernel readahead window; 0: the kernel's default
+    size_t block_cache_bytes = 0;      // nfsfuse's own data cache (cache=full only); 0: none
     // When nfsfuse talks to the server as root, new objects are given to the calling user, as
     // the kernel NFS client does (it sends the caller's own credentials).
     bool chown_new_objects_to_caller = false;
@@ -51,6 +53,7 @@ class NfsFilesystem {
     vfs::OpenFileTracker& open_files() { return open_files_; }
     cache::PageCacheStamps& page_cache() { return page_cache_; }
     cache::WriteBehind& write_behind() { return write_behind_; }
+    cache::BlockCache& blocks() { return blocks_; }
     const FilesystemSettings& settings() const { return settings_; }
 
     // Called by every request: the first one, after INIT, sets what only applies after INIT.
@@ -72,6 +75,7 @@ class NfsFilesystem {
     cache::PageCacheStamps page_cache_;
     FilesystemSettings settings_;
     cache::WriteBehind write_behind_;  // after page_cache_ and inodes_: it reports to them
+    cache::BlockCache blocks_;
     fuse_session* session_ = nullptr;
     std::once_flag after_init_once_;
 };

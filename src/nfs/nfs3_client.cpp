@@ -189,6 +189,9 @@ ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uin
                 got = std::min<size_t>(ok.data.data_len, chunk);
                 result.data.insert(result.data.end(), ok.data.data_val, ok.data.data_val + got);
                 result.eof = ok.eof;
+                if (ok.file_attributes.attributes_follow)
+                    result.stamp =
+                        change_stamp_of(from_fattr3(ok.file_attributes.post_op_attr_u.attributes));
             });
         if (got == 0 && !result.eof) throw Error(EIO, "READ: server returned no data before EOF");
     }

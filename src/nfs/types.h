@@ -111,6 +111,8 @@ struct DirectoryEntry {
 struct ReadResult {
     std::vector<char> data;
     bool eof = false;
+    // The file's stamp after the read, when the server says (which version the data is of).
+    std::optional<ChangeStamp> stamp;
 };
 
 struct FsStats {

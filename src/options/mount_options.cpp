@@ -297,6 +297,10 @@ void apply_readahead(MountOptions& options, const OptionItem& item) {
     options.readahead_kib = static_cast<uint32_t>(number_in_range(item, 0, kMaxReadaheadKib));
 }
 
+void apply_cache_size(MountOptions& options, const OptionItem& item) {
+    options.cache_size_mib = static_cast<uint32_t>(number_in_range(item, 0, kMaxCacheSizeMib));
+}
+
 void apply_cache(MountOptions& options, const OptionItem& item) {
     const std::string_view mode = *item.value;
     if (mode == "none") {
@@ -375,6 +379,8 @@ const OptionSpec kOptionTable[] = {
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},
+    {"cache_size", Syntax::valued, "MIB",
+     "nfsfuse's own cache of file data in MiB, 0-65536 (cache=full; default 16)", apply_cache_size},
     {"readahead", Syntax::valued, "KIB",
      "kernel readahead window in KiB, 0-65536; 0: kernel default (default 2048)", apply_readahead},
     {"actimeo", Syntax::valued, "N", "sets acregmin, acregmax, acdirmin and acdirmax to N seconds",

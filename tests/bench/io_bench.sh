@@ -188,9 +188,10 @@ bounded() {
     timeout --foreground --kill-after=10 "$step_timeout_s" "$@"
 }
 
+# mount_nfsfuse [OPTION,...]: with the run's options plus these (later ones win).
 mount_nfsfuse() {
     # nfsfuse daemonizes once the mount is live.
-    "$bin/nfsfuse" "127.0.0.1:$export_dir" "$mnt" -o "$nfsfuse_opts" >>"$tmp/nfsfuse.log" 2>&1 ||
+    "$bin/nfsfuse" "127.0.0.1:$export_dir" "$mnt" -o "$nfsfuse_opts${1:+,$1}" >>"$tmp/nfsfuse.log" 2>&1 ||
         die "nfsfuse mount failed: $(tail -n 5 "$tmp/nfsfuse.log")"
     is_mounted "$mnt" || die "nfsfuse returned but $mnt is not mounted"
 }
@@ -209,7 +210,7 @@ unmount_nfsfuse() {
 
 remount_nfsfuse() {
     unmount_nfsfuse
-    mount_nfsfuse
+    mount_nfsfuse "${1:-}"
 }
 
 # Empties the page cache, dentries and inodes of the whole machine: the cold reads of all three
@@ -436,10 +437,12 @@ dd_read disk "$disk_file"
 for jobs in 1 4; do
     log "random 4 KiB reads, $jobs job(s), $runtime_s s"
     row=rand$jobs
-    add_row "$row" "random read 4 KiB, $jobs job(s), ${runtime_s} s" IOPS
+    # With 4 jobs raw libnfs has 4 connections (one per job): nfsfuse gets nconnect=4 then.
+    connections=$((jobs == 1 ? 1 : 4))
+    add_row "$row" "random read 4 KiB, $jobs job(s), $connections conn., ${runtime_s} s" IOPS
     # The server's copy warm for all three, each client's own cache empty (nfsfuse remounted).
     warm_server_cache "$fuse_file_on_disk"
-    remount_nfsfuse
+    remount_nfsfuse "nconnect=$connections"
     result[$row,fuse]=$(fio_randread "$fuse_file" "$jobs")
     warm_server_cache "$raw_file_on_disk"
     out=$(raw randread "$raw_file" "$jobs" "$runtime_s")
@@ -449,6 +452,7 @@ for jobs in 1 4; do
     result[$row,disk]=$(fio_randread "$disk_file" "$jobs")
 done
 rm -f "$fuse_file_on_disk" "$raw_file_on_disk" "$disk_file" || die "cannot remove the files"
+remount_nfsfuse
 
 log "metadata, $files files"
 add_row create "create $files empty files" files/s
@@ -477,6 +481,12 @@ add_row untar "untar $tar_source ($tar_entries entries) + syncfs" seconds
 result[untar,fuse]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
 result[untar,raw]=n/a
 result[untar,disk]=$(untar_seconds "$export_dir/disk/untar" "$export_dir/disk/untar")
+
+log "metadata and untar again with cache=none (what the caches and write-behind gain)"
+remount_nfsfuse cache=none
+out=$(meta_posix "$mnt/fuse/meta" "$files")
+meta_results none "$out"
+result[untar,none]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
 
 unmount_nfsfuse
 measured_s=$((SECONDS - started))
@@ -520,12 +530,25 @@ for row in "${rows[@]}"; do
     ((${#result[$row,label]} > label_width)) && label_width=${#result[$row,label]}
 done
 table_row() {
-    printf "%-${label_width}s  %-8s %10s %11s %11s %12s\n" "$@"
+    printf "%-${label_width}s  %-8s %10s %11s %11s %12s %11s %10s\n" "$@"
 }
-table_row workload unit nfsfuse "raw libnfs" "local disk" nfsfuse/raw
+# full/none: how much faster than with no caches; seconds (untar) are inverted so > 1 is faster.
+speedup_vs_none() {
+    local row=$1 full=${result[$1,fuse]} none=${result[$1,none]:-}
+    if [[ -z $none ]]; then
+        echo ""
+    elif [[ ${result[$row,unit]} == seconds ]]; then
+        ratio "$none" "$full"
+    else
+        ratio "$full" "$none"
+    fi
+}
+table_row workload unit nfsfuse "raw libnfs" "local disk" nfsfuse/raw "cache=none" full/none
 for row in "${rows[@]}"; do
     table_row "${result[$row,label]}" "${result[$row,unit]}" "${result[$row,fuse]}" \
-        "${result[$row,raw]}" "${result[$row,disk]}" "$(ratio "${result[$row,fuse]}" "${result[$row,raw]}")"
+        "${result[$row,raw]}" "${result[$row,disk]}" \
+        "$(ratio "${result[$row,fuse]}" "${result[$row,raw]}")" "${result[$row,none]:-}" \
+        "$(speedup_vs_none "$row")"
 done
 echo
 echo "nfsfuse/raw: nfsfuse's result divided by raw libnfs's; for MB/s, IOPS and files/s below 1"
@@ -540,4 +563,7 @@ echo "  kept across opens, attribute and entry timeouts), as far as nfsfuse's op
 echo "metadata: nfsfuse and disk via Python os calls on one mount; raw libnfs resolves each path"
 echo "  from the export's root (one LOOKUP per component) and has its directory cache off."
 echo "untar: tar -x as root (owners, modes, times set) then sync -f, checked against the source."
+echo "cache=none: the metadata and untar rows again on an nfsfuse mount with -o cache=none (no"
+echo "  attribute, name or data cache, every write FILE_SYNC); full/none > 1: the default is faster."
+echo "random reads with 4 jobs: nfsfuse mounted with nconnect=4, as raw libnfs has 4 connections."
 echo "measuring took $measured_s s, the whole script $SECONDS s."

@@ -170,6 +170,7 @@ void expect_same(const MountOptions& actual, const MountOptions& expected) {
     EXPECT_EQ(actual.cache, expected.cache);
     EXPECT_EQ(actual.nconnect, expected.nconnect);
     EXPECT_EQ(actual.readahead_kib, expected.readahead_kib);
+    EXPECT_EQ(actual.cache_size_mib, expected.cache_size_mib);
     EXPECT_EQ(actual.attribute_cache.regular_min_s, expected.attribute_cache.regular_min_s);
     EXPECT_EQ(actual.attribute_cache.regular_max_s, expected.attribute_cache.regular_max_s);
     EXPECT_EQ(actual.attribute_cache.directory_min_s, expected.attribute_cache.directory_min_s);
@@ -239,6 +240,11 @@ INSTANTIATE_TEST_SUITE_P(
         GoodOptions{"RetransLowest", {"retrans=0"}, [](MountOptions& o) { o.retrans = 0; }},
         GoodOptions{"RetransHighest", {"retrans=10"}, [](MountOptions& o) { o.retrans = 10; }},
         GoodOptions{"ReadaheadOff", {"readahead=0"}, [](MountOptions& o) { o.readahead_kib = 0; }},
+        GoodOptions{
+            "CacheSizeOff", {"cache_size=0"}, [](MountOptions& o) { o.cache_size_mib = 0; }},
+        GoodOptions{"CacheSizeMax",
+                    {"cache_size=65536"},
+                    [](MountOptions& o) { o.cache_size_mib = 65536; }},
         GoodOptions{
             "ReadaheadMax", {"readahead=65536"}, [](MountOptions& o) { o.readahead_kib = 65536; }},
         GoodOptions{"Nconnect", {"nconnect=4"}, [](MountOptions& o) { o.nconnect = 4; }},
@@ -391,6 +397,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadOptions{"Vers4", {"vers=4"}, "vers=4", kV41NotBuilt},
         BadOptions{"ReadaheadTooBig", {"readahead=65537"}, "readahead=65537", "from 0 to 65536"},
+        BadOptions{"CacheSizeTooBig", {"cache_size=65537"}, "cache_size=65537", "from 0 to 65536"},
+        BadOptions{"CacheSizeNotANumber", {"cache_size=1g"}, "cache_size=1g", "number"},
         BadOptions{"NconnectZero", {"nconnect=0"}, "nconnect=0", "from 1 to 16"},
         BadOptions{"NconnectTooMany", {"nconnect=17"}, "nconnect=17", "from 1 to 16"},
         BadOptions{

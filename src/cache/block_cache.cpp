@@ -1,0 +1,195 @@
+#include "cache/block_cache.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "util/error.h"
+
+namespace nfsfuse::cache {
+namespace {
+
+// How often a wait for another reader's fetch looks at its CancelToken.
+constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+
+BlockCache::Piece piece_of(std::shared_ptr<const nfs::ReadResult> buffer, size_t begin,
+                           size_t length) {
+    const size_t size = buffer->data.size();
+    const size_t start = std::min(begin, size);
+    const size_t count = std::min(length, size - start);
+    const char* data = buffer->data.data() + start;
+    return {std::move(buffer), data, count};
+}
+
+}  // namespace
+
+BlockCache::BlockCache(size_t capacity_bytes, uint32_t block_size, Fetch fetch)
+    : capacity_(capacity_bytes), block_size_(block_size), fetch_(std::move(fetch)) {}
+
+BlockCache::SlotPtr BlockCache::lookup(const nfs::FileHandle& fh, uint64_t index) const {
+    const auto file = files_.find(fh);
+    if (file == files_.end()) return nullptr;
+    const auto block = file->second.find(index);
+    return block == file->second.end() ? nullptr : block->second;
+}
+
+BlockCache::SlotPtr BlockCache::claim(const nfs::FileHandle& fh, uint64_t index) {
+    auto slot = std::make_shared<Slot>();
+    slot->kept = true;
+    files_[fh][index] = slot;
+    return slot;
+}
+
+void BlockCache::drop(const nfs::FileHandle& fh, uint64_t index, Slot& slot) {
+    if (!slot.kept) return;
+    slot.kept = false;
+    if (slot.state == State::ready) {
+        lru_.erase(slot.lru_position);
+        bytes_ -= slot.piece.size;
+    }
+    const auto file = files_.find(fh);
+    if (file == files_.end()) return;
+    file->second.erase(index);
+    if (file->second.empty()) files_.erase(file);
+}
+
+void BlockCache::evict_over_capacity() {
+    while (bytes_ > capacity_ && !lru_.empty()) {
+        const auto [fh, index] = lru_.back();
+        drop(fh, index, *lookup(fh, index));
+    }
+}
+
+std::vector<BlockCache::Piece> BlockCache::read_uncached(const nfs::CancelToken& cancel,
+                                                         const nfs::FileHandle& fh, uint64_t offset,
+                                                         uint32_t length) {
+    auto buffer = std::make_shared<const nfs::ReadResult>(fetch_(cancel, fh, offset, length));
+    Piece piece = piece_of(std::move(buffer), 0, length);
+    if (piece.size == 0) return {};
+    return {std::move(piece)};
+}
+
+void BlockCache::fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+                              uint64_t first, uint64_t last,
+                              const std::map<uint64_t, SlotPtr>& claimed, Lock& lock) {
+    ++fetches_;
+    lock.unlock();
+    std::shared_ptr<const nfs::ReadResult> buffer;
+    std::exception_ptr failure;
+    try {
+        const auto length = static_cast<uint32_t>((last - first + 1) * block_size_);
+        buffer = std::make_shared<const nfs::ReadResult>(
+            fetch_(cancel, fh, first * block_size_, length));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    lock.lock();
+    for (const auto& [index, slot] : claimed) {
+        if (failure) {
+            // Waiters see `failed` and read for themselves: their own call decides their error.
+            drop(fh, index, *slot);
+            slot->state = State::failed;
+            continue;
+        }
+        slot->piece = piece_of(buffer, (index - first) * block_size_, block_size_);
+        slot->state = State::ready;
+        if (slot->kept) {  // not forgotten meanwhile
+            lru_.emplace_front(fh, index);
+            slot->lru_position = lru_.begin();
+            bytes_ += slot->piece.size;
+        }
+    }
+    evict_over_capacity();
+    fetched_.notify_all();
+    if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<BlockCache::Piece> BlockCache::read(const nfs::CancelToken& cancel,
+                                                const nfs::FileHandle& fh, uint64_t offset,
+                                                uint32_t length) {
+    if (!enabled() || length == 0) return read_uncached(cancel, fh, offset, length);
+    const uint64_t first = offset / block_size_;
+    const uint64_t last = (offset + length - 1) / block_size_;
+    const bool keeps_blocks = length >= block_size_ / 2;
+
+    Lock lock(mutex_);
+    std::map<uint64_t, SlotPtr> slots;    // every block of the range
+    std::map<uint64_t, SlotPtr> claimed;  // the ones this reader fetches
+    for (uint64_t index = first; index <= last; ++index) {
+        SlotPtr slot = lookup(fh, index);
+        if (!slot) {
+            if (!keeps_blocks) {
+                lock.unlock();
+                return read_uncached(cancel, fh, offset, length);
+            }
+            slot = claim(fh, index);
+            claimed[index] = slot;
+        }
+        slots[index] = slot;
+    }
+    if (!claimed.empty()) {
+        // One READ from the first block missing to the last (blocks in between that others
+        // hold are read again rather than split the READ).
+        fetch_blocks(cancel, fh, claimed.begin()->first, claimed.rbegin()->first, claimed, lock);
+    }
+    // Blocks other readers fetch: wait for them rather than ask the server twice.
+    for (const auto& [index, slot] : slots) {
+        while (slot->state == State::fetching) {
+            if (cancel.cancelled()) throw Error(EINTR, "interrupted while a block was read");
+            fetched_.wait_for(lock, kCancelPoll);
+        }
+        if (slot->state == State::failed) {  // that reader's fetch failed: read it ourselves
+            lock.unlock();
+            return read_uncached(cancel, fh, offset, length);
+        }
+        if (slot->kept) lru_.splice(lru_.begin(), lru_, slot->lru_position);
+    }
+    lock.unlock();
+
+    std::vector<Piece> pieces;
+    uint64_t position = offset;
+    size_t remaining = length;
+    for (const auto& [index, slot] : slots) {
+        const Piece& block = slot->piece;
+        const uint64_t begin = position - index * block_size_;
+        if (begin >= block.size) break;  // the file ends before
+        const size_t count = std::min<size_t>(block.size - begin, remaining);
+        pieces.push_back({block.buffer, block.data + begin, count});
+        position += count;
+        remaining -= count;
+        if (remaining == 0 || block.size < block_size_) break;  // done, or the file ends here
+    }
+    return pieces;
+}
+
+void BlockCache::forget_file(const nfs::FileHandle& fh) {
+    std::lock_guard lock(mutex_);
+    const auto file = files_.find(fh);
+    if (file == files_.end()) return;
+    // Copied: drop() erases from the map being walked.
+    const std::map<uint64_t, SlotPtr> blocks = file->second;
+    for (const auto& [index, slot] : blocks) drop(fh, index, *slot);
+}
+
+void BlockCache::current_stamp(const nfs::FileHandle& fh, const nfs::ChangeStamp& stamp) {
+    std::lock_guard lock(mutex_);
+    const auto file = files_.find(fh);
+    if (file == files_.end()) return;
+    const std::map<uint64_t, SlotPtr> blocks = file->second;
+    for (const auto& [index, slot] : blocks) {
+        if (slot->state != State::ready) continue;  // its READ reply is newer than `stamp`
+        const std::optional<nfs::ChangeStamp>& read_at = slot->piece.buffer->stamp;
+        if (!read_at || !(*read_at == stamp)) drop(fh, index, *slot);
+    }
+}
+
+size_t BlockCache::cached_bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+}
+
+uint64_t BlockCache::fetches() const {
+    std::lock_guard lock(mutex_);
+    return fetches_;
+}
+
+}  // namespace nfsfuse::cache

@@ -1,0 +1,220 @@
+// Block cache policy with a fake server: block-sized reads are kept up to the capacity in bytes and
+// the least recently used go first; small reads of uncached data cost exactly their bytes;
+// concurrent misses on one block cost one fetch; a failed fetch is not kept; blocks of another
+// stamp, and blocks of a file we wrote, are dropped.
+#include "cache/block_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "util/error.h"
+
+namespace nfsfuse::cache {
+namespace {
+
+using namespace std::chrono_literals;
+using nfs::CancelToken;
+using nfs::FileHandle;
+
+constexpr uint32_t kBlock = 8;
+
+// Serves a file of `size` bytes whose byte i is 'a' + i % 26, at stamp `stamp_size`; counts and
+// optionally holds fetches (so a test can line up concurrent callers behind one).
+class FakeFile {
+  public:
+    nfs::ReadResult read(const FileHandle&, uint64_t offset, uint32_t length) {
+        std::unique_lock lock(mutex_);
+        ++fetches_;
+        bytes_requested_ += length;
+        arrived_.notify_all();
+        released_.wait(lock, [this] { return !hold_; });
+        if (fail_) throw Error(EIO, "READ: server said NFS3ERR_IO");
+        nfs::ReadResult result;
+        for (uint64_t i = offset; i < std::min<uint64_t>(size_, offset + length); ++i)
+            result.data.push_back(static_cast<char>('a' + i % 26));
+        result.eof = offset + length >= size_;
+        result.stamp = nfs::ChangeStamp{stamp_size_, {}, {}};
+        return result;
+    }
+    BlockCache::Fetch fetch() {
+        return [this](const CancelToken&, const FileHandle& fh, uint64_t offset, uint32_t length) {
+            return read(fh, offset, length);
+        };
+    }
+    int fetches() {
+        std::lock_guard lock(mutex_);
+        return fetches_;
+    }
+    uint64_t bytes_requested() {
+        std::lock_guard lock(mutex_);
+        return bytes_requested_;
+    }
+    void hold(bool on) {
+        {
+            std::lock_guard lock(mutex_);
+            hold_ = on;
+        }
+        released_.notify_all();
+    }
+    void wait_for_fetches(int count) {
+        std::unique_lock lock(mutex_);
+        ASSERT_TRUE(arrived_.wait_for(lock, 10s, [&] { return fetches_ >= count; }));
+    }
+    void fail(bool on) {
+        std::lock_guard lock(mutex_);
+        fail_ = on;
+    }
+
+    uint64_t size_ = 100;
+    uint64_t stamp_size_ = 100;
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable arrived_, released_;
+    int fetches_ = 0;
+    uint64_t bytes_requested_ = 0;
+    bool hold_ = false;
+    bool fail_ = false;
+};
+
+// What a read returned, as one string.
+std::string text(const std::vector<BlockCache::Piece>& pieces) {
+    std::string joined;
+    for (const auto& piece : pieces) joined.append(piece.data, piece.size);
+    return joined;
+}
+
+class BlockCacheTest : public ::testing::Test {
+  protected:
+    std::string read(uint64_t offset, uint32_t length) {
+        return text(cache_.read(cancel_, file_, offset, length));
+    }
+
+    FakeFile server_;
+    BlockCache cache_{/*capacity_bytes=*/3 * kBlock, kBlock, server_.fetch()};
+    CancelToken cancel_;
+    FileHandle file_{"file"};
+};
+
+TEST_F(BlockCacheTest, BlockSizedReadsAreKeptAndAHitCostsNoFetch) {
+    EXPECT_EQ(read(8, 8), "ijklmnop");
+    EXPECT_EQ(read(8, 8), "ijklmnop");
+    EXPECT_EQ(read(10, 3), "klm") << "a small read inside a cached block";
+    EXPECT_EQ(server_.fetches(), 1);
+}
+
+TEST_F(BlockCacheTest, SmallReadsOfUncachedDataAreFetchedExactlyAndNotKept) {
+    EXPECT_EQ(read(17, 2), "rs");
+    EXPECT_EQ(read(17, 2), "rs");
+    EXPECT_EQ(server_.fetches(), 2);
+    EXPECT_EQ(server_.bytes_requested(), 4u) << "a small read cost a whole block";
+    EXPECT_EQ(cache_.cached_bytes(), 0u);
+}
+
+TEST_F(BlockCacheTest, AReadIsRoundedOutToWholeBlocksInOneFetch) {
+    EXPECT_EQ(read(4, 8), "efghijkl");  // blocks 0 and 1
+    EXPECT_EQ(server_.fetches(), 1);
+    EXPECT_EQ(cache_.cached_bytes(), 2 * kBlock);
+    EXPECT_EQ(read(0, 16), "abcdefghijklmnop");
+    EXPECT_EQ(server_.fetches(), 1);
+}
+
+TEST_F(BlockCacheTest, TheLeastRecentlyUsedBlockGoesWhenFull) {
+    for (uint64_t index : {0, 1, 2}) read(index * kBlock, kBlock);
+    read(0, kBlock);           // 1 is now the oldest
+    read(3 * kBlock, kBlock);  // over 3 blocks: 1 goes
+    EXPECT_EQ(cache_.cached_bytes(), 3 * kBlock);
+    const int fetches = server_.fetches();
+    read(0, kBlock);
+    read(2 * kBlock, kBlock);
+    read(3 * kBlock, kBlock);
+    EXPECT_EQ(server_.fetches(), fetches) << "a recently used block was dropped";
+    read(1 * kBlock, kBlock);
+    EXPECT_EQ(server_.fetches(), fetches + 1) << "the oldest block was kept";
+}
+
+TEST_F(BlockCacheTest, TheFileEndsInAShortBlock) {
+    server_.size_ = 20;
+    EXPECT_EQ(read(16, 8), "qrst");
+    EXPECT_EQ(cache_.cached_bytes(), 4u);
+    EXPECT_EQ(read(16, 8), "qrst");
+    EXPECT_EQ(read(24, 8), "") << "past the end";
+}
+
+TEST_F(BlockCacheTest, ConcurrentReadersOfABlockShareOneFetch) {
+    server_.hold(true);
+    std::vector<std::thread> readers;
+    std::vector<std::string> seen(4);
+    for (size_t i = 0; i < seen.size(); ++i)
+        readers.emplace_back([&, i] { seen[i] = text(cache_.read(CancelToken{}, file_, 0, 8)); });
+    server_.wait_for_fetches(1);
+    std::this_thread::sleep_for(50ms);  // the others arrive meanwhile (and must not fetch)
+    server_.hold(false);
+    for (auto& reader : readers) reader.join();
+    EXPECT_EQ(server_.fetches(), 1);
+    for (const auto& data : seen) EXPECT_EQ(data, "abcdefgh");
+}
+
+TEST_F(BlockCacheTest, AFailedFetchIsNotKeptAndTheNextReaderTriesAgain) {
+    server_.fail(true);
+    EXPECT_THROW(read(0, 8), Error);
+    EXPECT_EQ(cache_.cached_bytes(), 0u);
+    server_.fail(false);
+    EXPECT_EQ(read(0, 8), "abcdefgh");
+    EXPECT_EQ(server_.fetches(), 2);
+}
+
+TEST_F(BlockCacheTest, ANewStampDropsTheBlocksOfTheOldOne) {
+    read(0, 8);
+    cache_.current_stamp(file_, nfs::ChangeStamp{100, {}, {}});
+    EXPECT_EQ(cache_.cached_bytes(), 8u) << "same stamp: still good";
+    cache_.current_stamp(file_, nfs::ChangeStamp{101, {}, {}});
+    EXPECT_EQ(cache_.cached_bytes(), 0u);
+}
+
+TEST_F(BlockCacheTest, ForgettingAFileDropsItsBlocksAndAFetchUnderWay) {
+    const FileHandle other{"other"};
+    cache_.read(cancel_, other, 0, 8);
+    server_.hold(true);
+    std::thread reader([&] { cache_.read(CancelToken{}, file_, 8, 8); });
+    server_.wait_for_fetches(2);
+    cache_.forget_file(file_);  // while its block is on the wire: it must not be kept
+    server_.hold(false);
+    reader.join();
+    EXPECT_EQ(cache_.cached_bytes(), 8u) << "only the other file's block stays";
+}
+
+TEST_F(BlockCacheTest, ACancelledWaitEndsWithEintr) {
+    server_.hold(true);
+    std::thread reader([&] { cache_.read(CancelToken{}, file_, 0, 8); });
+    server_.wait_for_fetches(1);
+    CancelToken cancel;
+    cancel.cancel();
+    try {
+        cache_.read(cancel, file_, 0, 8);
+        ADD_FAILURE() << "a cancelled wait returned";
+    } catch (const Error& error) {
+        EXPECT_EQ(error.errnum(), EINTR);
+    }
+    server_.hold(false);
+    reader.join();
+}
+
+TEST(BlockCacheDisabledTest, CapacityZeroFetchesEveryTimeAndKeepsNothing) {
+    FakeFile server;
+    BlockCache cache(0, kBlock, server.fetch());
+    CancelToken cancel;
+    cache.read(cancel, FileHandle{"f"}, 0, 8);
+    cache.read(cancel, FileHandle{"f"}, 0, 8);
+    EXPECT_EQ(server.fetches(), 2);
+    EXPECT_EQ(cache.cached_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace nfsfuse::cache
