@@ -60,6 +60,30 @@ void reject_if_read_only(fuse_req_t req) {
     if (filesystem(req).settings().read_only) throw Error(EROFS, "the mount is read-only");
 }
 
+// Runs a call that changes `dir`; if it fails, what we knew of the directory's names may be wrong
+// (it may have half happened, or show that someone else changed the directory): forget it.
+template <class Call>
+auto changing(NfsFilesystem& fs, const nfs::FileHandle& dir, Call&& call) {
+    try {
+        return call();
+    } catch (...) {
+        fs.names().forget(dir);
+        throw;
+    }
+}
+
+// Records a rename in the known names of both directories.
+void renamed(NfsFilesystem& fs, const nfs::FileHandle& from_dir, const std::string& from_name,
+             const nfs::FileHandle& to_dir, const std::string& to_name,
+             const nfs::RenameChanges& changes) {
+    fs.name_removed(from_dir, from_name, changes.from);
+    // Within one directory both sides report the same before and after of the one change, which
+    // the removal has applied already.
+    const nfs::DirectoryChange to_change =
+        from_dir == to_dir ? nfs::DirectoryChange{changes.to.after, changes.to.after} : changes.to;
+    fs.name_added(to_dir, to_name, to_change);
+}
+
 Reply reply_entry(fuse_req_t req, const fuse_entry_param& entry) {
     return [req, entry] { fuse_reply_entry(req, &entry); };
 }
@@ -105,16 +129,18 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     run_request(req, "lookup", [&](const nfs::CancelToken& cancel) {
         auto& fs = filesystem(req);
+        const nfs::FileHandle dir = handle_of(req, parent);
+        const double negative_s =
+            cache::negative_entry_timeout_s(fs.settings().attribute_cache, fs.settings().cache);
+        // Inode 0 with a timeout: the kernel remembers that the name does not exist.
+        fuse_entry_param negative{};
+        negative.entry_timeout = negative_s;
+        if (fs.certainly_absent(dir, name)) return reply_entry(req, negative);
         try {
-            const nfs::Entry entry = fs.client().lookup(cancel, handle_of(req, parent), name);
+            const nfs::Entry entry = fs.client().lookup(cancel, dir, name);
             return reply_entry(req, fs.make_entry(fs.with_sent_data(cancel, entry)));
         } catch (const Error& error) {
-            const double negative_s =
-                cache::negative_entry_timeout_s(fs.settings().attribute_cache, fs.settings().cache);
             if (error.errnum() != ENOENT || negative_s <= 0) throw;
-            // Inode 0 with a timeout: the kernel remembers that the name does not exist.
-            fuse_entry_param negative{};
-            negative.entry_timeout = negative_s;
             return reply_entry(req, negative);
         }
     });
@@ -136,9 +162,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
         auto& fs = filesystem(req);
         const nfs::FileHandle handle = handle_of(req, ino);
         fs.write_behind().send(cancel, handle);  // the size must include what we hold
-        const nfs::Attributes attributes = fs.client().getattr(cancel, handle);
-        fs.blocks().current_stamp(handle, nfs::change_stamp_of(attributes));
-        return reply_attributes(req, attributes);
+        return reply_attributes(req, fs.current_attributes(cancel, handle));
     });
 }
 
@@ -174,8 +198,11 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fus
         fs.blocks().forget_file(handle);
         // Gathered data goes first: sent after a truncation it would extend the file again.
         fs.write_behind().send(cancel, handle);
-        return reply_attributes(req,
-                                fs.client().setattr(cancel, handle, to_set_attributes(st, to_set)));
+        fs.recent_attributes().forget(handle);
+        const nfs::Attributes changed =
+            fs.client().setattr(cancel, handle, to_set_attributes(st, to_set));
+        fs.received_attributes(handle, changed);
+        return reply_attributes(req, changed);
     });
 }
 
@@ -192,14 +219,15 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
         auto& fs = filesystem(req);
         const auto attributes = fs.new_object_attributes(req, mode & 07777);
         const nfs::FileHandle dir = handle_of(req, parent);
-        nfs::Entry entry;
-        if (S_ISFIFO(mode))
-            entry = fs.client().mkfifo(cancel, dir, name, attributes);
-        else if (S_ISREG(mode))
-            entry = fs.client().create(cancel, dir, name, attributes, /*exclusive=*/true);
-        else
+        if (!S_ISFIFO(mode) && !S_ISREG(mode))
             throw Error(EPERM, std::string("mknod ") + name +
                                    ": only regular files and FIFOs can be created over NFS here");
+        const nfs::Entry entry = changing(fs, dir, [&] {
+            return S_ISFIFO(mode)
+                       ? fs.client().mkfifo(cancel, dir, name, attributes)
+                       : fs.client().create(cancel, dir, name, attributes, /*exclusive=*/true);
+        });
+        fs.name_added(dir, name, entry.parent_change);
         return reply_entry(req, fs.make_entry(entry));
     });
 }
@@ -208,8 +236,15 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) 
     run_request(req, "mkdir", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
-        const nfs::Entry entry = fs.client().mkdir(cancel, handle_of(req, parent), name,
-                                                   fs.new_object_attributes(req, mode & 07777));
+        const nfs::FileHandle dir = handle_of(req, parent);
+        const nfs::Entry entry = changing(fs, dir, [&] {
+            return fs.client().mkdir(cancel, dir, name,
+                                     fs.new_object_attributes(req, mode & 07777));
+        });
+        fs.name_added(dir, name, entry.parent_change);
+        // Empty, and ours: until someone else changes it, its names need no LOOKUP.
+        fs.names().created_empty(entry.handle, nfs::change_stamp_of(entry.attributes),
+                                 cache::DirectoryNames::Clock::now());
         return reply_entry(req, fs.make_entry(entry));
     });
 }
@@ -223,7 +258,8 @@ bool hide_if_open(const nfs::CancelToken& cancel, NfsFilesystem& fs, const nfs::
     const std::optional<uint64_t> id = fs.inodes().find(entry.handle);
     if (!id || !fs.open_files().is_open(*id)) return false;
     const std::string hidden = fs.open_files().hidden_name(entry.attributes.fileid);
-    fs.client().rename(cancel, dir, name, dir, hidden);
+    renamed(fs, dir, name, dir, hidden,
+            changing(fs, dir, [&] { return fs.client().rename(cancel, dir, name, dir, hidden); }));
     fs.open_files().hide(*id, vfs::PendingRemoval{dir, hidden});
     spdlog::debug("unlink {}: still open, hidden as {}", name, hidden);
     return true;
@@ -234,7 +270,11 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
-        if (!hide_if_open(cancel, fs, dir, name)) fs.client().remove(cancel, dir, name);
+        if (!hide_if_open(cancel, fs, dir, name)) {
+            fs.name_removed(dir, name, changing(fs, dir, [&] {
+                                return fs.client().remove(cancel, dir, name);
+                            }));
+        }
         return reply_ok(req);
     });
 }
@@ -242,7 +282,10 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     run_request(req, "rmdir", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
-        filesystem(req).client().rmdir(cancel, handle_of(req, parent), name);
+        auto& fs = filesystem(req);
+        const nfs::FileHandle dir = handle_of(req, parent);
+        fs.name_removed(dir, name,
+                        changing(fs, dir, [&] { return fs.client().rmdir(cancel, dir, name); }));
         return reply_ok(req);
     });
 }
@@ -251,8 +294,12 @@ void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const cha
     run_request(req, "symlink", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
-        const nfs::Entry entry = fs.client().symlink(cancel, handle_of(req, parent), name, target,
-                                                     fs.new_object_attributes(req, 0777));
+        const nfs::FileHandle dir = handle_of(req, parent);
+        const nfs::Entry entry = changing(fs, dir, [&] {
+            return fs.client().symlink(cancel, dir, name, target,
+                                       fs.new_object_attributes(req, 0777));
+        });
+        fs.name_added(dir, name, entry.parent_change);
         return reply_entry(req, fs.make_entry(entry));
     });
 }
@@ -261,7 +308,8 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
                const char* new_name, unsigned int flags) {
     run_request(req, "rename", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
-        auto& client = filesystem(req).client();
+        auto& fs = filesystem(req);
+        auto& client = fs.client();
         const nfs::FileHandle from = handle_of(req, parent);
         const nfs::FileHandle to = handle_of(req, new_parent);
         // NFS has no atomic exchange; refusing is honest (callers fall back to plain rename).
@@ -281,7 +329,9 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t n
             }
             if (target_exists) throw Error(EEXIST, std::string("rename: ") + new_name + " exists");
         }
-        client.rename(cancel, from, name, to, new_name);
+        renamed(fs, from, name, to, new_name, changing(fs, from, [&] {
+                    return client.rename(cancel, from, name, to, new_name);
+                }));
         return reply_ok(req);
     });
 }
@@ -290,10 +340,11 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* 
     run_request(req, "link", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
-        const nfs::Entry entry = fs.with_sent_data(
-            cancel,
-            fs.client().link(cancel, handle_of(req, ino), handle_of(req, new_parent), new_name));
-        return reply_entry(req, fs.make_entry(entry));
+        const nfs::FileHandle dir = handle_of(req, new_parent);
+        const nfs::Entry linked = changing(
+            fs, dir, [&] { return fs.client().link(cancel, handle_of(req, ino), dir, new_name); });
+        fs.name_added(dir, new_name, linked.parent_change);
+        return reply_entry(req, fs.make_entry(fs.with_sent_data(cancel, linked)));
     });
 }
 
@@ -304,7 +355,8 @@ bool truncate_if_asked(const nfs::CancelToken& cancel, NfsFilesystem& fs,
     if (!(flags & O_TRUNC) || (flags & O_ACCMODE) == O_RDONLY) return false;
     nfs::SetAttributes to_empty;
     to_empty.size = 0;
-    fs.client().setattr(cancel, handle, to_empty);
+    fs.recent_attributes().forget(handle);
+    fs.received_attributes(handle, fs.client().setattr(cancel, handle, to_empty));
     return true;
 }
 
@@ -340,7 +392,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         }
         // Close-to-open consistency: ask the server now, whatever the kernel cached.
         const nfs::Attributes current = fs.client().getattr(cancel, handle);
-        fs.blocks().current_stamp(handle, nfs::change_stamp_of(current));
+        fs.received_attributes(handle, current);
         apply_cache_mode_at_open(fs, ino, current, fi);
         // The attributes the kernel holds (its idea of the size above all) may predate another
         // client's change: offset -1 makes it drop them, and only them.
@@ -354,9 +406,13 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     run_request(req, "create", [&](const nfs::CancelToken& cancel) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
-        nfs::Entry entry = fs.client().create(cancel, handle_of(req, parent), name,
-                                              fs.new_object_attributes(req, mode & 07777),
-                                              (fi->flags & O_EXCL) != 0);
+        const nfs::FileHandle dir = handle_of(req, parent);
+        nfs::Entry entry = changing(fs, dir, [&] {
+            return fs.client().create(cancel, dir, name,
+                                      fs.new_object_attributes(req, mode & 07777),
+                                      (fi->flags & O_EXCL) != 0);
+        });
+        fs.name_added(dir, name, entry.parent_change);
         entry = fs.with_sent_data(cancel, entry);  // O_CREAT of a file we are writing
         const fuse_entry_param param = fs.make_entry(entry);
         // A new (or emptied) file: nothing cached yet, and the stamp starts here.
@@ -601,6 +657,22 @@ fuse_lowlevel_ops make_operations() {
 
 }  // namespace
 
+// Directories whose names nfsfuse tracks (those it created), and the most names it tracks in
+// one: about 100 bytes a name, so at most some 10 MB.
+constexpr size_t kKnownDirectories = 1024;
+constexpr size_t kMaxKnownNames = 100000;
+
+// How long a GETATTR may be answered with what the server said a moment ago: a second, never
+// longer than the kernel may trust attributes itself (0 with cache=none or noac).
+cache::RecentAttributes::Clock::duration recent_attributes_age(const FilesystemSettings& settings) {
+    if (settings.cache == options::CacheMode::none) return {};
+    const uint32_t shortest_s =
+        std::min(settings.attribute_cache.regular_min_s, settings.attribute_cache.directory_min_s);
+    return std::min<cache::RecentAttributes::Clock::duration>(std::chrono::seconds(1),
+                                                              std::chrono::seconds(shortest_s));
+}
+constexpr size_t kRecentAttributes = 4096;
+
 // Sent but uncommitted data of one file above which write-behind commits at once: it is kept in
 // memory for a resend until then.
 constexpr size_t kCommitThreshold = 64 * 1024 * 1024;
@@ -625,9 +697,52 @@ NfsFilesystem::NfsFilesystem(nfs::NfsClient& client, FilesystemSettings settings
       blocks_(settings.cache == options::CacheMode::full ? settings.block_cache_bytes : 0,
               kCacheBlockSize,
               [&client](const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
-                        uint32_t length) { return client.read(cancel, fh, offset, length); }) {}
+                        uint32_t length) { return client.read(cancel, fh, offset, length); }),
+      names_(settings.cache == options::CacheMode::none ? 0 : kKnownDirectories, kMaxKnownNames),
+      recent_attributes_(recent_attributes_age(settings), kRecentAttributes) {}
+
+bool NfsFilesystem::certainly_absent(const nfs::FileHandle& dir, const std::string& name) {
+    const double max_age_s =
+        cache::negative_entry_timeout_s(settings_.attribute_cache, settings_.cache);
+    if (max_age_s <= 0) return false;
+    return names_.certainly_absent(
+        dir, name, cache::DirectoryNames::Clock::now(),
+        std::chrono::duration_cast<cache::DirectoryNames::Clock::duration>(
+            std::chrono::duration<double>(max_age_s)));
+}
+
+void NfsFilesystem::name_added(const nfs::FileHandle& dir, const std::string& name,
+                               const nfs::DirectoryChange& change) {
+    names_.added(dir, name, change, cache::DirectoryNames::Clock::now());
+}
+
+nfs::Attributes NfsFilesystem::current_attributes(const nfs::CancelToken& cancel,
+                                                  const nfs::FileHandle& fh) {
+    if (auto recent = recent_attributes_.get(fh, cache::RecentAttributes::Clock::now()))
+        return *recent;
+    const nfs::Attributes attributes = client_.getattr(cancel, fh);
+    received_attributes(fh, attributes);
+    return attributes;
+}
+
+void NfsFilesystem::received_attributes(const nfs::FileHandle& fh,
+                                        const nfs::Attributes& attributes) {
+    recent_attributes_.remember(fh, attributes, cache::RecentAttributes::Clock::now());
+    if (attributes.type == nfs::FileType::regular)
+        blocks_.current_stamp(fh, nfs::change_stamp_of(attributes));
+}
+
+void NfsFilesystem::name_removed(const nfs::FileHandle& dir, const std::string& name,
+                                 const nfs::DirectoryChange& change) {
+    // The object that had the name changed too (link count, ctime), and we do not know which.
+    recent_attributes_.forget_all();
+    names_.removed(dir, name, change, cache::DirectoryNames::Clock::now());
+}
 
 void NfsFilesystem::note_own_write(const nfs::FileHandle& fh, const nfs::WriteResult& result) {
+    // Not remembered: WRITEs on the wire together may be answered in any order, and the last
+    // answer need not be the file's latest state.
+    recent_attributes_.forget(fh);
     const std::optional<uint64_t> ino = inodes_.find(fh);
     if (!ino) return;
     std::optional<nfs::ChangeStamp> after;
@@ -639,6 +754,7 @@ nfs::Entry NfsFilesystem::with_sent_data(const nfs::CancelToken& cancel, nfs::En
     if (!write_behind_.has_pending(entry.handle)) return entry;
     write_behind_.send(cancel, entry.handle);
     entry.attributes = client_.getattr(cancel, entry.handle);
+    received_attributes(entry.handle, entry.attributes);
     return entry;
 }
 
@@ -648,8 +764,7 @@ const fuse_lowlevel_ops& NfsFilesystem::operations() {
 }
 
 fuse_entry_param NfsFilesystem::make_entry(const nfs::Entry& entry) {
-    if (entry.attributes.type == nfs::FileType::regular)
-        blocks_.current_stamp(entry.handle, nfs::change_stamp_of(entry.attributes));
+    received_attributes(entry.handle, entry.attributes);
     fuse_entry_param param{};
     param.ino = inodes_.remember(entry.handle);
     param.generation = 0;

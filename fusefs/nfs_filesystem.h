@@ -16,7 +16,9 @@
 
 #include "cache/block_cache.h"
 #include "cache/cache_timeouts.h"
+#include "cache/directory_names.h"
 #include "cache/page_cache_stamps.h"
+#include "cache/recent_attributes.h"
 #include "cache/write_behind.h"
 #include "nfs/nfs_client.h"
 #include "options/mount_options.h"
@@ -54,6 +56,7 @@ class NfsFilesystem {
     cache::PageCacheStamps& page_cache() { return page_cache_; }
     cache::WriteBehind& write_behind() { return write_behind_; }
     cache::BlockCache& blocks() { return blocks_; }
+    cache::DirectoryNames& names() { return names_; }
     const FilesystemSettings& settings() const { return settings_; }
 
     // Called by every request: the first one, after INIT, sets what only applies after INIT.
@@ -64,6 +67,19 @@ class NfsFilesystem {
     void note_own_write(const nfs::FileHandle& fh, const nfs::WriteResult& result);
     // `entry` with attributes that include data write-behind still holds for it (sent first).
     nfs::Entry with_sent_data(const nfs::CancelToken& cancel, nfs::Entry entry);
+    // The object's attributes for a GETATTR: the server's answer of a moment ago if there is one
+    // (RecentAttributes), else asked now. Open never uses this: it always asks the server.
+    nfs::Attributes current_attributes(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
+    // Attributes just received from the server.
+    void received_attributes(const nfs::FileHandle& fh, const nfs::Attributes& attributes);
+    cache::RecentAttributes& recent_attributes() { return recent_attributes_; }
+    // Whether `name` is certainly not in `dir` (docs/SEMANTICS.md): no LOOKUP needed.
+    bool certainly_absent(const nfs::FileHandle& dir, const std::string& name);
+    // Records a name we added to `dir` / removed from it, with what the server said about `dir`.
+    void name_added(const nfs::FileHandle& dir, const std::string& name,
+                    const nfs::DirectoryChange& change);
+    void name_removed(const nfs::FileHandle& dir, const std::string& name,
+                      const nfs::DirectoryChange& change);
     // How long the kernel may trust these attributes and the name that led to them.
     cache::CacheTimeouts timeouts_for(const nfs::Attributes& attributes) const;
     nfs::NewObjectAttributes new_object_attributes(fuse_req_t req, uint32_t mode) const;
@@ -76,6 +92,8 @@ class NfsFilesystem {
     FilesystemSettings settings_;
     cache::WriteBehind write_behind_;  // after page_cache_ and inodes_: it reports to them
     cache::BlockCache blocks_;
+    cache::DirectoryNames names_;
+    cache::RecentAttributes recent_attributes_;
     fuse_session* session_ = nullptr;
     std::once_flag after_init_once_;
 };

@@ -80,9 +80,14 @@ void Nfs3Client::execute(const CancelToken& cancel, const char* what,
 
 Entry Nfs3Client::complete_entry(const CancelToken& cancel, const FileHandle& dir,
                                  const std::string& name, CreatedObject created) {
-    if (!created.handle) return lookup(cancel, dir, name);
-    Entry entry{std::move(*created.handle), {}};
-    entry.attributes = created.attributes ? *created.attributes : getattr(cancel, entry.handle);
+    Entry entry;
+    if (created.handle) {
+        entry.handle = std::move(*created.handle);
+        entry.attributes = created.attributes ? *created.attributes : getattr(cancel, entry.handle);
+    } else {
+        entry = lookup(cancel, dir, name);
+    }
+    entry.parent_change = created.parent_change;
     return entry;
 }
 
@@ -268,6 +273,7 @@ Nfs3Client::CreatedObject Nfs3Client::capture_created(const ResOk& ok) {
     if (ok.obj.handle_follows) created.handle = from_nfs_fh3(ok.obj.post_op_fh3_u.handle);
     if (ok.obj_attributes.attributes_follow)
         created.attributes = from_fattr3(ok.obj_attributes.post_op_attr_u.attributes);
+    created.parent_change = from_wcc_data(ok.dir_wcc);
     return created;
 }
 
@@ -348,43 +354,51 @@ Entry Nfs3Client::link(const CancelToken& cancel, const FileHandle& target, cons
     args.link.dir = as_nfs_fh3(dir);
     args.link.name = c_name.data();
     std::optional<Attributes> after;
+    DirectoryChange parent_change;
     execute<LINK3res>(
         cancel, "LINK",
         [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_link_async(rpc, cb, &args, p); },
         [&](LINK3res& reply) {
             const post_op_attr& post = reply.LINK3res_u.resok.file_attributes;
             if (post.attributes_follow) after = from_fattr3(post.post_op_attr_u.attributes);
+            parent_change = from_wcc_data(reply.LINK3res_u.resok.linkdir_wcc);
         });
-    return Entry{target, after ? *after : getattr(cancel, target)};
+    return Entry{target, after ? *after : getattr(cancel, target), parent_change};
 }
 
-void Nfs3Client::remove(const CancelToken& cancel, const FileHandle& dir, const std::string& name) {
+DirectoryChange Nfs3Client::remove(const CancelToken& cancel, const FileHandle& dir,
+                                   const std::string& name) {
     auto c_name = c_string(name);
     REMOVE3args args{};
     args.object.dir = as_nfs_fh3(dir);
     args.object.name = c_name.data();
+    DirectoryChange change;
     execute<REMOVE3res>(
         cancel, "REMOVE",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_remove_async(rpc, cb, &args, p);
         },
-        [](REMOVE3res&) {});
+        [&](REMOVE3res& reply) { change = from_wcc_data(reply.REMOVE3res_u.resok.dir_wcc); });
+    return change;
 }
 
-void Nfs3Client::rmdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name) {
+DirectoryChange Nfs3Client::rmdir(const CancelToken& cancel, const FileHandle& dir,
+                                  const std::string& name) {
     auto c_name = c_string(name);
     RMDIR3args args{};
     args.object.dir = as_nfs_fh3(dir);
     args.object.name = c_name.data();
+    DirectoryChange change;
     execute<RMDIR3res>(
         cancel, "RMDIR",
         [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_rmdir_async(rpc, cb, &args, p); },
-        [](RMDIR3res&) {});
+        [&](RMDIR3res& reply) { change = from_wcc_data(reply.RMDIR3res_u.resok.dir_wcc); });
+    return change;
 }
 
-void Nfs3Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
-                        const std::string& from_name, const FileHandle& to_dir,
-                        const std::string& to_name) {
+RenameChanges Nfs3Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
+                                 const std::string& from_name, const FileHandle& to_dir,
+                                 const std::string& to_name) {
     auto c_from = c_string(from_name);
     auto c_to = c_string(to_name);
     RENAME3args args{};
@@ -392,12 +406,17 @@ void Nfs3Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
     args.from.name = c_from.data();
     args.to.dir = as_nfs_fh3(to_dir);
     args.to.name = c_to.data();
+    RenameChanges changes;
     execute<RENAME3res>(
         cancel, "RENAME",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_rename_async(rpc, cb, &args, p);
         },
-        [](RENAME3res&) {});
+        [&](RENAME3res& reply) {
+            changes.from = from_wcc_data(reply.RENAME3res_u.resok.fromdir_wcc);
+            changes.to = from_wcc_data(reply.RENAME3res_u.resok.todir_wcc);
+        });
+    return changes;
 }
 
 std::vector<DirectoryEntry> Nfs3Client::readdir(const CancelToken& cancel, const FileHandle& dir) {
@@ -423,7 +442,8 @@ std::vector<DirectoryEntry> Nfs3Client::readdir(const CancelToken& cancel, const
                     if (e->name_handle.handle_follows && e->name_attributes.attributes_follow) {
                         entry.entry =
                             Entry{from_nfs_fh3(e->name_handle.post_op_fh3_u.handle),
-                                  from_fattr3(e->name_attributes.post_op_attr_u.attributes)};
+                                  from_fattr3(e->name_attributes.post_op_attr_u.attributes),
+                                  {}};
                     }
                     entries.push_back(std::move(entry));
                 }

@@ -54,10 +54,13 @@ class Nfs3Client final : public NfsClient {
                  const NewObjectAttributes& attributes) override;
     Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
                const std::string& name) override;
-    void remove(const CancelToken& cancel, const FileHandle& dir, const std::string& name) override;
-    void rmdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name) override;
-    void rename(const CancelToken& cancel, const FileHandle& from_dir, const std::string& from_name,
-                const FileHandle& to_dir, const std::string& to_name) override;
+    DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,
+                           const std::string& name) override;
+    DirectoryChange rmdir(const CancelToken& cancel, const FileHandle& dir,
+                          const std::string& name) override;
+    RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
+                         const std::string& from_name, const FileHandle& to_dir,
+                         const std::string& to_name) override;
     std::vector<DirectoryEntry> readdir(const CancelToken& cancel, const FileHandle& dir) override;
     FsStats statfs(const CancelToken& cancel, const FileHandle& fh) override;
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
@@ -73,6 +76,7 @@ class Nfs3Client final : public NfsClient {
     struct CreatedObject {
         std::optional<FileHandle> handle;
         std::optional<Attributes> attributes;
+        DirectoryChange parent_change;
     };
     template <class ResOk>
     static CreatedObject capture_created(const ResOk& ok);

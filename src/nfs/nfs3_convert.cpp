@@ -68,6 +68,15 @@ ChangeStamp from_wcc_attr(const wcc_attr& in) {
     return {in.size, from_nfstime3(in.mtime), from_nfstime3(in.ctime)};
 }
 
+DirectoryChange from_wcc_data(const wcc_data& data) {
+    DirectoryChange change;
+    if (data.before.attributes_follow)
+        change.before = from_wcc_attr(data.before.pre_op_attr_u.attributes);
+    if (data.after.attributes_follow)
+        change.after = change_stamp_of(from_fattr3(data.after.post_op_attr_u.attributes));
+    return change;
+}
+
 sattr3 to_sattr3(const SetAttributes& changes) {
     sattr3 out{};
     if (changes.mode) {

@@ -55,13 +55,14 @@ class NfsClient {
                          const NewObjectAttributes& attributes) = 0;
     virtual Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
                        const std::string& name) = 0;
-    virtual void remove(const CancelToken& cancel, const FileHandle& dir,
-                        const std::string& name) = 0;
-    virtual void rmdir(const CancelToken& cancel, const FileHandle& dir,
-                       const std::string& name) = 0;
-    virtual void rename(const CancelToken& cancel, const FileHandle& from_dir,
-                        const std::string& from_name, const FileHandle& to_dir,
-                        const std::string& to_name) = 0;
+    // These three return what the server said about the directories they changed.
+    virtual DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,
+                                   const std::string& name) = 0;
+    virtual DirectoryChange rmdir(const CancelToken& cancel, const FileHandle& dir,
+                                  const std::string& name) = 0;
+    virtual RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
+                                 const std::string& from_name, const FileHandle& to_dir,
+                                 const std::string& to_name) = 0;
 
     // The whole directory, with handles and attributes where the server gives them.
     virtual std::vector<DirectoryEntry> readdir(const CancelToken& cancel,

@@ -94,10 +94,24 @@ struct NewObjectAttributes {
     std::optional<uint32_t> gid;
 };
 
-// The result of anything that names a new or looked-up object.
+// What the server said about a directory around a change we made in it (NFSv3 dir_wcc): its
+// stamp before the change and after it; either may be missing.
+struct DirectoryChange {
+    std::optional<ChangeStamp> before;
+    std::optional<ChangeStamp> after;
+};
+
+// The result of anything that names a new or looked-up object. parent_change: set by the calls
+// that add the name to a directory (create, mkdir, symlink, mkfifo, link).
 struct Entry {
     FileHandle handle;
     Attributes attributes;
+    DirectoryChange parent_change;
+};
+
+struct RenameChanges {
+    DirectoryChange from;
+    DirectoryChange to;
 };
 
 struct DirectoryEntry {

@@ -117,6 +117,23 @@ TEST_F(CacheTest, BlocksOfAnOlderVersionAreNeverServed) {
     EXPECT_TRUE(read_file(mnt("versions.bin")) == new_data) << "stale blocks were served";
 }
 
+TEST_F(CacheTest, CreatingFilesInADirectoryWeCreatedNeedsNoLookups) {
+    std::filesystem::create_directory(mnt("fresh"));
+    const uint64_t lookups_before = calls()["LOOKUP"];
+    for (int i = 0; i < 20; ++i) write_file(mnt("fresh/file" + std::to_string(i)), "x");
+    EXPECT_LE(calls()["LOOKUP"] - lookups_before, 2u)
+        << "each create in a directory we made still looked its name up first";
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(read_file(srv("fresh/file" + std::to_string(i))), "x");
+}
+
+TEST_F(CacheTest, ANameAnotherClientAddsIsSeenAfterOurNextChangeThere) {
+    std::filesystem::create_directory(mnt("shared"));
+    write_file(mnt("shared/ours1"), "1");
+    write_file(srv("shared/theirs"), "from elsewhere");  // behind our back
+    write_file(mnt("shared/ours2"), "2");  // its "before" stamp shows the other change
+    EXPECT_EQ(read_file(mnt("shared/theirs")), "from elsewhere");
+}
+
 TEST_F(CacheTest, ANameCreatedOnTheServerIsListedDespiteANegativeEntry) {
     EXPECT_FALSE(std::filesystem::exists(mnt("later.txt")));
     write_file(srv("later.txt"), "here now");

@@ -97,10 +97,15 @@ class FakeServer : public nfs::NfsClient {
                     const std::string&) override {
         unused();
     }
-    void remove(const CancelToken&, const FileHandle&, const std::string&) override { unused(); }
-    void rmdir(const CancelToken&, const FileHandle&, const std::string&) override { unused(); }
-    void rename(const CancelToken&, const FileHandle&, const std::string&, const FileHandle&,
-                const std::string&) override {
+    nfs::DirectoryChange remove(const CancelToken&, const FileHandle&,
+                                const std::string&) override {
+        unused();
+    }
+    nfs::DirectoryChange rmdir(const CancelToken&, const FileHandle&, const std::string&) override {
+        unused();
+    }
+    nfs::RenameChanges rename(const CancelToken&, const FileHandle&, const std::string&,
+                              const FileHandle&, const std::string&) override {
         unused();
     }
     std::vector<nfs::DirectoryEntry> readdir(const CancelToken&, const FileHandle&) override {
