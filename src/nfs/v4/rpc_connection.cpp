@@ -1,0 +1,253 @@
+#include "nfs/v4/rpc_connection.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <utility>
+
+#include "util/error.h"
+
+namespace nfsfuse::nfs::v4 {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long a waiting caller sleeps before it looks at its CancelToken and deadline again.
+constexpr auto kWaitSlice = std::chrono::milliseconds(100);
+// Records beyond this are refused: the largest we ask for is a 1 MiB READ plus headers.
+constexpr size_t kMaxRecord = 4 * 1024 * 1024;
+constexpr uint32_t kLastFragment = 0x80000000U;
+constexpr size_t kReceiveChunk = 256 * 1024;
+
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
+
+// Connects a non-blocking TCP socket within `timeout`; returns it or throws.
+int connect_tcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const std::string where = host + ":" + std::to_string(port);
+    const int resolved = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+    if (resolved != 0)
+        throw Error(EHOSTUNREACH, "cannot resolve " + host + ": " + gai_strerror(resolved));
+    std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, freeaddrinfo);
+    int last_error = ECONNREFUSED;
+    for (const addrinfo* address = found; address; address = address->ai_next) {
+        const int fd = socket(address->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            last_error = errno;
+            continue;
+        }
+        if (connect(fd, address->ai_addr, address->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            last_error = errno;
+            close(fd);
+            continue;
+        }
+        pollfd ready{fd, POLLOUT, 0};
+        int error = poll(&ready, 1, static_cast<int>(timeout.count())) == 1 ? 0 : ETIMEDOUT;
+        socklen_t length = sizeof error;
+        if (error == 0) getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+        if (error != 0) {
+            last_error = error;
+            close(fd);
+            continue;
+        }
+        const int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return fd;
+    }
+    throw Error(last_error, "cannot connect to " + where + ": " + errno_text(last_error));
+}
+
+// Writes all of `data`, waiting while the socket is full. Returns 0 or the errno.
+int send_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t sent = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (sent > 0) {
+            data.remove_prefix(static_cast<size_t>(sent));
+        } else if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
+            pollfd writable{fd, POLLOUT, 0};
+            poll(&writable, 1, static_cast<int>(kWaitSlice.count()));
+        } else {
+            return sent < 0 ? errno : EPIPE;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+struct RpcConnection::Pending {
+    bool done = false;
+    std::string reply;  // the whole record
+    int error = 0;      // with `message`, when the connection broke
+    std::string message;
+};
+
+RpcConnection::RpcConnection(RpcSettings settings)
+    : settings_(std::move(settings)), next_xid_(std::random_device{}()) {
+    std::lock_guard lock(mutex_);
+    connect_locked();
+}
+
+RpcConnection::~RpcConnection() {
+    if (fd_ >= 0) close(fd_);
+}
+
+uint64_t RpcConnection::connections_made() const {
+    std::lock_guard lock(mutex_);
+    return connections_made_;
+}
+
+void RpcConnection::connect_locked() {
+    fd_ = connect_tcp(settings_.host, settings_.port, settings_.connect_timeout);
+    ++connections_made_;
+    received_.clear();
+    record_.clear();
+}
+
+void RpcConnection::break_locked(const std::string& why) {
+    if (fd_ >= 0) {
+        // A reader may be polling it right now: shutdown wakes it; it closes what it held.
+        shutdown(fd_, SHUT_RDWR);
+        if (!reader_active_) close(fd_);
+        fd_ = -1;
+    }
+    for (auto& [xid, pending] : pending_) {
+        pending->done = true;
+        pending->error = ECONNRESET;
+        pending->message = "connection to " + settings_.host + " lost (" + why + ")";
+    }
+    pending_.clear();
+    replies_.notify_all();
+}
+
+void RpcConnection::dispatch_locked(std::string record) {
+    uint32_t xid = 0;
+    try {
+        xid = reply_xid(record);
+    } catch (const Error& error) {
+        break_locked(error.what());
+        return;
+    }
+    const auto found = pending_.find(xid);
+    if (found == pending_.end()) return;  // its caller gave up (timeout, interrupt)
+    found->second->done = true;
+    found->second->reply = std::move(record);
+    pending_.erase(found);
+}
+
+void RpcConnection::read_some(Lock& lock, std::chrono::milliseconds wait) {
+    const int fd = fd_;
+    reader_active_ = true;
+    lock.unlock();
+    pollfd readable{fd, POLLIN, 0};
+    poll(&readable, 1, static_cast<int>(wait.count()));
+    std::string chunk(kReceiveChunk, '\0');
+    ssize_t got = 0;
+    int error = 0;
+    if (readable.revents != 0) {
+        got = recv(fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
+        if (got < 0) error = errno;
+    }
+    lock.lock();
+    reader_active_ = false;
+    if (fd_ != fd) {  // broken by a sender meanwhile: the socket is ours to close
+        close(fd);
+        replies_.notify_all();
+        return;
+    }
+    if (readable.revents != 0 && got == 0) {
+        break_locked("the server closed it");
+    } else if (got < 0 && error != EAGAIN && error != EINTR) {
+        break_locked(errno_text(error));
+    } else if (got > 0) {
+        received_.append(chunk.data(), static_cast<size_t>(got));
+        // Whole fragments out of what arrived; a record ends with its last fragment.
+        while (received_.size() >= 4) {
+            const auto byte = [&](size_t i) {
+                return static_cast<uint32_t>(static_cast<uint8_t>(received_[i]));
+            };
+            const uint32_t header = byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
+            const size_t length = header & ~kLastFragment;
+            if (record_.size() + length > kMaxRecord) {
+                break_locked("a reply of more than " + std::to_string(kMaxRecord) + " bytes");
+                break;
+            }
+            if (received_.size() < 4 + length) break;
+            record_.append(received_, 4, length);
+            received_.erase(0, 4 + length);
+            if (header & kLastFragment) dispatch_locked(std::exchange(record_, {}));
+            if (fd_ < 0) break;
+        }
+    }
+    replies_.notify_all();
+}
+
+std::string RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
+                                std::string_view arguments, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    const bool bounded = timeout.count() > 0;
+    auto pending = std::make_shared<Pending>();
+    uint32_t xid = 0;
+    {
+        std::lock_guard send_lock(send_mutex_);
+        Lock lock(mutex_);
+        if (fd_ < 0) connect_locked();
+        xid = next_xid_++;
+        pending_[xid] = pending;
+        const int fd = fd_;
+        XdrEncoder message;
+        message.u32(0);  // the record mark, filled in below
+        encode_call_header(message, {xid, settings_.program, settings_.version, procedure},
+                           settings_.credentials);
+        std::string record = message.take();
+        record.append(arguments);
+        const auto length = static_cast<uint32_t>(record.size() - 4);
+        const uint32_t mark = kLastFragment | length;
+        for (int i = 0; i < 4; ++i)
+            record[static_cast<size_t>(i)] = static_cast<char>(mark >> (24 - 8 * i));
+        lock.unlock();
+        const int error = send_all(fd, record);
+        lock.lock();
+        if (error != 0 && fd_ == fd) break_locked("sending failed: " + errno_text(error));
+    }
+
+    Lock lock(mutex_);
+    while (!pending->done) {
+        const auto now = Clock::now();
+        if (cancel.cancelled() || (bounded && now >= deadline)) {
+            pending_.erase(xid);  // a late reply is dropped
+            if (cancel.cancelled()) throw Error(EINTR, "interrupted");
+            throw Error(ETIMEDOUT, "no reply from " + settings_.host);
+        }
+        const auto slice =
+            bounded ? std::min<std::chrono::milliseconds>(
+                          kWaitSlice,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                              std::chrono::milliseconds(1))
+                    : kWaitSlice;
+        if (!reader_active_ && fd_ >= 0)
+            read_some(lock, slice);
+        else
+            replies_.wait_for(lock, slice);
+    }
+    if (pending->error != 0) throw Error(pending->error, pending->message);
+    XdrDecoder in(pending->reply);
+    decode_reply_header(in);
+    return pending->reply.substr(in.position());
+}
+
+}  // namespace nfsfuse::nfs::v4

@@ -1,0 +1,43 @@
+// ONC-RPC version 2 messages (RFC 5531) as nfsfuse's NFSv4.1 client sends and receives them: a
+// CALL header with AUTH_SYS credentials (RFC 5531 appendix A) and no verifier, and the REPLY
+// header, whose refusals become errors here so callers only ever see a procedure's results.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nfs/v4/xdr.h"
+
+namespace nfsfuse::nfs::v4 {
+
+// AUTH_SYS credentials: who the server is to believe we are.
+struct AuthSys {
+    uint32_t stamp = 0;
+    std::string machine_name;
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::vector<uint32_t> groups;  // at most 16
+};
+
+struct CallHeader {
+    uint32_t xid = 0;
+    uint32_t program = 0;
+    uint32_t version = 0;
+    uint32_t procedure = 0;
+};
+
+void encode_call_header(XdrEncoder& out, const CallHeader& call, const AuthSys& credentials);
+
+// The xid of a REPLY record (its first word), so it can be matched to its call before decoding.
+// Throws EIO when the record is too short or not a REPLY.
+uint32_t reply_xid(std::string_view record);
+
+// Reads the REPLY header up to the procedure's results. Throws nfsfuse::Error when the server did
+// not run the procedure: EACCES for an authentication refusal, EPROTONOSUPPORT for an unknown
+// program or version, ENOSYS for an unknown procedure, EIO otherwise; the message says which.
+void decode_reply_header(XdrDecoder& in);
+
+}  // namespace nfsfuse::nfs::v4

@@ -1,0 +1,141 @@
+// The ONC-RPC transport of the NFSv4.1 client against a real nfs-ganesha: NULL calls and a real
+// (minor version 0) COMPOUND come back, many calls in flight from many threads each get their own
+// reply, the server's refusals become clear errors, and a restarted server is reached again by
+// the next call after the waiting ones failed with ECONNRESET.
+#include "nfs/v4/rpc_connection.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "harness/mounted_test.h"
+#include "harness/process_resources.h"
+#include "nfs/v4/xdr.h"
+#include "util/error.h"
+
+namespace nfsfuse::it {
+namespace {
+
+using namespace std::chrono_literals;
+using nfs::CancelToken;
+using nfs::v4::RpcConnection;
+using nfs::v4::RpcSettings;
+using nfs::v4::XdrDecoder;
+using nfs::v4::XdrEncoder;
+
+constexpr uint32_t kNull = 0;
+constexpr uint32_t kCompound = 1;
+
+RpcSettings settings_for(const GaneshaServer& server) {
+    RpcSettings settings;
+    settings.host = "127.0.0.1";
+    settings.port = server.nfs_port();
+    settings.credentials.machine_name = "nfsfuse-test";
+    settings.connect_timeout = 5s;
+    return settings;
+}
+
+// COMPOUND, minor version 0: PUTROOTFH, GETFH. Hand-encoded: the transport is what is tested.
+std::string root_handle_compound() {
+    XdrEncoder out;
+    out.string("");  // tag
+    out.u32(0);      // minor version
+    out.u32(2);      // operations
+    out.u32(24);     // OP_PUTROOTFH
+    out.u32(10);     // OP_GETFH
+    return out.take();
+}
+
+TEST(RpcConnectionTest, NullAndACompoundComeBack) {
+    RpcConnection connection(settings_for(shared_server()));
+    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s), "");
+
+    const std::string results =
+        connection.call(CancelToken{}, kCompound, root_handle_compound(), 10s);
+    XdrDecoder in(results);
+    EXPECT_EQ(in.u32("status"), 0u) << "NFS4_OK";
+    in.string(64, "tag");
+    EXPECT_EQ(in.u32("count"), 2u);
+    EXPECT_EQ(in.u32("op"), 24u);
+    EXPECT_EQ(in.u32("PUTROOTFH status"), 0u);
+    EXPECT_EQ(in.u32("op"), 10u);
+    EXPECT_EQ(in.u32("GETFH status"), 0u);
+    EXPECT_GT(in.opaque(128, "file handle").size(), 0u);
+}
+
+TEST(RpcConnectionTest, ManyCallsInFlightFromManyThreadsEachGetTheirReply) {
+    RpcConnection connection(settings_for(shared_server()));
+    std::atomic<int> good{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 50; ++i) {
+                const std::string results =
+                    connection.call(CancelToken{}, kCompound, root_handle_compound(), 10s);
+                XdrDecoder in(results);
+                if (in.u32("status") == 0) ++good;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(good.load(), 400);
+    EXPECT_EQ(connection.connections_made(), 1u);
+}
+
+TEST(RpcConnectionTest, AnUnknownVersionIsAClearError) {
+    RpcSettings settings = settings_for(shared_server());
+    settings.version = 7;
+    RpcConnection connection(settings);
+    try {
+        connection.call(CancelToken{}, kNull, "", 10s);
+        ADD_FAILURE() << "NFS version 7 was accepted";
+    } catch (const Error& error) {
+        EXPECT_EQ(error.errnum(), EPROTONOSUPPORT) << error.what();
+    }
+}
+
+TEST(RpcConnectionTest, NoServerIsAClearErrorAtConnect) {
+    RpcSettings settings = settings_for(shared_server());
+    settings.port = 1;  // nothing listens there
+    try {
+        RpcConnection connection(settings);
+        ADD_FAILURE() << "connected to port 1";
+    } catch (const Error& error) {
+        EXPECT_EQ(error.errnum(), ECONNREFUSED) << error.what();
+    }
+}
+
+TEST(RpcConnectionTest, ARestartedServerIsReachedAgainByTheNextCall) {
+    GaneshaServer server(scratch_root() / current_test_dir_name());
+    RpcConnection connection(settings_for(server));
+    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s), "");
+    server.stop();
+    try {
+        connection.call(CancelToken{}, kNull, "", 5s);
+        ADD_FAILURE() << "a call to a stopped server succeeded";
+    } catch (const Error& error) {
+        EXPECT_TRUE(error.errnum() == ECONNRESET || error.errnum() == ECONNREFUSED ||
+                    error.errnum() == ETIMEDOUT)
+            << error.what();
+    }
+    server.start();
+    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s), "");
+    EXPECT_GE(connection.connections_made(), 2u);
+}
+
+TEST(RpcConnectionTest, ACancelledCallEndsWithEintr) {
+    RpcConnection connection(settings_for(shared_server()));
+    CancelToken cancel;
+    cancel.cancel();
+    try {
+        connection.call(cancel, kNull, "", 10s);
+        ADD_FAILURE() << "a cancelled call returned";
+    } catch (const Error& error) {
+        EXPECT_EQ(error.errnum(), EINTR);
+    }
+}
+
+}  // namespace
+}  // namespace nfsfuse::it
