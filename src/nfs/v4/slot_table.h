@@ -1,0 +1,61 @@
+// The fore-channel slots of one NFSv4.1 session (RFC 8881 section 2.10.6). Every request uses a
+// slot, and each slot carries its own sequence id; the server runs a request only if its sequence
+// id is the slot's next one, and answers a repeated one from its reply cache. So: a request takes
+// a free slot and sends the slot's current sequence id; when the server's SEQUENCE succeeded (even
+// if an operation after it failed) the id advances; when SEQUENCE itself failed, or the request
+// never reached the server, the slot is given back unchanged; and when the reply was lost with the
+// connection, the caller keeps the slot and sends the very same request again (a replay).
+// The server may ask for fewer slots (target_highest_slotid): slots above it are left unused.
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "nfs/cancel_token.h"
+
+namespace nfsfuse::nfs::v4 {
+
+class SlotTable {
+  public:
+    struct Slot {
+        uint32_t id = 0;
+        uint32_t sequence = 0;
+        uint64_t session = 0;  // which reset it was taken after: older ones are ignored
+    };
+
+    // `slots`: how many the session was given (ca_maxrequests), at least 1.
+    explicit SlotTable(uint32_t slots);
+
+    // A free slot, the lowest first; waits while all are in use. Throws EINTR when `cancel` fires.
+    Slot acquire(const CancelToken& cancel);
+    // The highest slot id in use right now, for SEQUENCE's sa_highest_slotid.
+    uint32_t highest_in_use() const;
+    // The server ran the request (SEQUENCE succeeded): the slot's sequence advances. `target`:
+    // the server's sr_target_highest_slotid.
+    void completed(const Slot& slot, uint32_t target);
+    // The server did not run it (SEQUENCE failed, or it was never sent): free, unchanged.
+    void released_unused(const Slot& slot);
+    // A new session: `slots` fresh slots starting at sequence id 1. Slots held now are
+    // released_unused/completed by their holders afterwards and then ignored.
+    void reset(uint32_t slots);
+
+    uint32_t size() const;
+
+  private:
+    struct State {
+        uint32_t sequence = 1;
+        bool in_use = false;
+    };
+    bool usable(uint32_t id) const { return id <= target_; }
+
+    mutable std::mutex mutex_;
+    std::condition_variable freed_;
+    std::vector<State> slots_;  // guarded by mutex_
+    uint32_t target_ = 0;       // guarded by mutex_: the highest slot id the server wants used
+    uint64_t generation_ = 0;   // guarded by mutex_: bumped by reset
+};
+
+}  // namespace nfsfuse::nfs::v4
