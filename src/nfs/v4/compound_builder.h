@@ -1,0 +1,115 @@
+// Builds the arguments of one NFSv4.1 COMPOUND call (COMPOUND4args: tag, minor version 1, the
+// operations in order), one method per operation, for RpcConnection::call(kNfsProc4Compound).
+// Pure encoding: what to put in a COMPOUND (SEQUENCE first, slots, stateids) is the session
+// layer's business. Layouts follow RFC 8881 section 18 (XDR of RFC 5662).
+// Thread-safety: none; one per request. finish() hands the bytes over and ends the builder's use.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nfs/types.h"
+#include "nfs/v4/attr_mask.h"
+#include "nfs/v4/fattr4_codec.h"
+#include "nfs/v4/nfs4_types.h"
+#include "nfs/v4/rpc_message.h"
+#include "nfs/v4/xdr.h"
+
+namespace nfsfuse::nfs::v4 {
+
+// open_owner4: whose open this is. `owner` is ours to choose, up to 1024 bytes.
+struct OpenOwner {
+    uint64_t clientid = 0;
+    std::string owner;
+};
+
+// How an OPEN creates its file (openflag4 with OPEN4_CREATE). `verifier` is for exclusive4_1 and
+// exclusive4 only; exclusive4 (NFSv4.0's) sends no attributes.
+struct OpenCreate {
+    CreateMode mode = CreateMode::unchecked;
+    AttributesToSet attributes;
+    uint64_t verifier = 0;
+};
+
+class CompoundBuilder {
+  public:
+    // `tag` is echoed by the server; we use it to name the request in logs.
+    explicit CompoundBuilder(std::string tag);
+
+    CompoundBuilder& sequence(const SessionId& session, uint32_t sequenceid, uint32_t slotid,
+                              uint32_t highest_slotid, bool cachethis);
+    CompoundBuilder& putfh(const FileHandle& handle);
+    CompoundBuilder& putrootfh();
+    CompoundBuilder& getfh();
+    CompoundBuilder& savefh();
+    CompoundBuilder& restorefh();
+    CompoundBuilder& lookup(std::string_view name);
+    CompoundBuilder& lookupp();
+    CompoundBuilder& getattr(const AttrMask& request);
+    CompoundBuilder& setattr(const Stateid& stateid, const AttributesToSet& attributes);
+    // `bits`: nfs::AccessBits (the same values as ACCESS4_*).
+    CompoundBuilder& access(uint32_t bits);
+    CompoundBuilder& read(const Stateid& stateid, uint64_t offset, uint32_t count);
+    CompoundBuilder& write(const Stateid& stateid, uint64_t offset, StableHow stable,
+                           std::string_view data);
+    CompoundBuilder& commit(uint64_t offset, uint32_t count);
+
+    // OPEN with CLAIM_NULL: `name` in the current directory, created when `create` is given.
+    // `share_access`/`share_deny`: open4_share_access / open4_share_deny values (share_access
+    // may include open4_share_access::want_no_deleg).
+    CompoundBuilder& open(const OpenOwner& owner, uint32_t share_access, uint32_t share_deny,
+                          std::string_view name, const std::optional<OpenCreate>& create);
+    // OPEN with CLAIM_FH: the current filehandle, an existing file.
+    CompoundBuilder& open_current(const OpenOwner& owner, uint32_t share_access,
+                                  uint32_t share_deny);
+    CompoundBuilder& close(const Stateid& stateid);
+
+    CompoundBuilder& create_directory(std::string_view name, const AttributesToSet& attributes);
+    CompoundBuilder& create_symlink(std::string_view name, std::string_view target,
+                                    const AttributesToSet& attributes);
+    // A fifo or socket; or a block or character device numbered `major`, `minor`.
+    // Throws EINVAL for other types (regular files are made by OPEN).
+    CompoundBuilder& create_special(Ftype4 type, std::string_view name,
+                                    const AttributesToSet& attributes, uint32_t major = 0,
+                                    uint32_t minor = 0);
+    // SAVED_FH: source directory, CURRENT_FH: target directory.
+    CompoundBuilder& rename(std::string_view old_name, std::string_view new_name);
+    // SAVED_FH: the file, CURRENT_FH: the directory to add `new_name` to.
+    CompoundBuilder& link(std::string_view new_name);
+    CompoundBuilder& remove(std::string_view name);
+    CompoundBuilder& readlink();
+    // `cookieverf`: 0 with cookie 0, else the verifier of the previous READDIR reply.
+    CompoundBuilder& readdir(uint64_t cookie, uint64_t cookieverf, uint32_t dircount,
+                             uint32_t maxcount, const AttrMask& request);
+
+    // Client owner {verifier, owner id}; state protection SP4_NONE; no implementation id.
+    // `flags`: exchgid4_flag values.
+    CompoundBuilder& exchange_id(uint64_t verifier, std::string_view owner_id, uint32_t flags);
+    // `callback_credentials`: AUTH_SYS parameters for the server's callbacks, or AUTH_NONE when
+    // empty. `flags`: create_session4_flag values.
+    CompoundBuilder& create_session(uint64_t clientid, uint32_t sequence, uint32_t flags,
+                                    const ChannelAttrs& fore, const ChannelAttrs& back,
+                                    uint32_t cb_program,
+                                    const std::optional<AuthSys>& callback_credentials);
+    CompoundBuilder& destroy_session(const SessionId& session);
+    // rca_one_fs false: reclaim is complete for every filesystem.
+    CompoundBuilder& reclaim_complete();
+    CompoundBuilder& destroy_clientid(uint64_t clientid);
+
+    size_t operation_count() const { return count_; }
+    // The COMPOUND4args bytes.
+    std::string finish();
+
+  private:
+    void begin(Op op);
+    void put_stateid(const Stateid& stateid);
+    void open_head(const OpenOwner& owner, uint32_t share_access, uint32_t share_deny);
+
+    XdrEncoder out_;
+    size_t count_position_;
+    uint32_t count_ = 0;
+};
+
+}  // namespace nfsfuse::nfs::v4

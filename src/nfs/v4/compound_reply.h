@@ -1,0 +1,152 @@
+// Reads the results of one NFSv4.1 COMPOUND (COMPOUND4res: status, tag, then one result per
+// operation that ran), in the order the operations were sent, one typed reader per operation.
+// Each reader checks that the next result is of the operation it reads and that it succeeded:
+// a failed operation throws Nfs4Error (errno, "LOOKUP: server said NFS4ERR_NOENT", and the
+// nfsstat4 for the session layer). The server stops at the first failure, so that result is the
+// last; reading past the last result throws the COMPOUND's status. A malformed or truncated
+// reply throws nfsfuse::Error(EIO) naming the field.
+// Thread-safety: none. Does not own the reply bytes: they must outlive the reader and the views
+// it returns (ReadReply::data).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nfs/types.h"
+#include "nfs/v4/attr_mask.h"
+#include "nfs/v4/fattr4_codec.h"
+#include "nfs/v4/nfs4_constants.h"
+#include "nfs/v4/nfs4_types.h"
+#include "nfs/v4/xdr.h"
+
+namespace nfsfuse::nfs::v4 {
+
+struct SequenceReply {
+    SessionId sessionid{};
+    uint32_t sequenceid = 0;
+    uint32_t slotid = 0;
+    uint32_t highest_slotid = 0;
+    uint32_t target_highest_slotid = 0;
+    uint32_t status_flags = 0;  // seq4_status values
+};
+
+struct ReadReply {
+    bool eof = false;
+    std::string_view data;  // into the reply bytes
+};
+
+struct WriteReply {
+    uint32_t count = 0;
+    StableHow committed = StableHow::unstable;
+    uint64_t verifier = 0;
+};
+
+// nfsfuse never asks for delegations (the session layer should send
+// open4_share_access::want_no_deleg), so a read or write delegation in the reply is refused with
+// EIO rather than held without our knowing.
+struct OpenReply {
+    Stateid stateid;
+    ChangeInfo cinfo;                                  // of the directory, for CLAIM_NULL
+    uint32_t rflags = 0;                               // open4_result values
+    AttrMask attrset;                                  // what a create set
+    DelegationType delegation = DelegationType::none;  // none or none_ext
+};
+
+struct CreateReply {
+    ChangeInfo cinfo;
+    AttrMask attrset;
+};
+
+struct RenameReply {
+    ChangeInfo source;
+    ChangeInfo target;
+};
+
+struct DirectoryEntry4 {
+    uint64_t cookie = 0;
+    std::string name;
+    Fattr4 attributes;
+};
+
+struct ReaddirReply {
+    uint64_t cookieverf = 0;
+    std::vector<DirectoryEntry4> entries;
+    bool eof = false;
+};
+
+struct AccessReply {
+    uint32_t supported = 0;  // which of the asked bits the server could check
+    uint32_t access = 0;     // which of those are allowed
+};
+
+struct ExchangeIdReply {
+    uint64_t clientid = 0;
+    uint32_t sequenceid = 0;  // for CREATE_SESSION
+    uint32_t flags = 0;       // exchgid4_flag values
+    // server_owner4 and server scope: the same values mean the same server (trunking, restarts).
+    uint64_t server_owner_minor = 0;
+    std::string server_owner_major;
+    std::string server_scope;
+};
+
+struct CreateSessionReply {
+    SessionId sessionid{};
+    uint32_t sequence = 0;
+    uint32_t flags = 0;  // create_session4_flag values
+    ChannelAttrs fore;
+    ChannelAttrs back;
+};
+
+class CompoundReply {
+  public:
+    // Reads status, tag and result count: throws EIO when even those are missing.
+    explicit CompoundReply(std::string_view reply);
+
+    // The COMPOUND's status: that of the last operation the server ran.
+    Nfs4Status status() const { return status_; }
+    const std::string& tag() const { return tag_; }
+    uint32_t result_count() const { return count_; }
+    uint32_t results_read() const { return read_; }
+
+    SequenceReply sequence();
+    void putfh();
+    void putrootfh();
+    void savefh();
+    void restorefh();
+    void lookup();
+    void lookupp();
+    FileHandle getfh();
+    Fattr4 getattr();
+    AttrMask setattr();  // attrsset
+    AccessReply access();
+    ReadReply read();
+    WriteReply write();
+    uint64_t commit();  // the write verifier
+    OpenReply open();
+    Stateid close();
+    CreateReply create();
+    ChangeInfo remove();
+    RenameReply rename();
+    ChangeInfo link();
+    std::string readlink();
+    ReaddirReply readdir();
+    ExchangeIdReply exchange_id();
+    CreateSessionReply create_session();
+    void destroy_session();
+    void reclaim_complete();
+    void destroy_clientid();
+
+  private:
+    // Reads the next result's operation number and status; throws unless it is `op` and OK.
+    void expect(Op op);
+
+    XdrDecoder in_;
+    Nfs4Status status_;
+    std::string tag_;
+    uint32_t count_ = 0;
+    uint32_t read_ = 0;
+};
+
+}  // namespace nfsfuse::nfs::v4
