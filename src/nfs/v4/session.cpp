@@ -1,0 +1,218 @@
+#include "nfs/v4/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "nfs/v4/nfs4_status.h"
+#include "util/error.h"
+
+namespace nfsfuse::nfs::v4 {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Pauses after NFS4ERR_DELAY / GRACE: short at first, at most a few seconds (a grace period
+// lasts about a lease, 90 s on most servers).
+constexpr milliseconds kFirstPause{50};
+constexpr milliseconds kLongestPause{3000};
+// Bounds for setup calls on a hard mount: a user waiting at `mount` wants an answer.
+constexpr milliseconds kSetupTimeout{60000};
+// The back channel we offer but never use (no delegations): the smallest the server takes.
+constexpr ChannelAttrs kBackChannel{0, 4096, 4096, 0, 2, 1};
+constexpr uint32_t kCallbackProgram = 0x40000000;
+constexpr uint32_t kMaxOperations = 16;
+
+bool is_one_of(Nfs4Status status, std::initializer_list<Nfs4Status> statuses) {
+    return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
+}
+
+}  // namespace
+
+Session::Session(SessionSettings settings)
+    : settings_(std::move(settings)),
+      rpc_(settings_.rpc),
+      slots_(1),
+      verifier_(
+          static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())) {
+    // No other thread can see this object yet: no locking needed until it returns.
+    const CancelToken never;
+    exchange_id(never);
+    create_session(never);
+    reclaim_complete(never);
+}
+
+void Session::reclaim_complete(const CancelToken& cancel) {
+    // We reclaim nothing (no state survives a restart of ours or the server's): say so at once,
+    // so the server lets us open files before its grace period ends.
+    try {
+        call(
+            cancel, "RECLAIM_COMPLETE", [](CompoundBuilder& b) { b.reclaim_complete(); },
+            [](CompoundReply& r) { r.reclaim_complete(); });
+    } catch (const Nfs4Error& error) {
+        if (error.status() != Nfs4Status::complete_already) throw;
+    }
+}
+
+Session::~Session() {
+    try {
+        const CancelToken never;
+        call_without_session(never, [&](CompoundBuilder& b) { b.destroy_session(sessionid_); });
+        call_without_session(never, [&](CompoundBuilder& b) { b.destroy_clientid(clientid_); });
+    } catch (const Error& error) {
+        spdlog::debug("ending the NFSv4.1 session: {}", error.what());
+    }
+}
+
+uint64_t Session::clientid() const {
+    std::lock_guard lock(mutex_);
+    return clientid_;
+}
+
+uint64_t Session::sessions_created() const {
+    std::lock_guard lock(mutex_);
+    return generation_;
+}
+
+milliseconds Session::remaining(Clock::time_point deadline) const {
+    if (settings_.call_timeout.count() == 0) return milliseconds{0};  // 0: no limit
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) throw Error(ETIMEDOUT, "no reply from " + settings_.rpc.host);
+    return left;
+}
+
+std::string Session::call_without_session(const CancelToken& cancel, const Build& build) {
+    CompoundBuilder builder("nfsfuse");
+    build(builder);
+    const milliseconds timeout =
+        settings_.call_timeout.count() ? settings_.call_timeout : kSetupTimeout;
+    return rpc_.call(cancel, kNfsProc4Compound, builder.finish(), timeout);
+}
+
+void Session::exchange_id(const CancelToken& cancel) {
+    const std::string reply = call_without_session(cancel, [&](CompoundBuilder& b) {
+        b.exchange_id(verifier_, settings_.owner_id, exchgid4_flag::use_non_pnfs);
+    });
+    CompoundReply results(reply);
+    const ExchangeIdReply exchanged = results.exchange_id();
+    clientid_ = exchanged.clientid;
+    create_session_sequence_ = exchanged.sequenceid;
+}
+
+void Session::create_session(const CancelToken& cancel) {
+    const ChannelAttrs fore{0,
+                            settings_.max_request,
+                            settings_.max_response,
+                            settings_.max_response,
+                            kMaxOperations,
+                            settings_.slots};
+    const std::string reply = call_without_session(cancel, [&](CompoundBuilder& b) {
+        b.create_session(clientid_, create_session_sequence_, 0, fore, kBackChannel,
+                         kCallbackProgram, std::nullopt);
+    });
+    CompoundReply results(reply);
+    const CreateSessionReply created = results.create_session();
+    ++create_session_sequence_;
+    sessionid_ = created.sessionid;
+    slots_.reset(std::max<uint32_t>(1, created.fore.maxrequests));
+    ++generation_;
+    spdlog::debug("NFSv4.1 session with {}: {} slots", settings_.rpc.host, slots_.size());
+}
+
+bool Session::recover(const CancelToken& cancel, uint64_t seen_generation, bool new_client) {
+    std::lock_guard lock(mutex_);
+    if (generation_ != seen_generation) return false;  // another thread recovered already
+    spdlog::info("{}: {}", settings_.rpc.host,
+                 new_client ? "the server forgot this client; registering again"
+                            : "the NFSv4.1 session ended; starting a new one");
+    if (!new_client) {
+        try {
+            create_session(cancel);
+            return false;
+        } catch (const Nfs4Error& error) {
+            if (!is_one_of(error.status(), {Nfs4Status::stale_clientid, Nfs4Status::expired}))
+                throw;
+            // The server restarted: our client id went with it.
+        }
+    }
+    exchange_id(cancel);
+    create_session(cancel);
+    return true;
+}
+
+void Session::call(const CancelToken& cancel, const char* what, const Build& build,
+                   const Read& read, bool cachethis) {
+    const auto deadline = Clock::now() + settings_.call_timeout;
+    milliseconds pause = kFirstPause;
+    const auto back_off = [&] {
+        if (cancel.cancelled()) throw Error(EINTR, std::string(what) + ": interrupted");
+        std::this_thread::sleep_for(
+            settings_.call_timeout.count() ? std::min(pause, remaining(deadline)) : pause);
+        pause = std::min(pause * 2, kLongestPause);
+    };
+    for (;;) {
+        SlotTable::Slot slot = slots_.acquire(cancel);
+        SessionId session;
+        uint64_t generation = 0;
+        {
+            std::lock_guard lock(mutex_);
+            session = sessionid_;
+            generation = generation_;
+        }
+        CompoundBuilder builder(what);
+        builder.sequence(session, slot.sequence, slot.id, slots_.highest_in_use(), cachethis);
+        build(builder);
+        const std::string arguments = builder.finish();
+
+        std::string reply;
+        try {
+            // A broken connection: the same bytes again, on the same slot (a replay).
+            for (;;) {
+                try {
+                    reply = rpc_.call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
+                    break;
+                } catch (const Error& error) {
+                    if (error.errnum() != ECONNRESET) throw;
+                    spdlog::debug("{}: {}; sending it again", what, error.what());
+                    back_off();
+                }
+            }
+        } catch (...) {
+            // Timed out or interrupted: the server may have run it; count the slot as used. If
+            // it did not, the next use gets NFS4ERR_SEQ_MISORDERED and a new session.
+            slots_.completed(slot, slots_.size() - 1);
+            throw;
+        }
+
+        CompoundReply results(reply);
+        try {
+            const SequenceReply sequence = results.sequence();
+            slots_.completed(slot, sequence.target_highest_slotid);
+        } catch (const Nfs4Error& error) {
+            slots_.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
+            const Nfs4Status status = error.status();
+            if (is_one_of(status, {Nfs4Status::delay, Nfs4Status::grace})) {
+                back_off();
+            } else if (is_one_of(status, {Nfs4Status::badsession, Nfs4Status::deadsession,
+                                          Nfs4Status::seq_misordered})) {
+                if (recover(cancel, generation, /*new_client=*/false)) reclaim_complete(cancel);
+            } else if (is_one_of(status, {Nfs4Status::stale_clientid, Nfs4Status::expired})) {
+                if (recover(cancel, generation, /*new_client=*/true)) reclaim_complete(cancel);
+            } else {
+                throw;
+            }
+            continue;
+        }
+        try {
+            read(results);
+            return;
+        } catch (const Nfs4Error& error) {
+            if (!is_one_of(error.status(), {Nfs4Status::delay, Nfs4Status::grace})) throw;
+            back_off();
+        }
+    }
+}
+
+}  // namespace nfsfuse::nfs::v4
