@@ -1,0 +1,82 @@
+// NfsClient over NFSv4.1: every operation is one COMPOUND (or two) under a Session, on file
+// handles, with the attributes asked for in the same COMPOUND; paths are never re-walked.
+// Data: READ and WRITE use the anonymous stateid (RFC 8881 section 8.2.3) for now, since the
+// NfsClient interface has no open/close yet; a file nfsfuse creates is OPENed (that is how NFSv4
+// creates) and CLOSEd at once. Owners travel as numbers (owner_names.h).
+// Directory changes report no stamps (NFSv4 change_info is a change attribute, not the NFSv3 wcc
+// size/mtime/ctime): the layer above then treats every directory as possibly changed by others.
+// Thread-safety: all methods may be called concurrently (the Session is thread-safe).
+// Ownership: owns its Session.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "nfs/call_counters.h"
+#include "nfs/nfs_client.h"
+#include "nfs/v4/session.h"
+
+namespace nfsfuse::nfs::v4 {
+
+class Nfs4Client final : public NfsClient {
+  public:
+    // Sets up the session and finds the export: `export_path` in the server's pseudo filesystem
+    // ("/export"), looked up component by component from PUTROOTFH. Throws nfsfuse::Error naming
+    // the server and path.
+    Nfs4Client(SessionSettings settings, const std::string& export_path);
+
+    const FileHandle& root() const override { return root_; }
+    uint32_t max_read() const override { return max_read_; }
+    uint32_t max_write() const override { return max_write_; }
+
+    Attributes getattr(const CancelToken& cancel, const FileHandle& fh) override;
+    Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+                       const SetAttributes& changes) override;
+    Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+                 const std::string& name) override;
+    uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) override;
+    std::string readlink(const CancelToken& cancel, const FileHandle& fh) override;
+    ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                    uint32_t count) override;
+    WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+                      std::string_view data, Stability stability) override;
+    uint64_t commit(const CancelToken& cancel, const FileHandle& fh) override;
+    Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                 const NewObjectAttributes& attributes, bool exclusive) override;
+    Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                const NewObjectAttributes& attributes) override;
+    Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                  const std::string& target, const NewObjectAttributes& attributes) override;
+    Entry mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                 const NewObjectAttributes& attributes) override;
+    Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+               const std::string& name) override;
+    DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,
+                           const std::string& name) override;
+    DirectoryChange rmdir(const CancelToken& cancel, const FileHandle& dir,
+                          const std::string& name) override;
+    RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
+                         const std::string& from_name, const FileHandle& to_dir,
+                         const std::string& to_name) override;
+    std::vector<DirectoryEntry> readdir(const CancelToken& cancel, const FileHandle& dir) override;
+    FsStats statfs(const CancelToken& cancel, const FileHandle& fh) override;
+    std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
+
+  private:
+    // One COMPOUND under the session, counted under `what`.
+    void call(const CancelToken& cancel, const char* what, const Session::Build& build,
+              const Session::Read& read, bool cachethis = false);
+    // The attributes of a decoded fattr4, owners mapped to ids.
+    static Attributes attributes_of(const Fattr4& fattr);
+    // A CREATE (directory, symlink, fifo) of `name` in `dir`.
+    Entry create_object(const CancelToken& cancel, const char* what, const FileHandle& dir,
+                        const std::function<void(CompoundBuilder&)>& create);
+
+    std::unique_ptr<Session> session_;
+    FileHandle root_;
+    uint32_t max_read_ = 0;
+    uint32_t max_write_ = 0;
+    CallCounters counters_;
+};
+
+}  // namespace nfsfuse::nfs::v4
