@@ -18,6 +18,7 @@
 #include "fusefs/command_line.h"
 #include "fusefs/nfs_filesystem.h"
 #include "nfs/nfs3_client.h"
+#include "nfs/v4/nfs4_client.h"
 #include "options/mount_options.h"
 #include "util/error.h"
 
@@ -110,6 +111,43 @@ void set_up_logging(bool to_terminal, bool debug) {
     spdlog::set_default_logger(std::move(logger));
 }
 
+// NFSv3: nconnect libnfs connections. NFSv4.1: our own session (src/nfs/v4), the export found by
+// its path in the server's pseudo filesystem.
+std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
+                                            const options::MountOptions& mount_options,
+                                            const std::string& mountpoint) {
+    const uint64_t timeout_ms = mount_options.hard ? 0 : mount_options.soft_deadline_ms();
+    const std::optional<uint16_t> port = target.port ? target.port : mount_options.port;
+    if (mount_options.version == options::NfsVersion::v4_1) {
+        if (mount_options.mount_port)
+            throw Error(EINVAL, "mountport= is for vers=3: NFSv4 needs no MOUNT protocol");
+        nfs::v4::SessionSettings settings;
+        settings.rpc.host = target.host;
+        settings.rpc.port = port.value_or(2049);
+        char hostname[256] = {};
+        gethostname(hostname, sizeof hostname - 1);
+        settings.rpc.credentials.machine_name = hostname;
+        settings.rpc.credentials.uid = mount_options.uid.value_or(getuid());
+        settings.rpc.credentials.gid = mount_options.gid.value_or(getgid());
+        // The same owner after a restart of this mount: the server can drop our old state.
+        settings.owner_id = std::string("nfsfuse:") + hostname + ":" + mountpoint;
+        settings.call_timeout = std::chrono::milliseconds(timeout_ms);
+        return std::make_unique<nfs::v4::Nfs4Client>(std::move(settings), target.export_path);
+    }
+    nfs::ConnectionSettings settings;
+    settings.host = target.host;
+    settings.export_path = target.export_path;
+    settings.nfs_port = port;
+    settings.mount_port = mount_options.mount_port;
+    settings.uid = mount_options.uid;
+    settings.gid = mount_options.gid;
+    settings.call_timeout_ms = timeout_ms;
+    std::vector<std::unique_ptr<nfs::Nfs3Connection>> connections;
+    for (uint32_t i = 0; i < mount_options.nconnect; ++i)
+        connections.push_back(std::make_unique<nfs::Nfs3Connection>(settings));
+    return std::make_unique<nfs::Nfs3Client>(std::move(connections));
+}
+
 int run(int argc, char** argv) {
     const fusefs::CommandLine command =
         fusefs::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
@@ -126,18 +164,9 @@ int run(int argc, char** argv) {
     mount_options.debug = mount_options.debug || command.debug;
     set_up_logging(true, mount_options.debug);
 
-    nfs::ConnectionSettings settings;
-    settings.host = target.host;
-    settings.export_path = target.export_path;
-    settings.nfs_port = target.port ? target.port : mount_options.port;
-    settings.mount_port = mount_options.mount_port;
-    settings.uid = mount_options.uid;
-    settings.gid = mount_options.gid;
-    settings.call_timeout_ms = mount_options.hard ? 0 : mount_options.soft_deadline_ms();
-    std::vector<std::unique_ptr<nfs::Nfs3Connection>> connections;
-    for (uint32_t i = 0; i < mount_options.nconnect; ++i)
-        connections.push_back(std::make_unique<nfs::Nfs3Connection>(settings));
-    nfs::Nfs3Client client(std::move(connections));
+    const std::unique_ptr<nfs::NfsClient> client =
+        make_client(target, mount_options, command.mountpoint);
+    const uint32_t uid = mount_options.uid.value_or(getuid());
 
     fusefs::FilesystemSettings fs_settings;
     fs_settings.read_only = mount_options.read_only;
@@ -146,15 +175,15 @@ int run(int argc, char** argv) {
     fs_settings.mountpoint = as_in_mountinfo(command.mountpoint);
     fs_settings.readahead_kib = mount_options.readahead_kib;
     fs_settings.block_cache_bytes = size_t{mount_options.cache_size_mib} * 1024 * 1024;
-    fs_settings.chown_new_objects_to_caller = settings.uid.value_or(getuid()) == 0;
-    fusefs::NfsFilesystem filesystem(client, fs_settings);
+    fs_settings.chown_new_objects_to_caller = uid == 0;
+    fusefs::NfsFilesystem filesystem(*client, fs_settings);
 
     FuseSession session(fuse_arguments(mount_options, command.source), filesystem);
     session.mount(command.mountpoint);
     const bool foreground = command.foreground || mount_options.debug;
     if (!foreground) set_up_logging(false, mount_options.debug);
     if (fuse_daemonize(foreground ? 1 : 0) != 0) throw Error(EIO, "cannot daemonize");
-    client.start();  // threads are started after fuse_daemonize's fork
+    client->start();  // threads are started after fuse_daemonize's fork
     spdlog::info("mounted {} on {}", command.source, command.mountpoint);
     const bool served = session.serve();
     spdlog::info("unmounting {}", command.mountpoint);

@@ -24,7 +24,7 @@ class Nfs3Client final : public NfsClient {
     explicit Nfs3Client(std::unique_ptr<Nfs3Connection> connection);
 
     // Starts the connections' service threads (see Nfs3Connection::start).
-    void start() {
+    void start() override {
         for (const auto& connection : connections_) connection->start();
     }
 

@@ -20,6 +20,10 @@ class NfsClient {
   public:
     virtual ~NfsClient() = default;
 
+    // Starts whatever runs in the background. Separate from construction because `nfsfuse`
+    // daemonizes (fork) between connecting and serving, and threads do not survive a fork.
+    virtual void start() {}
+
     virtual const FileHandle& root() const = 0;
     // Largest READ / WRITE payload the server takes in one call.
     virtual uint32_t max_read() const = 0;

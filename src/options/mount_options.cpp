@@ -197,15 +197,14 @@ void apply_version(MountOptions& options, const OptionItem& item) {
     if (version == "3") {
         options.version = NfsVersion::v3;
     } else if (version == "4" || version == "4.1") {
-        // NfsVersion::v4_1 becomes valid (and the default) once the NFSv4.1 backend exists.
-        reject_option(item,
-                      "vers=4.1 is not supported yet by this build (the NFSv4.1 backend is not "
-                      "implemented); use vers=3");
+        options.version = NfsVersion::v4_1;
     } else if (version == "4.0") {
-        reject_option(item, "NFSv4.0 is not supported: use vers=4.1 or vers=3");
+        reject_option(item,
+                      "NFSv4.0 is not supported (nfsfuse speaks NFSv4.1, which every NFSv4 server "
+                      "of the last decade offers): use vers=4.1 or vers=3");
     } else {
         reject_option(item, "unknown NFS version " + quoted(version) +
-                                "; valid values are 3 and 4.1 (4.1 is not built yet)");
+                                "; valid values are 3, 4 and 4.1 (4 means 4.1)");
     }
 }
 
@@ -354,10 +353,10 @@ bool is_refused_atime_flag(std::string_view name) {
 
 const OptionSpec kOptionTable[] = {
     // NFS client behaviour.
-    {"vers", Syntax::valued, "3", "NFS protocol version; only 3 for now (4.1 is not built yet)",
-     apply_version},
-    {"nfsvers", Syntax::valued, "3", "the same as vers= (the kernel client's other name for it)",
-     apply_version},
+    {"vers", Syntax::valued, "3|4.1",
+     "NFS version: 3 (default for now) or 4.1 (4 means 4.1; 4.0 is refused)", apply_version},
+    {"nfsvers", Syntax::valued, "3|4.1",
+     "the same as vers= (the kernel client's other name for it)", apply_version},
     {"port", Syntax::valued, "N", "NFS server port, 1-65535 (default: ask the portmapper)",
      apply_port},
     {"mountport", Syntax::valued, "N", "MOUNT protocol port, 1-65535 (default: ask the portmapper)",

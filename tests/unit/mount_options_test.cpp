@@ -201,6 +201,9 @@ INSTANTIATE_TEST_SUITE_P(
         GoodOptions{"OnlyCommas", {",,,"}, [](MountOptions&) {}},
         GoodOptions{"Vers3", {"vers=3"}, [](MountOptions& o) { o.version = NfsVersion::v3; }},
         GoodOptions{"NfsVers3", {"nfsvers=3"}, [](MountOptions& o) { o.version = NfsVersion::v3; }},
+        GoodOptions{"Vers41", {"vers=4.1"}, [](MountOptions& o) { o.version = NfsVersion::v4_1; }},
+        GoodOptions{
+            "Vers4MeansV41", {"vers=4"}, [](MountOptions& o) { o.version = NfsVersion::v4_1; }},
         GoodOptions{"PortLowest", {"port=1"}, [](MountOptions& o) { o.port = 1; }},
         GoodOptions{"PortHighest", {"port=65535"}, [](MountOptions& o) { o.port = 65535; }},
         GoodOptions{"PortLeadingZeros", {"port=02049"}, [](MountOptions& o) { o.port = 2049; }},
@@ -388,14 +391,9 @@ TEST_P(BadOptionsTest, RejectsWithEinvalNamingTheOptionAndProblem) {
     EXPECT_NE(message.find(GetParam().problem), std::string::npos) << message;
 }
 
-constexpr const char* kV41NotBuilt =
-    "vers=4.1 is not supported yet by this build (the NFSv4.1 backend is not implemented); use "
-    "vers=3";
-
 INSTANTIATE_TEST_SUITE_P(
     NfsOptions, BadOptionsTest,
     ::testing::Values(
-        BadOptions{"Vers4", {"vers=4"}, "vers=4", kV41NotBuilt},
         BadOptions{"ReadaheadTooBig", {"readahead=65537"}, "readahead=65537", "from 0 to 65536"},
         BadOptions{"CacheSizeTooBig", {"cache_size=65537"}, "cache_size=65537", "from 0 to 65536"},
         BadOptions{"CacheSizeNotANumber", {"cache_size=1g"}, "cache_size=1g", "number"},
@@ -407,11 +405,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{"ActimeoTooLong", {"actimeo=86401"}, "actimeo=86401", "from 0 to 86400"},
         BadOptions{"AcregminNegative", {"acregmin=-1"}, "acregmin=-1", "decimal number"},
         BadOptions{"NoacWithValue", {"noac=1"}, "noac=1", "is a flag"},
-        BadOptions{"Vers41", {"vers=4.1"}, "vers=4.1", kV41NotBuilt},
-        BadOptions{
-            "Vers40", {"vers=4.0"}, "vers=4.0", "NFSv4.0 is not supported: use vers=4.1 or vers=3"},
-        BadOptions{"Vers2", {"vers=2"}, "vers=2", "valid values are 3 and 4.1"},
-        BadOptions{"Vers30", {"vers=3.0"}, "vers=3.0", "valid values are 3 and 4.1"},
+        BadOptions{"Vers40", {"vers=4.0"}, "vers=4.0", "NFSv4.0 is not supported"},
+        BadOptions{"Vers2", {"vers=2"}, "vers=2", "valid values are 3, 4 and 4.1"},
+        BadOptions{"Vers30", {"vers=3.0"}, "vers=3.0", "valid values are 3, 4 and 4.1"},
         BadOptions{"VersEmpty", {"vers="}, "vers=", "needs a value, as in vers=3"},
         BadOptions{"VersBare", {"vers"}, "vers", "needs a value"},
         BadOptions{"PortZero", {"port=0"}, "port=0", "port must be from 1 to 65535"},
@@ -510,7 +506,7 @@ TEST(OptionsHelpTest, OneIndentedLineWithTextPerOption) {
     }
     const std::string help = options_help();
     EXPECT_NE(help.find("  port=N "), std::string::npos);
-    EXPECT_NE(help.find("  vers=3 "), std::string::npos);
+    EXPECT_NE(help.find("  vers=3|4.1 "), std::string::npos);
     EXPECT_NE(help.find("  timeo=N "), std::string::npos);
     EXPECT_NE(help.find("  allow_other "), std::string::npos);
     EXPECT_NE(help.find("  x-* "), std::string::npos);

@@ -368,7 +368,12 @@ RenameChanges Nfs4Client::rename(const CancelToken& cancel, const FileHandle& fr
 }
 
 std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const FileHandle& dir) {
-    std::vector<DirectoryEntry> entries;
+    // NFSv4 READDIR leaves out "." and ".." (RFC 8881 section 18.23.4); readdir(3) shows them.
+    // ".." gets the directory's own number: looking it up costs a LOOKUPP, and nothing
+    // relies on its d_ino.
+    const uint64_t own_fileid = getattr(cancel, dir).fileid;
+    std::vector<DirectoryEntry> entries{{".", own_fileid, std::nullopt},
+                                        {"..", own_fileid, std::nullopt}};
     uint64_t cookie = 0;
     uint64_t verifier = 0;
     bool eof = false;

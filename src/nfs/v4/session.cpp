@@ -29,6 +29,10 @@ bool is_one_of(Nfs4Status status, std::initializer_list<Nfs4Status> statuses) {
     return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
 }
 
+bool is_one_of_errno(int errnum, std::initializer_list<int> errnos) {
+    return std::find(errnos.begin(), errnos.end(), errnum) != errnos.end();
+}
+
 }  // namespace
 
 Session::Session(SessionSettings settings)
@@ -174,7 +178,11 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
                     reply = rpc_.call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
                     break;
                 } catch (const Error& error) {
-                    if (error.errnum() != ECONNRESET) throw;
+                    // The connection broke, or a new one cannot be made yet (server down or
+                    // restarting): keep trying until the call's time is up.
+                    if (!is_one_of_errno(error.errnum(), {ECONNRESET, ECONNREFUSED, EHOSTUNREACH,
+                                                          ENETUNREACH, EPIPE}))
+                        throw;
                     spdlog::debug("{}: {}; sending it again", what, error.what());
                     back_off();
                 }
