@@ -50,11 +50,11 @@ std::string root_handle_compound() {
 
 TEST(RpcConnectionTest, NullAndACompoundComeBack) {
     RpcConnection connection(settings_for(shared_server()));
-    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s), "");
+    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s).results(), "");
 
-    const std::string results =
+    const nfs::v4::RpcReply reply =
         connection.call(CancelToken{}, kCompound, root_handle_compound(), 10s);
-    XdrDecoder in(results);
+    XdrDecoder in(reply.results());
     EXPECT_EQ(in.u32("status"), 0u) << "NFS4_OK";
     in.string(64, "tag");
     EXPECT_EQ(in.u32("count"), 2u);
@@ -72,9 +72,9 @@ TEST(RpcConnectionTest, ManyCallsInFlightFromManyThreadsEachGetTheirReply) {
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&] {
             for (int i = 0; i < 50; ++i) {
-                const std::string results =
+                const nfs::v4::RpcReply reply =
                     connection.call(CancelToken{}, kCompound, root_handle_compound(), 10s);
-                XdrDecoder in(results);
+                XdrDecoder in(reply.results());
                 if (in.u32("status") == 0) ++good;
             }
         });
@@ -110,7 +110,7 @@ TEST(RpcConnectionTest, NoServerIsAClearErrorAtConnect) {
 TEST(RpcConnectionTest, ARestartedServerIsReachedAgainByTheNextCall) {
     GaneshaServer server(scratch_root() / current_test_dir_name());
     RpcConnection connection(settings_for(server));
-    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s), "");
+    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s).results(), "");
     server.stop();
     try {
         connection.call(CancelToken{}, kNull, "", 5s);
@@ -121,7 +121,7 @@ TEST(RpcConnectionTest, ARestartedServerIsReachedAgainByTheNextCall) {
             << error.what();
     }
     server.start();
-    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s), "");
+    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s).results(), "");
     EXPECT_GE(connection.connections_made(), 2u);
 }
 

@@ -26,7 +26,8 @@ constexpr auto kWaitSlice = std::chrono::milliseconds(100);
 // Records beyond this are refused: the largest we ask for is a 1 MiB READ plus headers.
 constexpr size_t kMaxRecord = 4 * 1024 * 1024;
 constexpr uint32_t kLastFragment = 0x80000000U;
-constexpr size_t kReceiveChunk = 256 * 1024;
+// recv calls one reader makes in a turn before it lets the others look at their replies.
+constexpr int kMaxReceivesPerTurn = 64;
 
 std::string errno_text(int error) {
     return std::strerror(error);
@@ -89,10 +90,21 @@ int send_all(int fd, std::string_view data) {
 
 }  // namespace
 
+void RecordBuffer::grow(size_t size) {
+    if (size > capacity_) {
+        const size_t capacity = std::max(size, capacity_ * 2);
+        std::unique_ptr<char[]> bigger(new char[capacity]);  // uninitialised on purpose
+        if (size_ > 0) std::memcpy(bigger.get(), bytes_.get(), size_);
+        bytes_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+    size_ = size;
+}
+
 struct RpcConnection::Pending {
     bool done = false;
-    std::string reply;  // the whole record
-    int error = 0;      // with `message`, when the connection broke
+    RecordBuffer reply;  // the whole record
+    int error = 0;       // with `message`, when the connection broke
     std::string message;
 };
 
@@ -114,8 +126,10 @@ uint64_t RpcConnection::connections_made() const {
 void RpcConnection::connect_locked() {
     fd_ = connect_tcp(settings_.host, settings_.port, settings_.connect_timeout);
     ++connections_made_;
-    received_.clear();
-    record_.clear();
+    header_bytes_ = 0;
+    record_ = RecordBuffer{};
+    fragment_left_ = 0;
+    last_fragment_ = false;
 }
 
 void RpcConnection::break_locked(const std::string& why) {
@@ -134,10 +148,10 @@ void RpcConnection::break_locked(const std::string& why) {
     replies_.notify_all();
 }
 
-void RpcConnection::dispatch_locked(std::string record) {
+void RpcConnection::dispatch_locked(RecordBuffer record) {
     uint32_t xid = 0;
     try {
-        xid = reply_xid(record);
+        xid = reply_xid(record.view());
     } catch (const Error& error) {
         break_locked(error.what());
         return;
@@ -154,14 +168,9 @@ void RpcConnection::read_some(Lock& lock, std::chrono::milliseconds wait) {
     reader_active_ = true;
     lock.unlock();
     pollfd readable{fd, POLLIN, 0};
-    poll(&readable, 1, static_cast<int>(wait.count()));
-    std::string chunk(kReceiveChunk, '\0');
-    ssize_t got = 0;
-    int error = 0;
-    if (readable.revents != 0) {
-        got = recv(fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
-        if (got < 0) error = errno;
-    }
+    std::vector<RecordBuffer> complete;
+    std::string failure;
+    if (poll(&readable, 1, static_cast<int>(wait.count())) == 1) failure = receive(fd, complete);
     lock.lock();
     reader_active_ = false;
     if (fd_ != fd) {  // broken by a sender meanwhile: the socket is ours to close
@@ -169,35 +178,53 @@ void RpcConnection::read_some(Lock& lock, std::chrono::milliseconds wait) {
         replies_.notify_all();
         return;
     }
-    if (readable.revents != 0 && got == 0) {
-        break_locked("the server closed it");
-    } else if (got < 0 && error != EAGAIN && error != EINTR) {
-        break_locked(errno_text(error));
-    } else if (got > 0) {
-        received_.append(chunk.data(), static_cast<size_t>(got));
-        // Whole fragments out of what arrived; a record ends with its last fragment.
-        while (received_.size() >= 4) {
-            const auto byte = [&](size_t i) {
-                return static_cast<uint32_t>(static_cast<uint8_t>(received_[i]));
-            };
-            const uint32_t header = byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
-            const size_t length = header & ~kLastFragment;
-            if (record_.size() + length > kMaxRecord) {
-                break_locked("a reply of more than " + std::to_string(kMaxRecord) + " bytes");
-                break;
-            }
-            if (received_.size() < 4 + length) break;
-            record_.append(received_, 4, length);
-            received_.erase(0, 4 + length);
-            if (header & kLastFragment) dispatch_locked(std::exchange(record_, {}));
-            if (fd_ < 0) break;
-        }
-    }
+    for (RecordBuffer& record : complete) dispatch_locked(std::move(record));
+    if (!failure.empty() && fd_ == fd) break_locked(failure);
     replies_.notify_all();
 }
 
-std::string RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
-                                std::string_view arguments, std::chrono::milliseconds timeout) {
+std::string RpcConnection::receive(int fd, std::vector<RecordBuffer>& complete) {
+    for (int round = 0; round < kMaxReceivesPerTurn; ++round) {
+        const bool want_header = fragment_left_ == 0;
+        char* into = want_header ? fragment_header_ + header_bytes_
+                                 : record_.data() + record_.size() - fragment_left_;
+        const size_t want = want_header ? sizeof fragment_header_ - header_bytes_ : fragment_left_;
+        const ssize_t got = recv(fd, into, want, MSG_DONTWAIT);
+        if (got == 0) return "the server closed it";
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return "";
+            return errno_text(errno);
+        }
+        if (want_header) {
+            header_bytes_ += static_cast<size_t>(got);
+            if (header_bytes_ < sizeof fragment_header_) continue;
+            header_bytes_ = 0;
+            const auto byte = [&](size_t i) {
+                return static_cast<uint32_t>(static_cast<uint8_t>(fragment_header_[i]));
+            };
+            const uint32_t header = byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
+            const size_t length = header & ~kLastFragment;
+            last_fragment_ = (header & kLastFragment) != 0;
+            if (record_.size() + length > kMaxRecord)
+                return "a reply of more than " + std::to_string(kMaxRecord) + " bytes";
+            record_.grow(record_.size() + length);  // the fragment is read into place
+            fragment_left_ = length;
+            if (length > 0) continue;
+        } else {
+            fragment_left_ -= static_cast<size_t>(got);
+            if (fragment_left_ > 0) continue;
+        }
+        if (last_fragment_) {
+            complete.push_back(std::move(record_));
+            record_ = RecordBuffer{};
+            last_fragment_ = false;
+        }
+    }
+    return "";
+}
+
+RpcReply RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
+                             std::string_view arguments, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     const bool bounded = timeout.count() > 0;
     auto pending = std::make_shared<Pending>();
@@ -205,7 +232,11 @@ std::string RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
     {
         std::lock_guard send_lock(send_mutex_);
         Lock lock(mutex_);
-        if (fd_ < 0) connect_locked();
+        if (fd_ < 0) {
+            // The old connection's reader must be gone before the receive state is reset.
+            replies_.wait(lock, [this] { return !reader_active_; });
+            connect_locked();
+        }
         xid = next_xid_++;
         pending_[xid] = pending;
         const int fd = fd_;
@@ -245,9 +276,10 @@ std::string RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
             replies_.wait_for(lock, slice);
     }
     if (pending->error != 0) throw Error(pending->error, pending->message);
-    XdrDecoder in(pending->reply);
+    XdrDecoder in(pending->reply.view());
     decode_reply_header(in);
-    return pending->reply.substr(in.position());
+    const size_t results_offset = in.position();
+    return RpcReply{std::move(pending->reply), results_offset};
 }
 
 }  // namespace nfsfuse::nfs::v4

@@ -87,7 +87,7 @@ milliseconds Session::remaining(Clock::time_point deadline) const {
     return left;
 }
 
-std::string Session::call_without_session(const CancelToken& cancel, const Build& build) {
+RpcReply Session::call_without_session(const CancelToken& cancel, const Build& build) {
     CompoundBuilder builder("nfsfuse");
     build(builder);
     const milliseconds timeout =
@@ -96,10 +96,10 @@ std::string Session::call_without_session(const CancelToken& cancel, const Build
 }
 
 void Session::exchange_id(const CancelToken& cancel) {
-    const std::string reply = call_without_session(cancel, [&](CompoundBuilder& b) {
+    const RpcReply reply = call_without_session(cancel, [&](CompoundBuilder& b) {
         b.exchange_id(verifier_, settings_.owner_id, exchgid4_flag::use_non_pnfs);
     });
-    CompoundReply results(reply);
+    CompoundReply results(reply.results());
     const ExchangeIdReply exchanged = results.exchange_id();
     clientid_ = exchanged.clientid;
     create_session_sequence_ = exchanged.sequenceid;
@@ -112,11 +112,11 @@ void Session::create_session(const CancelToken& cancel) {
                             settings_.max_response,
                             kMaxOperations,
                             settings_.slots};
-    const std::string reply = call_without_session(cancel, [&](CompoundBuilder& b) {
+    const RpcReply reply = call_without_session(cancel, [&](CompoundBuilder& b) {
         b.create_session(clientid_, create_session_sequence_, 0, fore, kBackChannel,
                          kCallbackProgram, std::nullopt);
     });
-    CompoundReply results(reply);
+    CompoundReply results(reply.results());
     const CreateSessionReply created = results.create_session();
     ++create_session_sequence_;
     sessionid_ = created.sessionid;
@@ -170,7 +170,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
         build(builder);
         const std::string arguments = builder.finish();
 
-        std::string reply;
+        RpcReply reply;
         try {
             // A broken connection: the same bytes again, on the same slot (a replay).
             for (;;) {
@@ -194,7 +194,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             throw;
         }
 
-        CompoundReply results(reply);
+        CompoundReply results(reply.results());
         try {
             const SequenceReply sequence = results.sequence();
             slots_.completed(slot, sequence.target_highest_slotid);

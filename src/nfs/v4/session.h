@@ -68,7 +68,7 @@ class Session {
 
   private:
     // Sends a COMPOUND with no SEQUENCE (EXCHANGE_ID, CREATE_SESSION) and returns the reply.
-    std::string call_without_session(const CancelToken& cancel, const Build& build);
+    RpcReply call_without_session(const CancelToken& cancel, const Build& build);
     void exchange_id(const CancelToken& cancel);
     void create_session(const CancelToken& cancel);
     // Replaces the session (and the client id first when `new_client`, or when the server no
