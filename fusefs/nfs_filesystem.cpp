@@ -713,6 +713,9 @@ bool NfsFilesystem::certainly_absent(const nfs::FileHandle& dir, const std::stri
 
 void NfsFilesystem::name_added(const nfs::FileHandle& dir, const std::string& name,
                                const nfs::DirectoryChange& change) {
+    // The directory's size, times and (for a subdirectory) link count changed: the kernel asks
+    // for them right away, and find(1) trusts a directory's link count.
+    recent_attributes_.forget(dir);
     names_.added(dir, name, change, cache::DirectoryNames::Clock::now());
 }
 

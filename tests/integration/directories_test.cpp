@@ -29,6 +29,21 @@ TEST_F(DirectoriesTest, MkdirAndRmdir) {
     EXPECT_FALSE(std::filesystem::exists(srv("made"))) << "still on the server's disk";
 }
 
+TEST_F(DirectoriesTest, LinkCountAndTimesOfTheParentAreFreshRightAfterAChange) {
+    std::filesystem::create_directory(mnt("parent"));
+    struct stat before {};
+    ASSERT_EQ(::stat(mnt("parent").c_str(), &before), 0);
+    std::filesystem::create_directory(mnt("parent/child"));
+    struct stat after {};
+    ASSERT_EQ(::stat(mnt("parent").c_str(), &after), 0);
+    // find(1) skips the subdirectory search of a directory whose link count says it has none.
+    EXPECT_EQ(after.st_nlink, before.st_nlink + 1);
+    struct stat on_disk {};
+    ASSERT_EQ(::stat(srv("parent").c_str(), &on_disk), 0);
+    EXPECT_EQ(after.st_mtim.tv_sec, on_disk.st_mtim.tv_sec);
+    EXPECT_EQ(after.st_mtim.tv_nsec, on_disk.st_mtim.tv_nsec);
+}
+
 TEST_F(DirectoriesTest, NewDirectoryListsOnlyDotAndDotDot) {
     ASSERT_TRUE(succeeds(SYSCALL(::mkdir(mnt("empty").c_str(), 0755))));
     EXPECT_EQ(list_directory(mnt("empty")), (std::multiset<std::string>{".", ".."}));
