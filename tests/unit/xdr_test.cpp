@@ -52,7 +52,9 @@ TEST(XdrTest, DecodesWhatItEncodes) {
 }
 
 TEST(XdrTest, ShortDataAndOversizedLengthsAreErrorsNamingTheField) {
-    XdrDecoder short_word("\0\0"s);
+    // The decoder only views its bytes: each buffer is a named string that outlives it.
+    const std::string two_bytes = "\0\0"s;
+    XdrDecoder short_word(two_bytes);
     try {
         short_word.u32("status");
         ADD_FAILURE() << "read past the end";
@@ -65,11 +67,13 @@ TEST(XdrTest, ShortDataAndOversizedLengthsAreErrorsNamingTheField) {
     XdrDecoder too_long(out.bytes());
     EXPECT_THROW(too_long.opaque(128, "file handle"), Error);
 
-    XdrDecoder missing_padding(
+    const std::string unpadded =
         "\0\0\0\x03"
-        "abc"s);
+        "abc"s;
+    XdrDecoder missing_padding(unpadded);
     EXPECT_THROW(missing_padding.opaque(16, "name"), Error);
-    XdrDecoder not_a_bool("\0\0\0\x02"s);
+    const std::string two = "\0\0\0\x02"s;
+    XdrDecoder not_a_bool(two);
     EXPECT_THROW(not_a_bool.boolean("eof"), Error);
 }
 
