@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "nfs/nfs3_status.h"
+#include "nfs/read_fully.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs {
@@ -173,34 +174,29 @@ std::string Nfs3Client::readlink(const CancelToken& cancel, const FileHandle& fh
 
 ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
-    ReadResult result;
-    result.data.reserve(count);
-    // A server may return less than asked without EOF; keep going until we have it all.
-    while (result.data.size() < count && !result.eof) {
-        const uint32_t chunk =
-            std::min<uint32_t>(max_read(), count - static_cast<uint32_t>(result.data.size()));
-        READ3args args{};
-        args.file = as_nfs_fh3(fh);
-        args.offset = offset + result.data.size();
-        args.count = chunk;
-        size_t got = 0;
-        execute<READ3res>(
-            cancel, "READ",
-            [&](rpc_context* rpc, auto cb, void* p) {
-                return rpc_nfs3_read_async(rpc, cb, &args, p);
-            },
-            [&](READ3res& reply) {
-                const READ3resok& ok = reply.READ3res_u.resok;
-                got = std::min<size_t>(ok.data.data_len, chunk);
-                result.data.insert(result.data.end(), ok.data.data_val, ok.data.data_val + got);
-                result.eof = ok.eof;
-                if (ok.file_attributes.attributes_follow)
-                    result.stamp =
-                        change_stamp_of(from_fattr3(ok.file_attributes.post_op_attr_u.attributes));
-            });
-        if (got == 0 && !result.eof) throw Error(EIO, "READ: server returned no data before EOF");
-    }
-    return result;
+    return read_fully(
+        offset, count, max_read(), [&](uint64_t at, uint32_t length, ReadResult& result) {
+            READ3args args{};
+            args.file = as_nfs_fh3(fh);
+            args.offset = at;
+            args.count = length;
+            size_t got = 0;
+            execute<READ3res>(
+                cancel, "READ",
+                [&](rpc_context* rpc, auto cb, void* p) {
+                    return rpc_nfs3_read_async(rpc, cb, &args, p);
+                },
+                [&](READ3res& reply) {
+                    const READ3resok& ok = reply.READ3res_u.resok;
+                    got = std::min<size_t>(ok.data.data_len, length);
+                    result.data.insert(result.data.end(), ok.data.data_val, ok.data.data_val + got);
+                    result.eof = ok.eof;
+                    if (ok.file_attributes.attributes_follow)
+                        result.stamp = change_stamp_of(
+                            from_fattr3(ok.file_attributes.post_op_attr_u.attributes));
+                });
+            return got;
+        });
 }
 
 namespace {

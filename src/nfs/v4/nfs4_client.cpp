@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "nfs/read_fully.h"
 #include "nfs/v4/owner_names.h"
 #include "util/error.h"
 
@@ -155,30 +156,27 @@ std::string Nfs4Client::readlink(const CancelToken& cancel, const FileHandle& fh
 
 ReadResult Nfs4Client::read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
-    ReadResult result;
-    result.data.reserve(count);
-    // A server may return less than asked without EOF; keep going until we have it all.
-    while (result.data.size() < count && !result.eof) {
-        const uint32_t chunk =
-            std::min<uint32_t>(max_read_, count - static_cast<uint32_t>(result.data.size()));
-        const uint64_t at = offset + result.data.size();
-        size_t got = 0;
-        call(
-            cancel, "READ",
-            [&](CompoundBuilder& b) {
-                b.putfh(fh).read(Stateid::anonymous(), at, chunk).getattr(file_attribute_request());
-            },
-            [&](CompoundReply& r) {
-                r.putfh();
-                const ReadReply data = r.read();
-                got = std::min<size_t>(data.data.size(), chunk);
-                result.data.insert(result.data.end(), data.data.begin(), data.data.begin() + got);
-                result.eof = data.eof;
-                result.stamp = change_stamp_of(attributes_of(r.getattr()));
-            });
-        if (got == 0 && !result.eof) throw Error(EIO, "READ: server returned no data before EOF");
-    }
-    return result;
+    return read_fully(offset, count, max_read_,
+                      [&](uint64_t at, uint32_t length, ReadResult& result) {
+                          size_t got = 0;
+                          call(
+                              cancel, "READ",
+                              [&](CompoundBuilder& b) {
+                                  b.putfh(fh)
+                                      .read(Stateid::anonymous(), at, length)
+                                      .getattr(file_attribute_request());
+                              },
+                              [&](CompoundReply& r) {
+                                  r.putfh();
+                                  const ReadReply data = r.read();
+                                  got = std::min<size_t>(data.data.size(), length);
+                                  result.data.insert(result.data.end(), data.data.begin(),
+                                                     data.data.begin() + got);
+                                  result.eof = data.eof;
+                                  result.stamp = change_stamp_of(attributes_of(r.getattr()));
+                              });
+                          return got;
+                      });
 }
 
 WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
