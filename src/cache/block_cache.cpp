@@ -71,7 +71,6 @@ std::vector<BlockCache::Piece> BlockCache::read_uncached(const nfs::CancelToken&
 void BlockCache::fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
                               uint64_t first, uint64_t last,
                               const std::map<uint64_t, SlotPtr>& claimed, Lock& lock) {
-    ++fetches_;
     lock.unlock();
     std::shared_ptr<const nfs::ReadResult> buffer;
     std::exception_ptr failure;
@@ -185,11 +184,6 @@ void BlockCache::current_stamp(const nfs::FileHandle& fh, const nfs::ChangeStamp
 size_t BlockCache::cached_bytes() const {
     std::lock_guard lock(mutex_);
     return bytes_;
-}
-
-uint64_t BlockCache::fetches() const {
-    std::lock_guard lock(mutex_);
-    return fetches_;
 }
 
 }  // namespace nfsfuse::cache

@@ -63,7 +63,6 @@ class BlockCache {
 
     // For tests and statistics.
     size_t cached_bytes() const;
-    uint64_t fetches() const;
 
   private:
     enum class State { fetching, ready, failed };
@@ -97,7 +96,6 @@ class BlockCache {
     std::unordered_map<nfs::FileHandle, std::map<uint64_t, SlotPtr>, nfs::FileHandleHash> files_;
     std::list<std::pair<nfs::FileHandle, uint64_t>> lru_;  // ready blocks, most recent first
     size_t bytes_ = 0;                                     // of the ready blocks kept
-    uint64_t fetches_ = 0;
 };
 
 }  // namespace nfsfuse::cache
