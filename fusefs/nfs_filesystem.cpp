@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fusefs/fuse_stat.h"
@@ -70,6 +71,22 @@ auto changing(NfsFilesystem& fs, const nfs::FileHandle& dir, Call&& call) {
         fs.names().forget(dir);
         throw;
     }
+}
+
+// Runs a call that adds `name` to `dir` (create, mkdir, symlink, link) and records the name.
+template <class Call>
+nfs::Entry adding_name(NfsFilesystem& fs, const nfs::FileHandle& dir, const std::string& name,
+                       Call&& call) {
+    nfs::Entry entry = changing(fs, dir, std::forward<Call>(call));
+    fs.name_added(dir, name, entry.parent_change);
+    return entry;
+}
+
+// Runs a call that removes `name` from `dir` (unlink, rmdir) and records it.
+template <class Call>
+void removing_name(NfsFilesystem& fs, const nfs::FileHandle& dir, const std::string& name,
+                   Call&& call) {
+    fs.name_removed(dir, name, changing(fs, dir, std::forward<Call>(call)));
 }
 
 // Records a rename in the known names of both directories.
@@ -198,11 +215,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fus
         fs.blocks().forget_file(handle);
         // Gathered data goes first: sent after a truncation it would extend the file again.
         fs.write_behind().send(cancel, handle);
-        fs.recent_attributes().forget(handle);
-        const nfs::Attributes changed =
-            fs.client().setattr(cancel, handle, to_set_attributes(st, to_set));
-        fs.received_attributes(handle, changed);
-        return reply_attributes(req, changed);
+        return reply_attributes(req,
+                                fs.set_attributes(cancel, handle, to_set_attributes(st, to_set)));
     });
 }
 
@@ -222,12 +236,11 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
         if (!S_ISFIFO(mode) && !S_ISREG(mode))
             throw Error(EPERM, std::string("mknod ") + name +
                                    ": only regular files and FIFOs can be created over NFS here");
-        const nfs::Entry entry = changing(fs, dir, [&] {
+        const nfs::Entry entry = adding_name(fs, dir, name, [&] {
             return S_ISFIFO(mode)
                        ? fs.client().mkfifo(cancel, dir, name, attributes)
                        : fs.client().create(cancel, dir, name, attributes, /*exclusive=*/true);
         });
-        fs.name_added(dir, name, entry.parent_change);
         return reply_entry(req, fs.make_entry(entry));
     });
 }
@@ -237,11 +250,10 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) 
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
-        const nfs::Entry entry = changing(fs, dir, [&] {
+        const nfs::Entry entry = adding_name(fs, dir, name, [&] {
             return fs.client().mkdir(cancel, dir, name,
                                      fs.new_object_attributes(req, mode & 07777));
         });
-        fs.name_added(dir, name, entry.parent_change);
         // Empty, and ours: until someone else changes it, its names need no LOOKUP.
         fs.names().created_empty(entry.handle, nfs::change_stamp_of(entry.attributes),
                                  cache::DirectoryNames::Clock::now());
@@ -271,9 +283,7 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
         if (!hide_if_open(cancel, fs, dir, name)) {
-            fs.name_removed(dir, name, changing(fs, dir, [&] {
-                                return fs.client().remove(cancel, dir, name);
-                            }));
+            removing_name(fs, dir, name, [&] { return fs.client().remove(cancel, dir, name); });
         }
         return reply_ok(req);
     });
@@ -284,8 +294,7 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
-        fs.name_removed(dir, name,
-                        changing(fs, dir, [&] { return fs.client().rmdir(cancel, dir, name); }));
+        removing_name(fs, dir, name, [&] { return fs.client().rmdir(cancel, dir, name); });
         return reply_ok(req);
     });
 }
@@ -295,11 +304,10 @@ void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const cha
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
-        const nfs::Entry entry = changing(fs, dir, [&] {
+        const nfs::Entry entry = adding_name(fs, dir, name, [&] {
             return fs.client().symlink(cancel, dir, name, target,
                                        fs.new_object_attributes(req, 0777));
         });
-        fs.name_added(dir, name, entry.parent_change);
         return reply_entry(req, fs.make_entry(entry));
     });
 }
@@ -341,9 +349,9 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* 
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, new_parent);
-        const nfs::Entry linked = changing(
-            fs, dir, [&] { return fs.client().link(cancel, handle_of(req, ino), dir, new_name); });
-        fs.name_added(dir, new_name, linked.parent_change);
+        const nfs::Entry linked = adding_name(fs, dir, new_name, [&] {
+            return fs.client().link(cancel, handle_of(req, ino), dir, new_name);
+        });
         return reply_entry(req, fs.make_entry(fs.with_sent_data(cancel, linked)));
     });
 }
@@ -355,8 +363,7 @@ bool truncate_if_asked(const nfs::CancelToken& cancel, NfsFilesystem& fs,
     if (!(flags & O_TRUNC) || (flags & O_ACCMODE) == O_RDONLY) return false;
     nfs::SetAttributes to_empty;
     to_empty.size = 0;
-    fs.recent_attributes().forget(handle);
-    fs.received_attributes(handle, fs.client().setattr(cancel, handle, to_empty));
+    fs.set_attributes(cancel, handle, to_empty);
     return true;
 }
 
@@ -407,12 +414,11 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
-        nfs::Entry entry = changing(fs, dir, [&] {
+        nfs::Entry entry = adding_name(fs, dir, name, [&] {
             return fs.client().create(cancel, dir, name,
                                       fs.new_object_attributes(req, mode & 07777),
                                       (fi->flags & O_EXCL) != 0);
         });
-        fs.name_added(dir, name, entry.parent_change);
         entry = fs.with_sent_data(cancel, entry);  // O_CREAT of a file we are writing
         const fuse_entry_param param = fs.make_entry(entry);
         // A new (or emptied) file: nothing cached yet, and the stamp starts here.
@@ -717,6 +723,15 @@ void NfsFilesystem::name_added(const nfs::FileHandle& dir, const std::string& na
     // for them right away, and find(1) trusts a directory's link count.
     recent_attributes_.forget(dir);
     names_.added(dir, name, change, cache::DirectoryNames::Clock::now());
+}
+
+nfs::Attributes NfsFilesystem::set_attributes(const nfs::CancelToken& cancel,
+                                              const nfs::FileHandle& fh,
+                                              const nfs::SetAttributes& changes) {
+    recent_attributes_.forget(fh);  // whatever happens, what it holds is old now
+    const nfs::Attributes changed = client_.setattr(cancel, fh, changes);
+    received_attributes(fh, changed);
+    return changed;
 }
 
 nfs::Attributes NfsFilesystem::current_attributes(const nfs::CancelToken& cancel,

@@ -70,9 +70,11 @@ class NfsFilesystem {
     // The object's attributes for a GETATTR: the server's answer of a moment ago if there is one
     // (RecentAttributes), else asked now. Open never uses this: it always asks the server.
     nfs::Attributes current_attributes(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
+    // SETATTR, with the caches told: what was remembered goes, the answer is remembered.
+    nfs::Attributes set_attributes(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+                                   const nfs::SetAttributes& changes);
     // Attributes just received from the server.
     void received_attributes(const nfs::FileHandle& fh, const nfs::Attributes& attributes);
-    cache::RecentAttributes& recent_attributes() { return recent_attributes_; }
     // Whether `name` is certainly not in `dir` (docs/SEMANTICS.md): no LOOKUP needed.
     bool certainly_absent(const nfs::FileHandle& dir, const std::string& name);
     // Records a name we added to `dir` / removed from it, with what the server said about `dir`.
