@@ -25,12 +25,9 @@ constexpr ChannelAttrs kBackChannel{0, 4096, 4096, 0, 2, 1};
 constexpr uint32_t kCallbackProgram = 0x40000000;
 constexpr uint32_t kMaxOperations = 16;
 
-bool is_one_of(Nfs4Status status, std::initializer_list<Nfs4Status> statuses) {
-    return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
-}
-
-bool is_one_of_errno(int errnum, std::initializer_list<int> errnos) {
-    return std::find(errnos.begin(), errnos.end(), errnum) != errnos.end();
+template <class T>
+bool is_one_of(T value, std::initializer_list<T> values) {
+    return std::find(values.begin(), values.end(), value) != values.end();
 }
 
 }  // namespace
@@ -180,8 +177,8 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
                 } catch (const Error& error) {
                     // The connection broke, or a new one cannot be made yet (server down or
                     // restarting): keep trying until the call's time is up.
-                    if (!is_one_of_errno(error.errnum(), {ECONNRESET, ECONNREFUSED, EHOSTUNREACH,
-                                                          ENETUNREACH, EPIPE}))
+                    if (!is_one_of(error.errnum(),
+                                   {ECONNRESET, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPIPE}))
                         throw;
                     spdlog::debug("{}: {}; sending it again", what, error.what());
                     back_off();
