@@ -31,7 +31,19 @@ constexpr uint32_t kCacheBlockSize = 256 * 1024;
 struct OpenFile {
     nfs::FileHandle handle;
     uint64_t id = 0;
+    nfs::OpenId open = 0;  // the open on the server, closed at release
 };
+
+nfs::OpenAccess access_of(int flags) {
+    switch (flags & O_ACCMODE) {
+        case O_RDONLY:
+            return nfs::OpenAccess::read;
+        case O_WRONLY:
+            return nfs::OpenAccess::write;
+        default:
+            return nfs::OpenAccess::read_write;
+    }
+}
 
 // An open directory: one listing taken when reading starts at offset 0, so offsets stay
 // meaningful across the readdir calls of one pass (seekdir/telldir included).
@@ -237,9 +249,12 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, 
             throw Error(EPERM, std::string("mknod ") + name +
                                    ": only regular files and FIFOs can be created over NFS here");
         const nfs::Entry entry = adding_name(fs, dir, name, [&] {
-            return S_ISFIFO(mode)
-                       ? fs.client().mkfifo(cancel, dir, name, attributes)
-                       : fs.client().create(cancel, dir, name, attributes, /*exclusive=*/true);
+            if (S_ISFIFO(mode)) return fs.client().mkfifo(cancel, dir, name, attributes);
+            // NFSv4 makes regular files only by opening them: close at once.
+            const nfs::CreatedFile created = fs.client().create(
+                cancel, dir, name, attributes, /*exclusive=*/true, nfs::OpenAccess::read);
+            fs.client().close(created.id);
+            return created.entry;
         });
         return reply_entry(req, fs.make_entry(entry));
     });
@@ -397,14 +412,15 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
             fs.page_cache().forget(ino);
             fs.blocks().forget_file(handle);
         }
-        // Close-to-open consistency: ask the server now, whatever the kernel cached.
-        const nfs::Attributes current = fs.client().getattr(cancel, handle);
-        fs.received_attributes(handle, current);
-        apply_cache_mode_at_open(fs, ino, current, fi);
+        // Close-to-open consistency: the open brings the attributes the server has now,
+        // whatever the kernel cached.
+        const nfs::OpenedFile opened = fs.client().open(cancel, handle, access_of(fi->flags));
+        fs.received_attributes(handle, opened.attributes);
+        apply_cache_mode_at_open(fs, ino, opened.attributes, fi);
         // The attributes the kernel holds (its idea of the size above all) may predate another
         // client's change: offset -1 makes it drop them, and only them.
         if (fs.session()) fuse_lowlevel_notify_inval_inode(fs.session(), ino, -1, 0);
-        return reply_opened(req, fi, OpenFile{handle, ino});
+        return reply_opened(req, fi, OpenFile{handle, ino, opened.id});
     });
 }
 
@@ -414,18 +430,26 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
         reject_if_read_only(req);
         auto& fs = filesystem(req);
         const nfs::FileHandle dir = handle_of(req, parent);
+        nfs::OpenId open = 0;
         nfs::Entry entry = adding_name(fs, dir, name, [&] {
-            return fs.client().create(cancel, dir, name,
-                                      fs.new_object_attributes(req, mode & 07777),
-                                      (fi->flags & O_EXCL) != 0);
+            nfs::CreatedFile created =
+                fs.client().create(cancel, dir, name, fs.new_object_attributes(req, mode & 07777),
+                                   (fi->flags & O_EXCL) != 0, access_of(fi->flags));
+            open = created.id;
+            return std::move(created.entry);
         });
-        entry = fs.with_sent_data(cancel, entry);  // O_CREAT of a file we are writing
+        try {
+            entry = fs.with_sent_data(cancel, entry);  // O_CREAT of a file we are writing
+        } catch (...) {
+            fs.client().close(open);
+            throw;
+        }
         const fuse_entry_param param = fs.make_entry(entry);
         // A new (or emptied) file: nothing cached yet, and the stamp starts here.
         fs.page_cache().forget(param.ino);
         fs.blocks().forget_file(entry.handle);
         apply_cache_mode_at_open(fs, param.ino, entry.attributes, fi);
-        return reply_opened(req, fi, OpenFile{entry.handle, param.ino}, &param);
+        return reply_opened(req, fi, OpenFile{entry.handle, param.ino, open}, &param);
     });
 }
 
@@ -477,6 +501,7 @@ void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 void close_file(NfsFilesystem& fs, fuse_file_info* fi) {
     std::unique_ptr<OpenFile> file(&open_file(fi));
     fs.write_behind().forget_if_clean(file->handle);
+    fs.client().close(file->open);
     const std::optional<vfs::PendingRemoval> removal = fs.open_files().released(file->id);
     if (!removal) return;
     try {

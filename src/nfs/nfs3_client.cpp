@@ -273,8 +273,13 @@ Nfs3Client::CreatedObject Nfs3Client::capture_created(const ResOk& ok) {
     return created;
 }
 
-Entry Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                         const NewObjectAttributes& attributes, bool exclusive) {
+OpenedFile Nfs3Client::open(const CancelToken& cancel, const FileHandle& fh, OpenAccess) {
+    return {0, getattr(cancel, fh)};
+}
+
+CreatedFile Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir,
+                               const std::string& name, const NewObjectAttributes& attributes,
+                               bool exclusive, OpenAccess) {
     auto c_name = c_string(name);
     CREATE3args args{};
     args.where.dir = as_nfs_fh3(dir);
@@ -289,7 +294,7 @@ Entry Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir, const
             return rpc_nfs3_create_async(rpc, cb, &args, p);
         },
         [&](CREATE3res& reply) { created = capture_created(reply.CREATE3res_u.resok); });
-    return complete_entry(cancel, dir, name, std::move(created));
+    return {0, complete_entry(cancel, dir, name, std::move(created))};
 }
 
 Entry Nfs3Client::mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,

@@ -44,8 +44,12 @@ class Nfs3Client final : public NfsClient {
     WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                       std::string_view data, Stability stability) override;
     uint64_t commit(const CancelToken& cancel, const FileHandle& fh) override;
-    Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                 const NewObjectAttributes& attributes, bool exclusive) override;
+    // NFSv3 has no opens: open is the GETATTR of close-to-open, close does nothing.
+    OpenedFile open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) override;
+    void close(OpenId) noexcept override {}
+    CreatedFile create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                       const NewObjectAttributes& attributes, bool exclusive,
+                       OpenAccess access) override;
     Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                 const NewObjectAttributes& attributes) override;
     Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,

@@ -48,9 +48,18 @@ class NfsClient {
     // unstable writes answered with another verifier must be sent again.
     virtual uint64_t commit(const CancelToken& cancel, const FileHandle& fh) = 0;
 
-    // exclusive: fail with EEXIST when `name` exists (O_EXCL); otherwise open an existing file.
-    virtual Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                         const NewObjectAttributes& attributes, bool exclusive) = 0;
+    // Opens the regular file `fh` for `access` and returns the open and the file's attributes
+    // as the server has them now. Reads and writes of `fh` go under one of its opens while any
+    // is open (NFSv4 open state: every open is its own, so closing one never disturbs another).
+    virtual OpenedFile open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) = 0;
+    // Ends an open. Never throws: close(2) has returned already; a failure is logged and the
+    // server drops what is left with our lease.
+    virtual void close(OpenId id) noexcept = 0;
+    // Creates `name` and opens it for `access` (close the open returned). exclusive: fail with
+    // EEXIST when `name` exists (O_EXCL); otherwise open an existing file.
+    virtual CreatedFile create(const CancelToken& cancel, const FileHandle& dir,
+                               const std::string& name, const NewObjectAttributes& attributes,
+                               bool exclusive, OpenAccess access) = 0;
     virtual Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                         const NewObjectAttributes& attributes) = 0;
     virtual Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,

@@ -109,6 +109,25 @@ struct Entry {
     DirectoryChange parent_change;
 };
 
+// What an open of a file may do with it (O_ACCMODE).
+enum class OpenAccess { read, write, read_write };
+
+// One open of a file on the server, to close when the file is closed: the NFSv4 open state its
+// I/O goes under. NFSv3 has no opens: its id is always 0.
+using OpenId = uint64_t;
+
+// An open file and its attributes, fresh from the server (for close-to-open consistency).
+struct OpenedFile {
+    OpenId id = 0;
+    Attributes attributes;
+};
+
+// A file made (or found, without exclusive) by create, and its open.
+struct CreatedFile {
+    OpenId id = 0;
+    Entry entry;
+};
+
 struct RenameChanges {
     DirectoryChange from;
     DirectoryChange to;

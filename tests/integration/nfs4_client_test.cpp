@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "harness/file_data.h"
 #include "harness/process_resources.h"
@@ -32,18 +33,40 @@ int errno_of(const std::function<void()>& action) {
 class Nfs4ClientTest : public ::testing::Test {
   protected:
     void SetUp() override {
+        client_ = std::make_unique<nfs::v4::Nfs4Client>(settings(), export_path());
+        const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        dir_ = client_->mkdir(cancel_, client_->root(), name, {0755, {}, {}}).handle;
+        disk_ = shared_server().export_dir() / name;
+    }
+
+    static nfs::v4::SessionSettings settings() {
         nfs::v4::SessionSettings settings;
         settings.rpc.host = "127.0.0.1";
         settings.rpc.port = shared_server().nfs_port();
         settings.rpc.credentials.machine_name = "nfsfuse-test";
-        settings.owner_id =
-            "nfsfuse-test-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+        settings.owner_id = owner_id();
         settings.call_timeout = 30s;
-        client_ = std::make_unique<nfs::v4::Nfs4Client>(settings, "/export");
-        const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        dir_ = client_->mkdir(cancel_, client_->root(), name, {0755, {}, {}}).handle;
-        disk_ = shared_server().export_dir() / name;
+        return settings;
+    }
+    static std::string owner_id() {
+        return "nfsfuse-test-" +
+               std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    }
+    static std::string export_path() { return "/export"; }
+
+    // An exclusive create, closed at once.
+    nfs::Entry create(const FileHandle& dir, const std::string& name,
+                      const nfs::NewObjectAttributes& attributes) {
+        const nfs::CreatedFile created =
+            client_->create(cancel_, dir, name, attributes, true, nfs::OpenAccess::read_write);
+        client_->close(created.id);
+        return created.entry;
+    }
+
+    uint64_t opens_sent() const {
+        const auto counts = client_->call_counts();
+        const auto found = counts.find("OPEN");
+        return found == counts.end() ? 0 : found->second;
     }
 
     std::string read_all(const FileHandle& fh) {
@@ -59,13 +82,10 @@ class Nfs4ClientTest : public ::testing::Test {
 
 TEST_F(Nfs4ClientTest, FilesAreCreatedWrittenReadAndTruncated) {
     EXPECT_EQ(client_->getattr(cancel_, client_->root()).type, nfs::FileType::directory);
-    const nfs::Entry file = client_->create(cancel_, dir_, "f.txt", {0640, {}, {}}, true);
+    const nfs::Entry file = create(dir_, "f.txt", {0640, {}, {}});
     EXPECT_EQ(file.attributes.type, nfs::FileType::regular);
     EXPECT_EQ(file.attributes.mode, 0640u);
-    EXPECT_EQ(errno_of([&] {
-                  client_->create(cancel_, dir_, "f.txt", {0640, {}, {}}, true);
-              }),
-              EEXIST);
+    EXPECT_EQ(errno_of([&] { create(dir_, "f.txt", {0640, {}, {}}); }), EEXIST);
 
     const nfs::WriteResult written =
         client_->write(cancel_, file.handle, 0, "hello world", nfs::Stability::unstable);
@@ -84,7 +104,7 @@ TEST_F(Nfs4ClientTest, FilesAreCreatedWrittenReadAndTruncated) {
 }
 
 TEST_F(Nfs4ClientTest, NamesAreLinkedRenamedListedAndRemoved) {
-    const nfs::Entry file = client_->create(cancel_, dir_, "a", {0644, {}, {}}, true);
+    const nfs::Entry file = create(dir_, "a", {0644, {}, {}});
     EXPECT_EQ(client_->link(cancel_, file.handle, dir_, "b").attributes.nlink, 2u);
     client_->symlink(cancel_, dir_, "s", "a", {0777, {}, {}});
     EXPECT_EQ(client_->readlink(cancel_, client_->lookup(cancel_, dir_, "s").handle), "a");
@@ -108,7 +128,7 @@ TEST_F(Nfs4ClientTest, NamesAreLinkedRenamedListedAndRemoved) {
 }
 
 TEST_F(Nfs4ClientTest, OwnersStatfsAndAccess) {
-    const nfs::Entry file = client_->create(cancel_, dir_, "owned", {0600, 1234, 4321}, true);
+    const nfs::Entry file = create(dir_, "owned", {0600, 1234, 4321});
     EXPECT_EQ(file.attributes.uid, 1234u);
     EXPECT_EQ(file.attributes.gid, 4321u);
     struct stat on_disk {};
@@ -119,6 +139,56 @@ TEST_F(Nfs4ClientTest, OwnersStatfsAndAccess) {
     EXPECT_GT(client_->statfs(cancel_, client_->root()).total_bytes, 0u);
     EXPECT_NE(client_->access(cancel_, dir_, nfs::access_read | nfs::access_lookup), 0u);
     EXPECT_GT(client_->call_counts().at("OPEN"), 0u);
+}
+
+}  // namespace
+}  // namespace nfsfuse::it
+
+namespace nfsfuse::it {
+namespace {
+
+// Every open is its own state on the server: closing some never disturbs the I/O of the others,
+// and I/O needs no OPEN of its own (the server accepted every stateid we sent: a rejected one
+// would have been reopened, which the OPEN count shows).
+TEST_F(Nfs4ClientTest, OpensOfOneFileAreIndependent) {
+    const nfs::CreatedFile created =
+        client_->create(cancel_, dir_, "shared", {0644, {}, {}}, true, nfs::OpenAccess::read_write);
+    const FileHandle fh = created.entry.handle;
+    const nfs::OpenedFile reader = client_->open(cancel_, fh, nfs::OpenAccess::read);
+    const nfs::OpenedFile writer = client_->open(cancel_, fh, nfs::OpenAccess::write);
+    EXPECT_NE(reader.id, writer.id);
+    EXPECT_EQ(reader.attributes.type, nfs::FileType::regular);
+    const uint64_t opens = opens_sent();
+
+    client_->close(created.id);
+    client_->write(cancel_, fh, 0, "first", nfs::Stability::file_sync);
+    EXPECT_EQ(read_all(fh), "first");
+    client_->close(writer.id);
+    EXPECT_EQ(read_all(fh), "first");
+    client_->close(reader.id);
+    // With no open left, I/O goes under the anonymous stateid.
+    client_->write(cancel_, fh, 5, " second", nfs::Stability::file_sync);
+    EXPECT_EQ(read_all(fh), "first second");
+    EXPECT_EQ(opens_sent(), opens);
+    EXPECT_EQ(read_file(disk_ / "shared"), "first second");
+}
+
+// A client that comes back with the same name and a new verifier is a rebooted client to the
+// server: it drops our client id and every open. Our next I/O recovers the session and opens the
+// file again by its handle.
+TEST_F(Nfs4ClientTest, OpensLostByTheServerAreReopened) {
+    const nfs::CreatedFile created =
+        client_->create(cancel_, dir_, "kept", {0644, {}, {}}, true, nfs::OpenAccess::read_write);
+    const FileHandle fh = created.entry.handle;
+    client_->write(cancel_, fh, 0, "before", nfs::Stability::file_sync);
+    const uint64_t opens = opens_sent();
+    std::this_thread::sleep_for(10ms);  // a new verifier (it is the time) for the impostor
+    { const nfs::v4::Nfs4Client same_name(settings(), export_path()); }
+    client_->write(cancel_, fh, 6, " after", nfs::Stability::file_sync);
+    EXPECT_EQ(read_all(fh), "before after");
+    EXPECT_EQ(opens_sent(), opens + 1);
+    client_->close(created.id);
+    EXPECT_EQ(read_file(disk_ / "kept"), "before after");
 }
 
 }  // namespace

@@ -81,3 +81,27 @@ TEST(SessionTest, AServerRestartIsRecoveredWithoutTheCallerNoticing) {
 
 }  // namespace
 }  // namespace nfsfuse::it
+
+namespace nfsfuse::it {
+namespace {
+
+// An idle session keeps its lease with SEQUENCE alone; a busy one needs no extra calls (every
+// call renews the lease). A 3 s lease is renewed each second while idle.
+TEST(SessionTest, AnIdleSessionRenewsItsLeaseAndABusyOneDoesNot) {
+    Session session(settings_for(shared_server(), "nfsfuse-test-renewal"));
+    session.start_lease_renewal(3s);
+    const auto busy_until = std::chrono::steady_clock::now() + 2500ms;
+    while (std::chrono::steady_clock::now() < busy_until) {
+        root_handle(session);
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(session.renewals_sent(), 0u);
+    std::this_thread::sleep_for(2500ms);
+    EXPECT_GE(session.renewals_sent(), 1u);
+    EXPECT_LE(session.renewals_sent(), 3u);
+    EXPECT_FALSE(root_handle(session).bytes.empty());
+    EXPECT_EQ(session.sessions_created(), 1u);
+}
+
+}  // namespace
+}  // namespace nfsfuse::it

@@ -77,8 +77,12 @@ class FakeServer : public nfs::NfsClient {
     nfs::ReadResult read(const CancelToken&, const FileHandle&, uint64_t, uint32_t) override {
         unused();
     }
-    nfs::Entry create(const CancelToken&, const FileHandle&, const std::string&,
-                      const nfs::NewObjectAttributes&, bool) override {
+    nfs::OpenedFile open(const CancelToken&, const FileHandle&, nfs::OpenAccess) override {
+        unused();
+    }
+    void close(nfs::OpenId) noexcept override {}
+    nfs::CreatedFile create(const CancelToken&, const FileHandle&, const std::string&,
+                            const nfs::NewObjectAttributes&, bool, nfs::OpenAccess) override {
         unused();
     }
     nfs::Entry mkdir(const CancelToken&, const FileHandle&, const std::string&,

@@ -5,19 +5,22 @@
 #include <algorithm>
 
 #include "nfs/read_fully.h"
+#include "nfs/v4/nfs4_status.h"
 #include "nfs/v4/owner_names.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs::v4 {
 namespace {
 
-// The largest READ / WRITE we send: the session's channel is sized for 1 MiB plus headers.
-constexpr uint32_t kMaxTransfer = 1024 * 1024;
+// The largest READ and WRITE we send: what the session's channel is sized for, less headers.
+constexpr uint32_t kMaxRead = 512 * 1024;
+constexpr uint32_t kMaxWrite = 1024 * 1024;
 // READDIR sizes: the names alone (dircount) and the whole reply (maxcount).
 constexpr uint32_t kReaddirDirCount = 64 * 1024;
 constexpr uint32_t kReaddirMaxCount = 512 * 1024;
-// Names this mount's opens on the server; one owner for all: we hold no open for long.
-constexpr std::string_view kOpenOwner = "nfsfuse-open";
+// A reopen after the server lost our state is tried this many times per I/O: more means the
+// server keeps revoking it, and the I/O fails with the server's error.
+constexpr int kReopensPerCall = 2;
 
 std::vector<std::string> path_components(const std::string& path) {
     std::vector<std::string> components;
@@ -28,6 +31,28 @@ std::vector<std::string> path_components(const std::string& path) {
         start = end + 1;
     }
     return components;
+}
+
+uint32_t share_access_of(OpenAccess access) {
+    const uint32_t bits = access == OpenAccess::read    ? open4_share_access::read
+                          : access == OpenAccess::write ? open4_share_access::write
+                                                        : open4_share_access::both;
+    return bits | open4_share_access::want_no_deleg;
+}
+
+// The statuses that say the state an I/O went under is gone: the server restarted, or expired our
+// lease, or an administrator revoked it. Reopening the file gives new state.
+bool state_lost(Nfs4Status status) {
+    switch (status) {
+        case Nfs4Status::bad_stateid:
+        case Nfs4Status::stale_stateid:
+        case Nfs4Status::old_stateid:
+        case Nfs4Status::expired:
+        case Nfs4Status::admin_revoked:
+            return true;
+        default:
+            return false;
+    }
 }
 
 AttributesToSet to_set(const NewObjectAttributes& attributes) {
@@ -52,7 +77,7 @@ Nfs4Client::Nfs4Client(SessionSettings settings, const std::string& export_path)
                 b.putrootfh();
                 for (const std::string& component : path_components(export_path))
                     b.lookup(component);
-                b.getfh().getattr(fs_attribute_request());
+                b.getfh().getattr(AttrMask(fs_attribute_request()).add(Attr::lease_time));
             },
             [&](CompoundReply& r) {
                 r.putrootfh();
@@ -63,12 +88,18 @@ Nfs4Client::Nfs4Client(SessionSettings settings, const std::string& export_path)
     } catch (const Error& error) {
         throw Error(error.errnum(), where + ": cannot find the export: " + error.what());
     }
-    max_read_ = static_cast<uint32_t>(
-        std::min<uint64_t>(fs.maxread ? fs.maxread : kMaxTransfer, kMaxTransfer));
-    max_write_ = static_cast<uint32_t>(
-        std::min<uint64_t>(fs.maxwrite ? fs.maxwrite : kMaxTransfer, kMaxTransfer));
-    spdlog::info("{}: connected (NFSv4.1, read {} KiB, write {} KiB, {} slots)", where,
-                 max_read_ / 1024, max_write_ / 1024, session_->slot_count());
+    max_read_ =
+        static_cast<uint32_t>(std::min<uint64_t>(fs.maxread ? fs.maxread : kMaxRead, kMaxRead));
+    max_write_ =
+        static_cast<uint32_t>(std::min<uint64_t>(fs.maxwrite ? fs.maxwrite : kMaxWrite, kMaxWrite));
+    // A server that does not say gets the usual 90 s (RFC 8881 leaves it to the server).
+    lease_ = std::chrono::seconds(fs.lease_time ? fs.lease_time : 90);
+    spdlog::info("{}: connected (NFSv4.1, read {} KiB, write {} KiB, {} slots, lease {} s)", where,
+                 max_read_ / 1024, max_write_ / 1024, session_->slot_count(), lease_.count());
+}
+
+void Nfs4Client::start() {
+    session_->start_lease_renewal(lease_);
 }
 
 void Nfs4Client::call(const CancelToken& cancel, const char* what, const Session::Build& build,
@@ -156,27 +187,25 @@ std::string Nfs4Client::readlink(const CancelToken& cancel, const FileHandle& fh
 
 ReadResult Nfs4Client::read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
-    return read_fully(offset, count, max_read_,
-                      [&](uint64_t at, uint32_t length, ReadResult& result) {
-                          size_t got = 0;
-                          call(
-                              cancel, "READ",
-                              [&](CompoundBuilder& b) {
-                                  b.putfh(fh)
-                                      .read(Stateid::anonymous(), at, length)
-                                      .getattr(file_attribute_request());
-                              },
-                              [&](CompoundReply& r) {
-                                  r.putfh();
-                                  const ReadReply data = r.read();
-                                  got = std::min<size_t>(data.data.size(), length);
-                                  result.data.insert(result.data.end(), data.data.begin(),
-                                                     data.data.begin() + got);
-                                  result.eof = data.eof;
-                                  result.stamp = change_stamp_of(attributes_of(r.getattr()));
-                              });
-                          return got;
-                      });
+    return read_fully(
+        offset, count, max_read_, [&](uint64_t at, uint32_t length, ReadResult& result) {
+            size_t got = 0;
+            call_under_open(
+                cancel, "READ", fh, /*writing=*/false,
+                [&](CompoundBuilder& b, const Stateid& stateid) {
+                    b.putfh(fh).read(stateid, at, length).getattr(file_attribute_request());
+                },
+                [&](CompoundReply& r) {
+                    r.putfh();
+                    const ReadReply data = r.read();
+                    got = std::min<size_t>(data.data.size(), length);
+                    result.data.insert(result.data.end(), data.data.begin(),
+                                       data.data.begin() + got);
+                    result.eof = data.eof;
+                    result.stamp = change_stamp_of(attributes_of(r.getattr()));
+                });
+            return got;
+        });
 }
 
 WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
@@ -189,14 +218,14 @@ WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, u
     while (done < data.size()) {
         const size_t chunk = std::min<size_t>(max_write_, data.size() - done);
         size_t written = 0;
-        call(
-            cancel, "WRITE",
-            [&](CompoundBuilder& b) {
+        call_under_open(
+            cancel, "WRITE", fh, /*writing=*/true,
+            [&](CompoundBuilder& b, const Stateid& stateid) {
                 // The attributes before and after, in the same COMPOUND: what NFSv3's wcc data
                 // gives, for the close-to-open stamps.
                 b.putfh(fh)
                     .getattr(file_attribute_request())
-                    .write(Stateid::anonymous(), offset + done, how, data.substr(done, chunk))
+                    .write(stateid, offset + done, how, data.substr(done, chunk))
                     .getattr(file_attribute_request());
             },
             [&](CompoundReply& r) {
@@ -227,42 +256,106 @@ uint64_t Nfs4Client::commit(const CancelToken& cancel, const FileHandle& fh) {
     return verifier;
 }
 
-Entry Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                         const NewObjectAttributes& attributes, bool exclusive) {
-    Entry entry;
-    Stateid opened;
-    const OpenOwner owner{session_->clientid(), std::string(kOpenOwner)};
+OpenedFile Nfs4Client::open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) {
+    OpenStates::Open open{fh, access, opens_.next_owner(), {}};
+    OpenedFile opened;
+    call(
+        cancel, "OPEN",
+        [&](CompoundBuilder& b) {
+            b.putfh(fh)
+                .open_current({session_->clientid(), open.owner}, share_access_of(access),
+                              open4_share_deny::none)
+                .getattr(file_attribute_request());
+        },
+        [&](CompoundReply& r) {
+            r.putfh();
+            open.stateid = r.open().stateid;
+            opened.attributes = attributes_of(r.getattr());
+        },
+        /*cachethis=*/true);
+    opened.id = opens_.add(std::move(open));
+    return opened;
+}
+
+void Nfs4Client::close(OpenId id) noexcept {
+    const std::optional<OpenStates::Open> open = opens_.remove(id);
+    if (!open) return;
+    try {
+        call(
+            CancelToken{}, "CLOSE",
+            [&](CompoundBuilder& b) { b.putfh(open->handle).close(open->stateid); },
+            [&](CompoundReply& r) {
+                r.putfh();
+                r.close();
+            });
+    } catch (const Error& error) {
+        // State the server lost already needs no closing; anything else it drops with our
+        // lease (a lease ends when nfsfuse does).
+        spdlog::debug("CLOSE: {}", error.what());
+    }
+}
+
+void Nfs4Client::reopen(const CancelToken& cancel, OpenId id, const Stateid& failed) {
+    const std::optional<OpenStates::Open> open = opens_.find(id);
+    if (!open || !(open->stateid == failed)) return;  // closed, or reopened by another thread
+    spdlog::info("the server lost the state of an open file; opening it again");
+    Stateid fresh;
+    call(
+        cancel, "OPEN",
+        [&](CompoundBuilder& b) {
+            b.putfh(open->handle)
+                .open_current({session_->clientid(), open->owner}, share_access_of(open->access),
+                              open4_share_deny::none);
+        },
+        [&](CompoundReply& r) {
+            r.putfh();
+            fresh = r.open().stateid;
+        },
+        /*cachethis=*/true);
+    opens_.replace(id, failed, fresh);
+}
+
+void Nfs4Client::call_under_open(const CancelToken& cancel, const char* what, const FileHandle& fh,
+                                 bool writing, const IoBuild& build, const Session::Read& read) {
+    for (int reopens = 0;; ++reopens) {
+        const OpenStates::ForIo io = opens_.for_io(fh, writing);
+        try {
+            call(
+                cancel, what, [&](CompoundBuilder& b) { build(b, io.stateid); }, read);
+            return;
+        } catch (const Nfs4Error& error) {
+            if (io.id == 0 || !state_lost(error.status()) || reopens == kReopensPerCall) throw;
+            reopen(cancel, io.id, io.stateid);
+        }
+    }
+}
+
+CreatedFile Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir,
+                               const std::string& name, const NewObjectAttributes& attributes,
+                               bool exclusive, OpenAccess access) {
+    CreatedFile created;
+    OpenStates::Open open{{}, access, opens_.next_owner(), {}};
     const OpenCreate how{exclusive ? CreateMode::guarded : CreateMode::unchecked,
                          to_set(attributes), 0};
     call(
         cancel, "OPEN",
         [&](CompoundBuilder& b) {
             b.putfh(dir)
-                .open(owner, open4_share_access::both | open4_share_access::want_no_deleg,
+                .open({session_->clientid(), open.owner}, share_access_of(access),
                       open4_share_deny::none, name, how)
                 .getfh()
                 .getattr(file_attribute_request());
         },
         [&](CompoundReply& r) {
             r.putfh();
-            opened = r.open().stateid;
-            entry.handle = r.getfh();
-            entry.attributes = attributes_of(r.getattr());
+            open.stateid = r.open().stateid;
+            created.entry.handle = r.getfh();
+            created.entry.attributes = attributes_of(r.getattr());
         },
         /*cachethis=*/true);
-    // Created (or found) and open on the server: the open is not needed, data goes with the
-    // anonymous stateid. A failed CLOSE leaves state the server drops with our lease.
-    try {
-        call(
-            cancel, "CLOSE", [&](CompoundBuilder& b) { b.putfh(entry.handle).close(opened); },
-            [&](CompoundReply& r) {
-                r.putfh();
-                r.close();
-            });
-    } catch (const Error& error) {
-        spdlog::warn("CLOSE of the new file {}: {}", name, error.what());
-    }
-    return entry;
+    open.handle = created.entry.handle;
+    created.id = opens_.add(std::move(open));
+    return created;
 }
 
 Entry Nfs4Client::create_object(const CancelToken& cancel, const char* what, const FileHandle& dir,

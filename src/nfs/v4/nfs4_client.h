@@ -1,8 +1,8 @@
 // NfsClient over NFSv4.1: every operation is one COMPOUND (or two) under a Session, on file
 // handles, with the attributes asked for in the same COMPOUND; paths are never re-walked.
-// Data: READ and WRITE use the anonymous stateid (RFC 8881 section 8.2.3) for now, since the
-// NfsClient interface has no open/close yet; a file nfsfuse creates is OPENed (that is how NFSv4
-// creates) and CLOSEd at once. Owners travel as numbers (owner_names.h).
+// Data: every open of a file is an OPEN on the server with its own open-owner (OpenStates), and
+// READ and WRITE go under one of the file's opens; lost state (a restarted server, an expired
+// lease) is reopened by file handle. Owners travel as numbers (owner_names.h).
 // Directory changes report no stamps (NFSv4 change_info is a change attribute, not the NFSv3 wcc
 // size/mtime/ctime): the layer above then treats every directory as possibly changed by others.
 // Thread-safety: all methods may be called concurrently (the Session is thread-safe).
@@ -14,6 +14,7 @@
 
 #include "nfs/call_counters.h"
 #include "nfs/nfs_client.h"
+#include "nfs/v4/open_states.h"
 #include "nfs/v4/session.h"
 
 namespace nfsfuse::nfs::v4 {
@@ -24,6 +25,9 @@ class Nfs4Client final : public NfsClient {
     // ("/export"), looked up component by component from PUTROOTFH. Throws nfsfuse::Error naming
     // the server and path.
     Nfs4Client(SessionSettings settings, const std::string& export_path);
+
+    // Starts renewing the lease (Session::start_lease_renewal).
+    void start() override;
 
     const FileHandle& root() const override { return root_; }
     uint32_t max_read() const override { return max_read_; }
@@ -41,8 +45,11 @@ class Nfs4Client final : public NfsClient {
     WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                       std::string_view data, Stability stability) override;
     uint64_t commit(const CancelToken& cancel, const FileHandle& fh) override;
-    Entry create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                 const NewObjectAttributes& attributes, bool exclusive) override;
+    OpenedFile open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) override;
+    void close(OpenId id) noexcept override;
+    CreatedFile create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                       const NewObjectAttributes& attributes, bool exclusive,
+                       OpenAccess access) override;
     Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                 const NewObjectAttributes& attributes) override;
     Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
@@ -66,6 +73,13 @@ class Nfs4Client final : public NfsClient {
     // One COMPOUND under the session, counted under `what`.
     void call(const CancelToken& cancel, const char* what, const Session::Build& build,
               const Session::Read& read, bool cachethis = false);
+    using IoBuild = std::function<void(CompoundBuilder&, const Stateid&)>;
+    // A READ or WRITE of `fh`: under an open of ours that allows it (OpenStates), opened again
+    // when the server says it lost that open's state.
+    void call_under_open(const CancelToken& cancel, const char* what, const FileHandle& fh,
+                         bool writing, const IoBuild& build, const Session::Read& read);
+    // OPENs the file of `id` again (CLAIM_FH) unless another thread did since `failed`.
+    void reopen(const CancelToken& cancel, OpenId id, const Stateid& failed);
     // The attributes of a decoded fattr4, owners mapped to ids.
     static Attributes attributes_of(const Fattr4& fattr);
     // A CREATE (directory, symlink, fifo) of `name` in `dir`.
@@ -73,9 +87,11 @@ class Nfs4Client final : public NfsClient {
                         const std::function<void(CompoundBuilder&)>& create);
 
     std::unique_ptr<Session> session_;
+    OpenStates opens_;
     FileHandle root_;
     uint32_t max_read_ = 0;
     uint32_t max_write_ = 0;
+    std::chrono::seconds lease_{0};  // the server's lease time
     CallCounters counters_;
 };
 

@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 // How long a waiting caller sleeps before it looks at its CancelToken and deadline again.
 constexpr auto kWaitSlice = std::chrono::milliseconds(100);
-// Records beyond this are refused: the largest we ask for is a 1 MiB READ plus headers.
+// Records beyond this are refused: the largest we ask for is a 512 KiB READ plus headers.
 constexpr size_t kMaxRecord = 4 * 1024 * 1024;
 constexpr uint32_t kLastFragment = 0x80000000U;
 // recv calls one reader makes in a turn before it lets the others look at their replies.
@@ -179,8 +179,11 @@ void RpcConnection::read_some(Lock& lock, std::chrono::milliseconds wait) {
         return;
     }
     for (RecordBuffer& record : complete) dispatch_locked(std::move(record));
-    if (!failure.empty() && fd_ == fd) break_locked(failure);
-    replies_.notify_all();
+    if (!failure.empty() && fd_ == fd) break_locked(failure);  // wakes everyone itself
+    // Only a finished reply is news for the waiting callers (and lets one of them take over
+    // reading when it was ours): a 512 KiB reply arrives in many pieces, and waking every caller
+    // for each costs two context switches apiece on a machine with few cores.
+    if (!complete.empty()) replies_.notify_all();
 }
 
 std::string RpcConnection::receive(int fd, std::vector<RecordBuffer>& complete) {
@@ -260,7 +263,8 @@ RpcReply RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
     while (!pending->done) {
         const auto now = Clock::now();
         if (cancel.cancelled() || (bounded && now >= deadline)) {
-            pending_.erase(xid);  // a late reply is dropped
+            pending_.erase(xid);    // a late reply is dropped
+            replies_.notify_all();  // if we were reading, another caller takes over now
             if (cancel.cancelled()) throw Error(EINTR, "interrupted");
             throw Error(ETIMEDOUT, "no reply from " + settings_.host);
         }

@@ -57,7 +57,54 @@ void Session::reclaim_complete(const CancelToken& cancel) {
     }
 }
 
+void Session::start_lease_renewal(std::chrono::seconds lease) {
+    if (renewer_.joinable()) return;
+    // A third of the lease leaves two more tries before it runs out; at least a second, for
+    // servers that announce a lease of 0 or 1.
+    const milliseconds interval = std::max<milliseconds>(
+        std::chrono::duration_cast<milliseconds>(lease) / 3, milliseconds{1000});
+    renewer_ = std::thread([this, interval] { renew_lease_until_stopped(interval); });
+}
+
+void Session::renew_lease_until_stopped(milliseconds interval) {
+    std::unique_lock lock(renewal_mutex_);
+    while (!renewal_stopping_) {
+        const Clock::time_point due =
+            Clock::time_point(Clock::duration(last_renewed_.load())) + interval;
+        if (Clock::now() < due) {
+            renewal_wake_.wait_until(lock, due);
+            continue;
+        }
+        lock.unlock();
+        try {
+            ++renewals_sent_;
+            call(
+                renewal_cancel_, "SEQUENCE", [](CompoundBuilder&) {}, [](CompoundReply&) {});
+        } catch (const Error& error) {
+            // The calls that need the server report its failures; this one only says why the
+            // lease may run out, and tries again after a pause.
+            spdlog::warn("renewing the NFSv4.1 lease with {}: {}", settings_.rpc.host,
+                         error.what());
+            lock.lock();
+            renewal_wake_.wait_for(lock, interval, [this] { return renewal_stopping_; });
+            continue;
+        }
+        lock.lock();
+    }
+}
+
+void Session::stop_lease_renewal() {
+    {
+        std::lock_guard lock(renewal_mutex_);
+        renewal_stopping_ = true;
+    }
+    renewal_cancel_.cancel();
+    renewal_wake_.notify_all();
+    if (renewer_.joinable()) renewer_.join();
+}
+
 Session::~Session() {
+    stop_lease_renewal();
     try {
         const CancelToken never;
         call_without_session(never, [&](CompoundBuilder& b) { b.destroy_session(sessionid_); });
@@ -195,6 +242,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
         try {
             const SequenceReply sequence = results.sequence();
             slots_.completed(slot, sequence.target_highest_slotid);
+            last_renewed_.store(Clock::now().time_since_epoch().count());
         } catch (const Nfs4Error& error) {
             slots_.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
             const Nfs4Status status = error.status();

@@ -1,0 +1,72 @@
+#include "nfs/v4/open_states.h"
+
+namespace nfsfuse::nfs::v4 {
+namespace {
+
+bool allows(OpenAccess access, bool writing) {
+    if (access == OpenAccess::read_write) return true;
+    return writing ? access == OpenAccess::write : access == OpenAccess::read;
+}
+
+}  // namespace
+
+std::string OpenStates::next_owner() {
+    std::lock_guard lock(mutex_);
+    return "nfsfuse-open-" + std::to_string(next_owner_++);
+}
+
+OpenId OpenStates::add(Open open) {
+    std::lock_guard lock(mutex_);
+    const OpenId id = next_id_++;
+    by_handle_.emplace(open.handle, id);
+    opens_.emplace(id, std::move(open));
+    return id;
+}
+
+std::optional<OpenStates::Open> OpenStates::remove(OpenId id) {
+    std::lock_guard lock(mutex_);
+    const auto found = opens_.find(id);
+    if (found == opens_.end()) return std::nullopt;
+    auto [first, last] = by_handle_.equal_range(found->second.handle);
+    for (auto it = first; it != last; ++it) {
+        if (it->second == id) {
+            by_handle_.erase(it);
+            break;
+        }
+    }
+    Open open = std::move(found->second);
+    opens_.erase(found);
+    return open;
+}
+
+std::optional<OpenStates::Open> OpenStates::find(OpenId id) const {
+    std::lock_guard lock(mutex_);
+    const auto found = opens_.find(id);
+    if (found == opens_.end()) return std::nullopt;
+    return found->second;
+}
+
+OpenStates::ForIo OpenStates::for_io(const FileHandle& handle, bool writing) const {
+    std::lock_guard lock(mutex_);
+    auto [first, last] = by_handle_.equal_range(handle);
+    for (auto it = first; it != last; ++it) {
+        const Open& open = opens_.at(it->second);
+        if (allows(open.access, writing)) return {it->second, open.stateid};
+    }
+    return {0, Stateid::anonymous()};
+}
+
+bool OpenStates::replace(OpenId id, const Stateid& failed, const Stateid& fresh) {
+    std::lock_guard lock(mutex_);
+    const auto found = opens_.find(id);
+    if (found == opens_.end() || !(found->second.stateid == failed)) return false;
+    found->second.stateid = fresh;
+    return true;
+}
+
+size_t OpenStates::size() const {
+    std::lock_guard lock(mutex_);
+    return opens_.size();
+}
+
+}  // namespace nfsfuse::nfs::v4

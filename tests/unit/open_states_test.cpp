@@ -1,0 +1,77 @@
+// OpenStates: which open's stateid a READ or WRITE of a file goes under.
+#include "nfs/v4/open_states.h"
+
+#include <gtest/gtest.h>
+
+namespace nfsfuse::nfs::v4 {
+namespace {
+
+Stateid stateid(uint32_t seqid, char tag) {
+    Stateid id;
+    id.seqid = seqid;
+    id.other.fill(tag);
+    return id;
+}
+
+const FileHandle kFile{"file-a"};
+const FileHandle kOther{"file-b"};
+
+TEST(OpenStatesTest, IoGoesUnderAnOpenThatAllowsIt) {
+    OpenStates opens;
+    const OpenId reader = opens.add({kFile, OpenAccess::read, opens.next_owner(), stateid(1, 'r')});
+    const OpenId writer =
+        opens.add({kFile, OpenAccess::write, opens.next_owner(), stateid(1, 'w')});
+
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/false).id, reader);
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/false).stateid, stateid(1, 'r'));
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/true).id, writer);
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/true).stateid, stateid(1, 'w'));
+}
+
+TEST(OpenStatesTest, WithoutASuitableOpenIoIsAnonymous) {
+    OpenStates opens;
+    opens.add({kFile, OpenAccess::read, opens.next_owner(), stateid(1, 'r')});
+
+    const OpenStates::ForIo write = opens.for_io(kFile, /*writing=*/true);
+    EXPECT_EQ(write.id, 0u);
+    EXPECT_EQ(write.stateid, Stateid::anonymous());
+    EXPECT_EQ(opens.for_io(kOther, /*writing=*/false).id, 0u);
+}
+
+TEST(OpenStatesTest, ClosingOneOpenLeavesTheOthers) {
+    OpenStates opens;
+    const OpenId first =
+        opens.add({kFile, OpenAccess::read_write, opens.next_owner(), stateid(1, '1')});
+    const OpenId second =
+        opens.add({kFile, OpenAccess::read_write, opens.next_owner(), stateid(1, '2')});
+
+    const auto removed = opens.remove(first);
+    ASSERT_TRUE(removed);
+    EXPECT_EQ(removed->stateid, stateid(1, '1'));
+    EXPECT_FALSE(opens.remove(first));  // closed once only
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/true).id, second);
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/false).id, second);
+    opens.remove(second);
+    EXPECT_EQ(opens.for_io(kFile, /*writing=*/false).id, 0u);
+    EXPECT_EQ(opens.size(), 0u);
+}
+
+TEST(OpenStatesTest, EveryOpenHasItsOwnOwner) {
+    OpenStates opens;
+    EXPECT_NE(opens.next_owner(), opens.next_owner());
+}
+
+TEST(OpenStatesTest, OnlyTheFirstReopenOfALostStateReplacesIt) {
+    OpenStates opens;
+    const OpenId id = opens.add({kFile, OpenAccess::read, opens.next_owner(), stateid(1, 'o')});
+
+    EXPECT_TRUE(opens.replace(id, stateid(1, 'o'), stateid(1, 'n')));
+    // A second thread saw the same failure; the first one's reopen stands.
+    EXPECT_FALSE(opens.replace(id, stateid(1, 'o'), stateid(1, 'x')));
+    EXPECT_EQ(opens.find(id)->stateid, stateid(1, 'n'));
+    opens.remove(id);
+    EXPECT_FALSE(opens.replace(id, stateid(1, 'n'), stateid(1, 'y')));
+}
+
+}  // namespace
+}  // namespace nfsfuse::nfs::v4
