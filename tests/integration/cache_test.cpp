@@ -41,6 +41,9 @@ class CacheTest : public MountedTest {
         return counts;
     }
     uint64_t reads() { return calls()["READ"]; }
+    // The calls that ask the server for a file's attributes at open: NFSv3 GETATTRs, NFSv4.1
+    // OPENs (which carry the GETATTR).
+    static uint64_t revalidations(Counts counts) { return counts["GETATTR"] + counts["OPEN"]; }
 };
 
 TEST_F(CacheTest, UnchangedFileIsReadFromThePageCacheAtTheNextOpen) {
@@ -54,7 +57,8 @@ TEST_F(CacheTest, UnchangedFileIsReadFromThePageCacheAtTheNextOpen) {
     EXPECT_TRUE(read_file(mnt("data.bin")) == data);
     const Counts after = calls();
     EXPECT_EQ(after.at("READ"), before.at("READ")) << "a cache hit sent READs";
-    EXPECT_GT(after.at("GETATTR"), before.at("GETATTR")) << "open must revalidate (close-to-open)";
+    EXPECT_GT(revalidations(after), revalidations(before))
+        << "open must revalidate (close-to-open)";
 }
 
 TEST_F(CacheTest, AChangeOnTheServerIsSeenAtTheNextOpen) {
