@@ -111,16 +111,15 @@ void set_up_logging(bool to_terminal, bool debug) {
     spdlog::set_default_logger(std::move(logger));
 }
 
-// NFSv3: nconnect libnfs connections. NFSv4.1: our own session (src/nfs/v4), the export found by
-// its path in the server's pseudo filesystem.
+// NFSv4.1 (the default): our own session (src/nfs/v4), the export found by its path in the
+// server's pseudo filesystem (parse_mount_options already refused mountport= with it). NFSv3:
+// nconnect libnfs connections.
 std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
                                             const options::MountOptions& mount_options,
                                             const std::string& mountpoint) {
     const uint64_t timeout_ms = mount_options.hard ? 0 : mount_options.soft_deadline_ms();
     const std::optional<uint16_t> port = target.port ? target.port : mount_options.port;
     if (mount_options.version == options::NfsVersion::v4_1) {
-        if (mount_options.mount_port)
-            throw Error(EINVAL, "mountport= is for vers=3: NFSv4 needs no MOUNT protocol");
         nfs::v4::SessionSettings settings;
         settings.rpc.host = target.host;
         settings.rpc.port = port.value_or(2049);

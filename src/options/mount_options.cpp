@@ -201,7 +201,7 @@ void apply_version(MountOptions& options, const OptionItem& item) {
     } else if (version == "4.0") {
         reject_option(item,
                       "NFSv4.0 is not supported (nfsfuse speaks NFSv4.1, which every NFSv4 server "
-                      "of the last decade offers): use vers=4.1 or vers=3");
+                      "of the last decade offers): use vers=4.1 (the default) or vers=3");
     } else {
         reject_option(item, "unknown NFS version " + quoted(version) +
                                 "; valid values are 3, 4 and 4.1 (4 means 4.1)");
@@ -354,13 +354,13 @@ bool is_refused_atime_flag(std::string_view name) {
 const OptionSpec kOptionTable[] = {
     // NFS client behaviour.
     {"vers", Syntax::valued, "3|4.1",
-     "NFS version: 3 (default for now) or 4.1 (4 means 4.1; 4.0 is refused)", apply_version},
+     "NFS version: 4.1 (default; 4 means 4.1, 4.0 is refused) or 3", apply_version},
     {"nfsvers", Syntax::valued, "3|4.1",
      "the same as vers= (the kernel client's other name for it)", apply_version},
     {"port", Syntax::valued, "N", "NFS server port, 1-65535 (default: ask the portmapper)",
      apply_port},
-    {"mountport", Syntax::valued, "N", "MOUNT protocol port, 1-65535 (default: ask the portmapper)",
-     apply_mount_port},
+    {"mountport", Syntax::valued, "N",
+     "MOUNT protocol port, 1-65535, vers=3 only (default: ask the portmapper)", apply_mount_port},
     {"ro", Syntax::flag, "", "mount read-only (also at the kernel)", apply_read_only},
     {"rw", Syntax::flag, "", "mount read-write (default)", apply_read_write},
     {"uid", Syntax::valued, "N", "uid sent to the server (AUTH_SYS), 0-4294967294", apply_uid},
@@ -528,11 +528,22 @@ void check_min_max(std::string_view min_name, uint32_t min, std::string_view max
     }
 }
 
-// libfuse refuses this pair at mount time with a terse message; say it here, before any network.
+// Checked once the whole list is read: vers= may come before or after mountport=.
+void check_mount_port_needs_v3(const MountOptions& options) {
+    if (!options.mount_port || options.version == NfsVersion::v3) return;
+    throw invalid_argument("mount option 'mountport=" + std::to_string(*options.mount_port) +
+                           "' is for vers=3 only: NFSv4 has no MOUNT service (nfsfuse speaks "
+                           "NFSv4.1 unless told otherwise); add vers=3 to mount over NFSv3, or "
+                           "drop mountport");
+}
+
 void check_combinations(const MountOptions& options) {
+    check_mount_port_needs_v3(options);
     const AttributeCacheTimes& times = options.attribute_cache;
     check_min_max("acregmin", times.regular_min_s, "acregmax", times.regular_max_s);
     check_min_max("acdirmin", times.directory_min_s, "acdirmax", times.directory_max_s);
+    // libfuse refuses this pair at mount time with a terse message; say it here, before any
+    // network.
     if (has_fuse_option(options, "allow_other") && has_fuse_option(options, "allow_root")) {
         throw invalid_argument(
             "mount options 'allow_other' and 'allow_root' cannot be combined: choose one");

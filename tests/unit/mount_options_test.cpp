@@ -184,6 +184,15 @@ struct GoodOptions {
     std::function<void(MountOptions&)> expected_changes;  // applied to default MountOptions
 };
 
+// The default the cases below are compared against: NFSv4.1 needs no MOUNT service and no
+// portmapper, so a plain `nfsfuse server:/path mnt` works through a firewall that opens 2049 only.
+TEST(DefaultOptionsTest, SpeakNfs41WithoutAMountPort) {
+    const MountOptions defaults = parse_mount_options({});
+    EXPECT_EQ(defaults.version, NfsVersion::v4_1);
+    EXPECT_FALSE(defaults.mount_port.has_value());
+    EXPECT_FALSE(defaults.port.has_value());
+}
+
 class GoodOptionsTest : public ::testing::TestWithParam<GoodOptions> {};
 
 TEST_P(GoodOptionsTest, SetsExactlyTheExpectedFields) {
@@ -207,10 +216,18 @@ INSTANTIATE_TEST_SUITE_P(
         GoodOptions{"PortLowest", {"port=1"}, [](MountOptions& o) { o.port = 1; }},
         GoodOptions{"PortHighest", {"port=65535"}, [](MountOptions& o) { o.port = 65535; }},
         GoodOptions{"PortLeadingZeros", {"port=02049"}, [](MountOptions& o) { o.port = 2049; }},
-        GoodOptions{
-            "MountPort", {"mountport=20048"}, [](MountOptions& o) { o.mount_port = 20048; }},
-        GoodOptions{
-            "MountPortHighest", {"mountport=65535"}, [](MountOptions& o) { o.mount_port = 65535; }},
+        GoodOptions{"MountPortWithVers3",
+                    {"vers=3,mountport=20048"},
+                    [](MountOptions& o) {
+                        o.version = NfsVersion::v3;
+                        o.mount_port = 20048;
+                    }},
+        GoodOptions{"MountPortBeforeVers3InALaterList",
+                    {"mountport=65535", "vers=3"},
+                    [](MountOptions& o) {
+                        o.version = NfsVersion::v3;
+                        o.mount_port = 65535;
+                    }},
         GoodOptions{"Ro",
                     {"ro"},
                     [](MountOptions& o) {
@@ -261,9 +278,9 @@ INSTANTIATE_TEST_SUITE_P(
                         o.uid = 8u;
                     }},
         GoodOptions{"LaterItemWins",
-                    {"retrans=1,gid=3,retrans=9,gid=4,mountport="
-                     "5,mountport=6"},
+                    {"retrans=1,gid=3,retrans=9,gid=4,vers=4.1,mountport=5,mountport=6,vers=3"},
                     [](MountOptions& o) {
+                        o.version = NfsVersion::v3;
                         o.retrans = 9;
                         o.gid = 4u;
                         o.mount_port = 6;
@@ -423,6 +440,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{"PortHex", {"port=0x10"}, "port=0x10", "expects a decimal number"},
         BadOptions{"PortBare", {"port"}, "port", "port needs a value, as in port=N"},
         BadOptions{"PortEmpty", {"port="}, "port=", "needs a value"},
+        BadOptions{"MountPortWithoutVers",
+                   {"port=2049,mountport=20048"},
+                   "mountport=20048",
+                   "is for vers=3 only: NFSv4 has no MOUNT service"},
+        BadOptions{"MountPortWithVers41", {"vers=4.1", "mountport=1"}, "mountport=1", "add vers=3"},
+        BadOptions{"MountPortWithVers3OverriddenLater",
+                   {"vers=3,mountport=20048", "vers=4"},
+                   "mountport=20048",
+                   "for vers=3 only"},
         BadOptions{"MountPortZero", {"mountport=0"}, "mountport=0", "from 1 to 65535"},
         BadOptions{"MountPortTooBig", {"mountport=70000"}, "mountport=70000", "from 1 to 65535"},
         BadOptions{"UidMinusOne", {"uid=4294967295"}, "uid=4294967295", "from 0 to 4294967294"},
@@ -507,6 +533,7 @@ TEST(OptionsHelpTest, OneIndentedLineWithTextPerOption) {
     const std::string help = options_help();
     EXPECT_NE(help.find("  port=N "), std::string::npos);
     EXPECT_NE(help.find("  vers=3|4.1 "), std::string::npos);
+    EXPECT_NE(help.find("4.1 (default"), std::string::npos) << "the help names the default";
     EXPECT_NE(help.find("  timeo=N "), std::string::npos);
     EXPECT_NE(help.find("  allow_other "), std::string::npos);
     EXPECT_NE(help.find("  x-* "), std::string::npos);
