@@ -85,6 +85,16 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOptionCase{"unsupported_version", "vers=2", "vers"}),
     ParamName());
 
+// NFSv4.1, the default, has no MOUNT service: an NFSv3 command line without vers=3 is refused
+// before any network, saying what to add.
+TEST_F(CommandLineTest, MountportWithoutVers3IsRefusedSayingToAddIt) {
+    const std::string mountport = "mountport=" + std::to_string(server().mount_port());
+    const auto result = run_expecting_failure(
+        server().source(), {"port=" + std::to_string(server().nfs_port()), mountport});
+    EXPECT_TRUE(contains(result.err, "'" + mountport + "'")) << result.describe();
+    EXPECT_TRUE(contains(result.err, "add vers=3")) << result.describe();
+}
+
 // "Returns 0 once mounted": an export the server does not have is never mounted.
 TEST_F(CommandLineTest, MissingExportFailsWithoutMounting) {
     const auto result =

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "harness/command.h"
 #include "harness/errno_case.h"
@@ -76,11 +78,27 @@ TEST_F(MountLifecycleTest, DaemonizesByDefaultAndExitsAfterUnmount) {
     EXPECT_TRUE(all_exit_within(daemons, 10s)) << "the daemon still runs after the unmount";
 }
 
-TEST_F(MountLifecycleTest, NfsUrlSourceMounts) {
-    NfsfuseMount mount(
+// One SOURCE, the export's real path, for both versions (the v4 pseudo path equals it, as on
+// Linux knfsd): nfsfuse's default NFSv4.1 needs only the NFS port, NFSv3 also the MOUNT port.
+TEST_F(MountLifecycleTest, TheSameSourceMountsOverNfs41ByDefaultAndOverNfs3) {
+    const std::string port = "port=" + std::to_string(server().nfs_port());
+    NfsfuseMount v41(scratch_root(), {.source = server().source(), .options = {port}});
+    expect_mount_works(v41.path(), "over-default-version.txt");
+    NfsfuseMount v3(
         scratch_root(),
-        {.source = server().url(),
-         .options = {"vers=3", "mountport=" + std::to_string(server().mount_port())}});
+        {.source = server().source(),
+         .options = {"vers=3", port, "mountport=" + std::to_string(server().mount_port())}});
+    expect_mount_works(v3.path(), "over-nfs3.txt");
+    EXPECT_EQ(read_file(v3.path() / work_name() / "over-default-version.txt"),
+              "written via over-default-version.txt")
+        << "both mounts show the same directory";
+}
+
+// The NFS port comes from the URL alone: every connection option but port= is still given.
+TEST_F(MountLifecycleTest, NfsUrlSourceMounts) {
+    std::vector<std::string> options = server().connection_options();
+    std::erase_if(options, [](const std::string& option) { return option.starts_with("port="); });
+    NfsfuseMount mount(scratch_root(), {.source = server().url(), .options = options});
     expect_mount_works(mount.path(), "via-url.txt");
 }
 

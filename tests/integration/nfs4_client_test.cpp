@@ -1,6 +1,6 @@
-// The NFSv4.1 client through the NfsClient interface against a real nfs-ganesha (export
-// "/export" of its pseudo filesystem): what nfsfuse's FUSE layer asks of it, checked also on the
-// server's disk.
+// The NFSv4.1 client through the NfsClient interface against a real nfs-ganesha (its export, found
+// in the pseudo filesystem under its real path): what nfsfuse's FUSE layer asks of it, checked also
+// on the server's disk.
 #include "nfs/v4/nfs4_client.h"
 
 #include <gtest/gtest.h>
@@ -52,7 +52,7 @@ class Nfs4ClientTest : public ::testing::Test {
         return "nfsfuse-test-" +
                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
     }
-    static std::string export_path() { return "/export"; }
+    static std::string export_path() { return shared_server().export_dir().string(); }
 
     // An exclusive create, closed at once.
     nfs::Entry create(const FileHandle& dir, const std::string& name,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops a private nfs-ganesha (VFS FSAL, NFSv3 + NFSv4) on 127.0.0.1 for the tests.
 #
-#   ganesha.sh start DIR PORT MNTPORT   exports DIR/export (v3: mount DIR/export; v4: /export),
-#                                       prints the pid once PORT and MNTPORT listen
+#   ganesha.sh start DIR PORT MNTPORT   exports DIR/export under that same path for v3 and v4
+#                                       (its v4 pseudo path equals the real one, as with Linux
+#                                       knfsd), prints the pid once PORT and MNTPORT listen
 #   ganesha.sh stop DIR                 stops the instance whose pidfile is DIR/ganesha.pid
 #
 # Everything of one instance lives in DIR (config, log, pidfile, v4 recovery state), so several
@@ -132,7 +133,8 @@ NFS_KRB5 { Active_krb5 = false; }
 EXPORT {
     Export_Id = 1;
     Path = $dir/export;
-    Pseudo = /export;
+    # The same SOURCE (server:/real/path) then mounts over both versions, as with Linux knfsd.
+    Pseudo = $dir/export;
     Access_Type = RW;
     Squash = No_Root_Squash;
     Protocols = 3, 4;

@@ -8,6 +8,7 @@
 #include "harness/emergency_cleanup.h"
 #include "harness/free_ports.h"
 #include "harness/harness_error.h"
+#include "harness/nfs_version.h"
 #include "harness/paths.h"
 
 namespace nfsfuse::it {
@@ -85,8 +86,9 @@ std::string GaneshaServer::url() const {
 }
 
 std::vector<std::string> GaneshaServer::connection_options() const {
-    return {"vers=3", "port=" + std::to_string(nfs_port_),
-            "mountport=" + std::to_string(mount_port_)};
+    const std::string port = "port=" + std::to_string(nfs_port_);
+    if (nfs_version_under_test() == NfsVersion::v4_1) return {port};
+    return {"vers=3", port, "mountport=" + std::to_string(mount_port_)};
 }
 
 std::string GaneshaServer::log_tail(size_t lines) const {

@@ -29,14 +29,16 @@ class GaneshaServer {
     uint16_t nfs_port() const { return nfs_port_; }
     uint16_t mount_port() const { return mount_port_; }
     const std::filesystem::path& dir() const { return dir_; }
-    // The exported directory on local disk; also the path a v3 client mounts.
+    // The exported directory on local disk; also the path a client mounts, over v3 and v4.
     std::filesystem::path export_dir() const { return dir_ / "export"; }
     std::filesystem::path log_file() const { return dir_ / "ganesha.log"; }
-    // "127.0.0.1:/…/export", the SOURCE argument of nfsfuse.
+    // "127.0.0.1:/…/export", the SOURCE argument of nfsfuse for either version.
     std::string source() const;
     // "nfs://127.0.0.1:PORT/…/export"
     std::string url() const;
-    // {"vers=3", "port=P", "mountport=M"}: what reaches this server without the portmapper.
+    // What reaches this server without the portmapper, over the version under test
+    // (harness/nfs_version.h): {"vers=3", "port=P", "mountport=M"} for NFSv3, {"port=P"} for
+    // NFSv4.1, nfsfuse's default.
     std::vector<std::string> connection_options() const;
     std::string log_tail(size_t lines = 30) const;
 

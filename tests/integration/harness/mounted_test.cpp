@@ -1,8 +1,5 @@
 #include "harness/mounted_test.h"
 
-#include <cstdlib>
-#include <string_view>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -49,18 +46,11 @@ std::filesystem::path ServerTest::srv(const std::filesystem::path& relative) con
 
 std::unique_ptr<NfsfuseMount> ServerTest::mount_export(
     const std::vector<std::string>& extra_options, std::optional<Credentials> run_as) {
-    // NFSFUSE_IT_NFS_VERSION=4.1 runs the suite over NFSv4.1 (the export's pseudo path, one
-    // port); anything else, or unset, over NFSv3.
-    const char* version = std::getenv("NFSFUSE_IT_NFS_VERSION");
-    const bool v41 = version && std::string_view(version) == "4.1";
-    auto options =
-        v41 ? std::vector<std::string>{"vers=4.1", "port=" + std::to_string(server().nfs_port())}
-            : server().connection_options();
+    auto options = server().connection_options();
     options.insert(options.end(), extra_options.begin(), extra_options.end());
     return std::make_unique<NfsfuseMount>(
-        scratch_root(), MountRequest{.source = v41 ? "127.0.0.1:/export" : server().source(),
-                                     .options = options,
-                                     .run_as = run_as});
+        scratch_root(),
+        MountRequest{.source = server().source(), .options = options, .run_as = run_as});
 }
 
 void MountedTest::SetUp() {

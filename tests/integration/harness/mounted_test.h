@@ -33,7 +33,8 @@ class ServerTest : public ::testing::Test {
     std::filesystem::path srv(const std::filesystem::path& relative = {}) const;
     const std::string& work_name() const { return work_name_; }
 
-    // Mounts the server's export (nfsfuse -f) with its connection options plus extra ones.
+    // Mounts the server's export (nfsfuse -f) with its connection options for the NFS version
+    // under test (harness/nfs_version.h) plus extra ones.
     std::unique_ptr<NfsfuseMount> mount_export(const std::vector<std::string>& extra_options,
                                                std::optional<Credentials> run_as = std::nullopt);
 
@@ -47,7 +48,7 @@ class MountedTest : public ServerTest {
     void SetUp() override;
     void TearDown() override;
 
-    // Options added after the connection options (vers, port, mountport).
+    // Options added after the connection options (port; for NFSv3 also vers and mountport).
     virtual std::vector<std::string> extra_mount_options() const { return {}; }
 
     NfsfuseMount& mount() { return *mount_; }
