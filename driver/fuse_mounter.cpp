@@ -8,6 +8,7 @@
 
 #include "driver/child_command.h"
 #include "driver/mount_table.h"
+#include "driver/nfsfuse_command.h"
 #include "util/error.h"
 
 namespace nfsfuse::driver {
@@ -30,26 +31,13 @@ std::filesystem::path FuseMounter::staging_for(const std::filesystem::path& targ
     return work_root_ / ("revive-" + target.filename().string());
 }
 
-std::vector<std::string> FuseMounter::command_for(const VolumeSpec& spec,
-                                                  const std::filesystem::path& target) const {
-    // allow_other: containers run as any user. default_permissions: the kernel then checks each
-    // caller against the mode bits, since the server only ever sees nfsfuse's own credentials.
-    std::string options = "vers=3,allow_other,default_permissions";
-    if (spec.port) options += ",port=" + std::to_string(*spec.port);
-    if (spec.mount_port) options += ",mountport=" + std::to_string(*spec.mount_port);
-    if (spec.read_only) options += ",ro";
-    if (spec.uid) options += ",uid=" + std::to_string(*spec.uid);
-    if (spec.gid) options += ",gid=" + std::to_string(*spec.gid);
-    options += spec.hard ? ",hard" : ",soft";
-    if (spec.timeo) options += ",timeo=" + std::to_string(*spec.timeo);
-    if (spec.retrans) options += ",retrans=" + std::to_string(*spec.retrans);
-    for (const auto& option : spec.fuse_options) options += "," + option;
-    return {nfsfuse_binary_.string(), share_of(spec), target.string(), "-o", options};
+void FuseMounter::check_can_mount(const VolumeSpec& spec) const {
+    check_nfsfuse_can_mount(spec);
 }
 
 void FuseMounter::mount(const std::string& volume, const VolumeSpec& spec,
                         const std::filesystem::path& target) {
-    const std::vector<std::string> command = command_for(spec, target);
+    const std::vector<std::string> command = nfsfuse_command(nfsfuse_binary_, spec, target);
     spdlog::info("{}: mounting {} on {} with nfsfuse", volume, command[1], target.string());
     // nfsfuse bounds its own mount attempt; the deadline here only guards against a hang.
     const CommandResult result = run_command(command, mount_timeout_);

@@ -29,6 +29,8 @@ class FuseMounter final : public Mounter {
                 std::chrono::milliseconds mount_timeout);
 
     std::string name() const override { return "fuse"; }
+    // Refuses what nfsfuse cannot speak (vers=4.0): see nfsfuse_command.h.
+    void check_can_mount(const VolumeSpec& spec) const override;
     void mount(const std::string& volume, const VolumeSpec& spec,
                const std::filesystem::path& target) override;
     void unmount(const std::string& volume, const std::filesystem::path& target) override;
@@ -37,10 +39,6 @@ class FuseMounter final : public Mounter {
     bool is_served(const std::filesystem::path& target) const override;
     void revive(const std::string& volume, const VolumeSpec& spec,
                 const std::filesystem::path& target) override;
-
-    // The nfsfuse command line for a volume (exposed for tests).
-    std::vector<std::string> command_for(const VolumeSpec& spec,
-                                         const std::filesystem::path& target) const;
 
   private:
     std::filesystem::path staging_for(const std::filesystem::path& target) const;

@@ -15,6 +15,10 @@ class Mounter {
     virtual ~Mounter() = default;
     // "kernel" or "fuse": what Status shows as the mode in use.
     virtual std::string name() const = 0;
+    // Throws Error(EINVAL) at Create for a volume this mounter could never mount
+    // (parse_volume_options cannot know it for mode=auto, whose mounter the host decides). mount()
+    // refuses it too.
+    virtual void check_can_mount(const VolumeSpec&) const {}
     // Mounts `spec` on `target` (an existing empty directory) and returns once the mount is live.
     // Throws Error with a message fit for Docker's user (it ends up in {"Err": ...}).
     virtual void mount(const std::string& volume, const VolumeSpec& spec,

@@ -371,6 +371,7 @@ void VolumeManager::create(const std::string& name,
     VolumeSpec spec;
     try {
         spec = parse_volume_options(options, default_mode_);
+        mounter_for_(spec).check_can_mount(spec);
     } catch (const std::exception& error) {
         throw with_volume(name, error);
     }

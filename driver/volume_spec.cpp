@@ -537,21 +537,14 @@ VolumeSpec parse_volume_options(const std::map<std::string, std::string>& option
             "path=/exports/data or -o share=10.0.0.5:/exports/data");
     }
 
+    // NFSv4.1 by default in every mode: nfsfuse speaks it as the kernel does.
     if (const auto vers = find(options, "vers")) {
         spec.version = parse_version(*vers);
-        if (spec.mode == MountMode::fuse && spec.version == NfsVersion::v4_1) {
-            reject("vers", *vers,
-                   "nfsfuse supports only vers=3 for now (NFSv4.1 in mode=fuse is not "
-                   "implemented yet); use vers=3, or mode=kernel for NFSv4");
-        }
         if (spec.mode == MountMode::fuse && spec.version == NfsVersion::v4_0) {
             reject("vers", *vers,
-                   "NFSv4.0 is not supported by nfsfuse; use vers=3 with mode=fuse, or "
-                   "mode=kernel");
+                   "NFSv4.0 is not supported by nfsfuse (it speaks NFSv4.1 and NFSv3); use "
+                   "vers=4.1 (the default) or vers=3 with mode=fuse, or mode=kernel");
         }
-    } else if (spec.mode == MountMode::fuse) {
-        // NFSv3 is nfsfuse's only backend today.
-        spec.version = NfsVersion::v3;
     }
 
     if (const auto port = find(options, "port")) {
@@ -560,7 +553,9 @@ VolumeSpec parse_volume_options(const std::map<std::string, std::string>& option
     if (const auto mount_port = find(options, "mountport")) {
         // Only NFSv3 has a separate MOUNT service; naming its port skips the portmapper.
         if (spec.version != NfsVersion::v3)
-            throw Error(EINVAL, "mountport: only for vers=3 (NFSv4 has no MOUNT service)");
+            reject("mountport", *mount_port,
+                   "only for vers=3 (NFSv4, the default, has no MOUNT service); add -o vers=3 or "
+                   "drop mountport");
         spec.mount_port =
             static_cast<uint16_t>(number_in_range("mountport", *mount_port, 1, 65535));
     }

@@ -6,9 +6,11 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -105,13 +107,12 @@ class DriverTest : public ServerTest {
         return json::parse(reply.body);
     }
 
+    // A fuse-mode volume of the test server over NFSv4.1, the default: one explicit port, since
+    // the one rpcbind of this machine answers for whichever ganesha registered last.
     json volume_options() {
-        // Explicit ports: the one rpcbind of this machine answers for whichever ganesha
-        // registered last, and other tests' servers may be starting meanwhile.
         return {{"server", "127.0.0.1"},
                 {"path", server().export_dir().string()},
                 {"port", std::to_string(server().nfs_port())},
-                {"mountport", std::to_string(server().mount_port())},
                 {"mode", "fuse"},
                 {"timeo", "50"},
                 {"retrans", "1"}};
@@ -134,9 +135,10 @@ bool has_error(const json& reply) {
     return reply.contains("Err") && !reply["Err"].get<std::string>().empty();
 }
 
-// The pids of live nfsfuse processes whose MOUNTPOINT argument (argv[2]) is `path`.
-std::vector<pid_t> nfsfuse_processes_for(const std::filesystem::path& path) {
-    std::vector<pid_t> pids;
+// The argv of each live nfsfuse process whose MOUNTPOINT argument (argv[2]) is `path`, by pid.
+std::map<pid_t, std::vector<std::string>> nfsfuse_command_lines_for(
+    const std::filesystem::path& path) {
+    std::map<pid_t, std::vector<std::string>> found;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
         const std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -145,9 +147,28 @@ std::vector<pid_t> nfsfuse_processes_for(const std::filesystem::path& path) {
         for (std::string arg; std::getline(file, arg, '\0');) argv.push_back(arg);
         if (argv.size() >= 3 && std::filesystem::path(argv[0]).filename() == "nfsfuse" &&
             argv[2] == path.string())
-            pids.push_back(static_cast<pid_t>(std::stol(name)));
+            found.emplace(static_cast<pid_t>(std::stol(name)), std::move(argv));
     }
+    return found;
+}
+
+std::vector<pid_t> nfsfuse_processes_for(const std::filesystem::path& path) {
+    std::vector<pid_t> pids;
+    for (const auto& [pid, argv] : nfsfuse_command_lines_for(path)) pids.push_back(pid);
     return pids;
+}
+
+// The -o list of the one nfsfuse process serving `mountpoint` ("" if there is not exactly one).
+std::string nfsfuse_options_of(const std::filesystem::path& mountpoint) {
+    const auto found = nfsfuse_command_lines_for(mountpoint);
+    if (found.size() != 1) return "";
+    const std::vector<std::string>& argv = found.begin()->second;
+    const auto dash_o = std::find(argv.begin(), argv.end(), "-o");
+    return dash_o != argv.end() && dash_o + 1 != argv.end() ? *(dash_o + 1) : "";
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+    return text.rfind(prefix, 0) == 0;
 }
 
 // Polls `condition` every 50 ms until it holds or `timeout` passes.
@@ -178,6 +199,10 @@ TEST_F(DriverTest, VolumeLifecycleMountsOnceForTwoContainersAndDataReachesTheSer
     ASSERT_EQ(first["Err"], "") << first.dump();
     const std::filesystem::path mountpoint = first["Mountpoint"].get<std::string>();
     EXPECT_TRUE(is_nfsfuse_mounted(mountpoint));
+    const std::string nfsfuse_options = nfsfuse_options_of(mountpoint);
+    EXPECT_TRUE(starts_with(nfsfuse_options, "vers=4.1,"))
+        << "NFSv4.1 by default: " << nfsfuse_options;
+    EXPECT_EQ(nfsfuse_options.find("mountport"), std::string::npos) << nfsfuse_options;
     write_file(in_volume(mountpoint, "from-container.txt"), "hello from a container");
     EXPECT_EQ(read_file(on_server("from-container.txt")), "hello from a container");
 
@@ -444,7 +469,6 @@ TEST_F(DriverTest, KernelModeWithoutKernelNfsSaysToUseFuse) {
     options["mode"] = "kernel";
     options.erase("timeo");
     options.erase("retrans");
-    options.erase("mountport");  // NFSv4 (the kernel default) has no MOUNT service
     ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "kern"}, {"Opts", options}})["Err"], "");
     const json reply = call("/VolumeDriver.Mount", {{"Name", "kern"}, {"ID", "id-a"}});
     const std::string err = reply["Err"].get<std::string>();
@@ -454,20 +478,63 @@ TEST_F(DriverTest, KernelModeWithoutKernelNfsSaysToUseFuse) {
     EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "kern"}})["Volume"]["Status"]["mounted"], false);
 }
 
-// mode=auto picks nfsfuse where the kernel cannot mount NFS, and the volume works.
+// mode=auto picks nfsfuse where the kernel cannot mount NFS, and the volume works (NFSv4.1).
 TEST_F(DriverTest, AutoModeFallsBackToFuseWithoutKernelNfs) {
     if (kernel_has_nfs()) GTEST_SKIP() << "this kernel has an NFS client: auto picks the kernel";
     json options = volume_options();
     options["mode"] = "auto";
-    options["vers"] = "3";
     ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "auto"}, {"Opts", options}})["Err"], "");
     const json reply = call("/VolumeDriver.Mount", {{"Name", "auto"}, {"ID", "id-a"}});
     ASSERT_EQ(reply["Err"], "") << reply.dump();
     const std::filesystem::path mountpoint = reply["Mountpoint"].get<std::string>();
     EXPECT_TRUE(is_nfsfuse_mounted(mountpoint));
+    EXPECT_TRUE(starts_with(nfsfuse_options_of(mountpoint), "vers=4.1,"))
+        << nfsfuse_options_of(mountpoint);
     write_file(in_volume(mountpoint, "auto.txt"), "via auto");
     EXPECT_EQ(read_file(on_server("auto.txt")), "via auto");
     EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "auto"}, {"ID", "id-a"}})["Err"], "");
+}
+
+// mode=auto with vers=4.0 on a host whose auto means nfsfuse, which has no NFSv4.0: refused at
+// Create with the reason, rather than at the first docker run.
+TEST_F(DriverTest, AutoModeWithNfs40IsRefusedAtCreateWithoutKernelNfs) {
+    if (kernel_has_nfs()) GTEST_SKIP() << "this kernel has an NFS client: auto picks the kernel";
+    json options = volume_options();
+    options["mode"] = "auto";
+    options["vers"] = "4.0";
+    const std::string err =
+        call("/VolumeDriver.Create", {{"Name", "v40"}, {"Opts", options}})["Err"];
+    EXPECT_TRUE(starts_with(err, "v40: vers=4.0: ")) << err;
+    EXPECT_NE(err.find("no kernel NFS client"), std::string::npos) << err;
+    EXPECT_NE(err.find("vers=4.1 (the default) or vers=3"), std::string::npos) << err;
+    EXPECT_TRUE(call("/VolumeDriver.List", json::object())["Volumes"].empty());
+}
+
+// NFSv3 stays available in fuse mode: vers=3 with the MOUNT port (servers without a portmapper).
+TEST_F(DriverTest, Nfs3VolumeWithMountPortWorks) {
+    json options = volume_options();
+    options["vers"] = "3";
+    options["mountport"] = std::to_string(server().mount_port());
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "v3"}, {"Opts", options}})["Err"], "");
+    const json reply = call("/VolumeDriver.Mount", {{"Name", "v3"}, {"ID", "id-a"}});
+    ASSERT_EQ(reply["Err"], "") << reply.dump();
+    const std::filesystem::path mountpoint = reply["Mountpoint"].get<std::string>();
+    const std::string nfsfuse_options = nfsfuse_options_of(mountpoint);
+    EXPECT_TRUE(starts_with(nfsfuse_options, "vers=3,")) << nfsfuse_options;
+    EXPECT_NE(nfsfuse_options.find(",mountport=" + std::to_string(server().mount_port())),
+              std::string::npos)
+        << nfsfuse_options;
+    write_file(in_volume(mountpoint, "over-v3.txt"), "via NFSv3");
+    EXPECT_EQ(read_file(on_server("over-v3.txt")), "via NFSv3");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "v3"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+
+    // Without vers=3 the default NFSv4.1 has no MOUNT service: refused at Create, saying so.
+    options.erase("vers");
+    const std::string err =
+        call("/VolumeDriver.Create", {{"Name", "nov"}, {"Opts", options}})["Err"];
+    EXPECT_NE(err.find("mountport"), std::string::npos) << err;
+    EXPECT_NE(err.find("vers=3"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,6 +25,12 @@ class FakeMounter : public Mounter {
     explicit FakeMounter(std::string mounter_name = "fake") : name_(std::move(mounter_name)) {}
 
     std::string name() const override { return name_; }
+
+    void check_can_mount(const VolumeSpec& spec) const override {
+        std::lock_guard lock(mutex_);
+        if (refused_version_ && spec.version == *refused_version_)
+            throw Error(EINVAL, refusal_message_);
+    }
 
     void mount(const std::string& volume, const VolumeSpec& spec,
                const std::filesystem::path& target) override {
@@ -82,6 +89,12 @@ class FakeMounter : public Mounter {
     }
 
     // --- test controls ---
+    // check_can_mount refuses volumes of `version` with `message`, as FuseMounter does vers=4.0.
+    void refuse_version(NfsVersion version, std::string message) {
+        std::lock_guard lock(mutex_);
+        refused_version_ = version;
+        refusal_message_ = std::move(message);
+    }
     void fail_mounts(bool fail, int errnum = EIO, std::string message = "server unreachable") {
         std::lock_guard lock(mutex_);
         fail_mount_ = fail;
@@ -182,6 +195,8 @@ class FakeMounter : public Mounter {
     int fail_errno_ = EIO;                              // guarded by mutex_
     std::string fail_message_;                          // guarded by mutex_
     bool fail_unmount_ = false;                         // guarded by mutex_
+    std::optional<NfsVersion> refused_version_;         // guarded by mutex_
+    std::string refusal_message_;                       // guarded by mutex_
     std::string blocked_volume_;                        // guarded by mutex_
     std::unique_ptr<std::latch> entered_;               // guarded by mutex_ (the pointer)
     std::unique_ptr<std::latch> release_;               // guarded by mutex_ (the pointer)

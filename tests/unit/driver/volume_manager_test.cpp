@@ -96,6 +96,24 @@ TEST_F(VolumeManagerTest, CreateRecordsAndMountsNothing) {
     EXPECT_EQ(info.last_error, "");
 }
 
+// A volume its mounter could never mount (mode=auto with vers=4.0 where auto means nfsfuse) is
+// refused at Create, not at the first docker run.
+TEST_F(VolumeManagerTest, CreateRefusesWhatTheVolumesMounterCannotMount) {
+    kernel_.refuse_version(NfsVersion::v4_0, "vers=4.0: not with this mounter");
+    Options options = kOptions;
+    options["mode"] = "auto";
+    options["vers"] = "4.0";
+    EXPECT_EQ(expect_error([&] { manager_->create("old", options); }, EINVAL),
+              "old: vers=4.0: not with this mounter");
+    EXPECT_TRUE(manager_->list().empty());
+
+    options["vers"] = "4.1";
+    manager_->create("new", options);
+    ASSERT_EQ(saved().size(), 1u);
+    EXPECT_EQ(saved().count("new"), 1u);
+    EXPECT_EQ(kernel_.mount_calls(), 0) << "Create checks, it does not mount";
+}
+
 TEST_F(VolumeManagerTest, CreateIsIdempotentForIdenticalOptions) {
     manager_->create("data", kOptions);
     const std::string created_at = manager_->get("data").created_at;

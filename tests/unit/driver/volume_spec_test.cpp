@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "einval_message.h"
 #include "util/error.h"
 
 namespace nfsfuse::driver {
@@ -26,17 +27,7 @@ struct NamedByIndex {
     }
 };
 
-// Runs `call` and returns the message of the EINVAL Error it must throw.
-std::string einval_message(const std::function<void()>& call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        EXPECT_EQ(error.errnum(), EINVAL) << error.what();
-        return error.what();
-    }
-    ADD_FAILURE() << "expected nfsfuse::Error(EINVAL)";
-    return "";
-}
+using testing::einval_message;
 
 // server+path plus `extra` (which may override them).
 Options with_share(Options extra) {
@@ -228,7 +219,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{{{"share", "[::1]/x"}}, {"share='[::1]/x'", "':' after ']'"}},
         BadOptions{{{"share", "[::1:/x"}}, {"']'"}},
         BadOptions{{{"share", "[host]:/x"}}, {"not an IPv6"}},
-        BadOptions{with_share({{"mountport", "20048"}}), {"mountport", "vers=3"}},
+        BadOptions{with_share({{"mountport", "20048"}}), {"mountport='20048'", "add -o vers=3"}},
+        BadOptions{with_share({{"mountport", "20048"}}), {"mountport='20048'"}, MountMode::fuse},
+        BadOptions{with_share({{"mountport", "20048"}, {"vers", "4.1"}, {"mode", "fuse"}}),
+                   {"mountport='20048'", "no MOUNT service"}},
         BadOptions{with_share({{"mountport", "0"}, {"vers", "3"}}), {"mountport='0'"}},
         BadOptions{with_share({{"mountport", "70000"}, {"vers", "3"}}), {"mountport='70000'"}},
         BadOptions{{{"share", "host:/a,b"}}, {"share='host:/a,b'", "comma"}},
@@ -262,10 +256,13 @@ constexpr MountMode kAuto = MountMode::auto_select;
 
 INSTANTIATE_TEST_SUITE_P(
     VolumeSpec, ModeAndVersion,
+    // NFSv4.1 unless vers says otherwise, in every mode.
     ::testing::Values(ModeCase{{}, kKernel, kKernel, NfsVersion::v4_1},
-                      ModeCase{{}, kFuse, kFuse, NfsVersion::v3},
+                      ModeCase{{}, kFuse, kFuse, NfsVersion::v4_1},
                       ModeCase{{}, kAuto, kAuto, NfsVersion::v4_1},
-                      ModeCase{{{"mode", "fuse"}}, kKernel, kFuse, NfsVersion::v3},
+                      ModeCase{{{"mode", "fuse"}}, kKernel, kFuse, NfsVersion::v4_1},
+                      ModeCase{{{"mode", "fuse"}, {"vers", "4"}}, kKernel, kFuse, NfsVersion::v4_1},
+                      ModeCase{{{"vers", "4.1"}}, kFuse, kFuse, NfsVersion::v4_1},
                       ModeCase{{{"mode", "kernel"}}, kFuse, kKernel, NfsVersion::v4_1},
                       ModeCase{{{"mode", "auto"}}, kKernel, kAuto, NfsVersion::v4_1},
                       ModeCase{{{"vers", "4"}}, kKernel, kKernel, NfsVersion::v4_1},
@@ -286,15 +283,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadOptions{with_share({{"mode", "Kernel"}}), {"mode='Kernel'", "kernel, fuse and auto"}},
         BadOptions{with_share({{"mode", ""}}), {"mode=''"}},
         BadOptions{with_share({{"mode", "nfs"}}), {"mode='nfs'"}},
-        BadOptions{with_share({{"mode", "fuse"}, {"vers", "4"}}),
-                   {"vers='4'", "nfsfuse supports only vers=3 for now"}},
-        BadOptions{with_share({{"mode", "fuse"}, {"vers", "4.1"}}),
-                   {"vers='4.1'", "nfsfuse supports only vers=3 for now"}},
-        BadOptions{with_share({{"vers", "4.1"}}),
-                   {"vers='4.1'", "nfsfuse supports only vers=3 for now"},
-                   MountMode::fuse},
         BadOptions{with_share({{"mode", "fuse"}, {"vers", "4.0"}}),
-                   {"vers='4.0'", "NFSv4.0 is not supported by nfsfuse"}},
+                   {"vers='4.0'", "NFSv4.0 is not supported by nfsfuse", "vers=4.1", "vers=3",
+                    "mode=kernel"}},
+        BadOptions{with_share({{"vers", "4.0"}}),
+                   {"vers='4.0'", "NFSv4.0 is not supported by nfsfuse"},
+                   MountMode::fuse},
         BadOptions{with_share({{"vers", "2"}}), {"vers='2'", "valid versions are"}},
         BadOptions{with_share({{"vers", "4.2"}}), {"vers='4.2'", "valid versions are"}},
         BadOptions{with_share({{"vers", ""}}), {"vers=''"}},
