@@ -63,7 +63,9 @@ start_demo_server() {
 if $mount_only; then
     if (($# == 0)); then
         start_demo_server
-        set -- "127.0.0.1:$DEMO_DIR/export" -o "vers=3,port=$DEMO_PORT,mountport=$DEMO_MOUNT_PORT"
+        # NFSv4.1, nfsfuse's default: the NFS port is all it needs (the demo server also serves
+        # NFSv3: -o vers=3,port=$DEMO_PORT,mountport=$DEMO_MOUNT_PORT).
+        set -- "127.0.0.1:$DEMO_DIR/export" -o "port=$DEMO_PORT"
     fi
     mkdir -p "$MOUNTPOINT"
     echo "quickstart: mounting $1 on $MOUNTPOINT (Ctrl-C to unmount and stop)"
@@ -74,9 +76,8 @@ fi
 
 if (($# == 0)); then
     start_demo_server
-    # mode=fuse works on any host; the demo server needs no portmapper with these ports.
-    volume_options="-o server=127.0.0.1 -o path=$DEMO_DIR/export -o mode=fuse"
-    volume_options+=" -o port=$DEMO_PORT -o mountport=$DEMO_MOUNT_PORT"
+    # mode=fuse works on any host; NFSv4.1 (the default) needs only the demo server's NFS port.
+    volume_options="-o server=127.0.0.1 -o path=$DEMO_DIR/export -o mode=fuse -o port=$DEMO_PORT"
 elif (($# == 1)) && [[ $1 == *:/* ]]; then
     volume_options="-o share=$1 -o mode=auto"
 else

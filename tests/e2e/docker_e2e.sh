@@ -154,6 +154,19 @@ nfsfuse_pids_of_run() {
     nfsfuse_pids "$(printf '%q' "$run_dir")/*"
 }
 
+# The -o list of nfsfuse process $1 (the driver passes exactly one).
+nfsfuse_options_of() {
+    local -a args
+    local i
+    mapfile -d '' -t args 2>/dev/null <"/proc/$1/cmdline" || return 0
+    for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+        if [[ ${args[i]} == -o ]]; then
+            printf '%s\n' "${args[i + 1]}"
+            return 0
+        fi
+    done
+}
+
 count_lines() {
     if [[ -z $1 ]]; then echo 0; else wc -l <<<"$1"; fi
 }
@@ -407,9 +420,10 @@ ganesha_started=1
 ganesha_pid=$("$tools_dir/ganesha.sh" start "$run_dir/g" "$nfs_port" "$mount_port") ||
     fail "ganesha did not start"
 echo "ganesha pid $ganesha_pid exports $export_dir on 127.0.0.1:$nfs_port (MOUNT $mount_port)"
-# Explicit ports: this machine's one rpcbind answers for whichever ganesha registered last, and
-# other test runs may start theirs meanwhile.
-share_options=(-o server=127.0.0.1 -o path="$export_dir" -o port="$nfs_port" -o mountport="$mount_port")
+# NFSv4.1, the default: one explicit port (no portmapper: this machine's one rpcbind answers for
+# whichever ganesha registered last, and other test runs may start theirs meanwhile). Step 5b
+# covers NFSv3, which also needs the MOUNT port.
+share_options=(-o server=127.0.0.1 -o path="$export_dir" -o port="$nfs_port")
 
 step "start the driver as plugin $plugin"
 start_driver
@@ -467,6 +481,9 @@ expect_eq "$(count_lines "$(mounts_below "$volume_root/v1")")" 1 \
     "mounts on $volume_root/v1 with two containers"
 expect_eq "$(count_lines "$(nfsfuse_pids_for "$volume_root/v1")")" 1 \
     "nfsfuse processes serving $volume_root/v1 with two containers"
+v1_options=$(nfsfuse_options_of "$(nfsfuse_pids_for "$volume_root/v1")")
+[[ $v1_options == vers=4.1,* && $v1_options != *mountport* ]] ||
+    fail "v1 (no vers option) is not mounted over NFSv4.1, the default: nfsfuse -o $v1_options"
 touch "$volume_root/v1/release"
 expect_exit_status e2e-writer 0
 expect_exit_status e2e-reader 0
@@ -496,6 +513,25 @@ if is_listed v1; then fail "v1 is still listed after docker volume rm"; fi
 expect_eq "$(cat "$export_dir/c.txt" "$export_dir/s.txt")" $'from-container\nfrom-server' \
     "the files on the NFS server after docker volume rm"
 expect_eq "$(wc -l <"$export_dir/log")" 3 "lines of the log on the server after docker volume rm"
+
+# ---------------------------------------------------------------------------------------------
+step "5b. an NFSv3 volume (vers=3 with the MOUNT port) works the same"
+docker volume create -d "$plugin" "${share_options[@]}" -o vers=3 -o mountport="$mount_port" \
+    -o mode=fuse v3 >/dev/null || fail "docker volume create v3 (vers=3, mountport) failed"
+docker run -d --name e2e-v3 --network none -v v3:/data bb:local sh -c \
+    'echo over-nfs3 >/data/v3.txt; sleep 3600' >/dev/null || fail "docker run e2e-v3 failed"
+v3_written() {
+    [[ $(volume_status v3 mount_count) == 1 && -s $export_dir/v3.txt ]]
+}
+wait_until "e2e-v3 running with v3's mount_count 1 and v3.txt on the server" \
+    "$SETTLE_TIMEOUT_S" v3_written
+expect_eq "$(cat "$export_dir/v3.txt")" over-nfs3 "v3.txt on the NFS server's disk"
+v3_options=$(nfsfuse_options_of "$(nfsfuse_pids_for "$volume_root/v3")")
+[[ $v3_options == vers=3,* && $v3_options == *",mountport=$mount_port"* ]] ||
+    fail "v3 is not mounted over NFSv3 with its MOUNT port: nfsfuse -o $v3_options"
+docker rm -f e2e-v3 >/dev/null || fail "docker rm -f e2e-v3 failed"
+wait_until "v3 unmounted once e2e-v3 is gone" "$SETTLE_TIMEOUT_S" is_unmounted v3
+output=$(docker volume rm v3 2>&1) || fail "docker volume rm v3 failed: $output"
 
 # ---------------------------------------------------------------------------------------------
 step "6. driver restart while a container uses a volume"
