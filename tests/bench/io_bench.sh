@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Compares the I/O of three clients of one private nfs-ganesha export on loopback and prints one
-# table: nfsfuse (a FUSE mount), raw libnfs (raw_libnfs_bench: libnfs's synchronous API, no FUSE)
-# and the local disk (the export's directory, which ganesha serves). Workloads: sequential write
-# and read (cold and warm), random 4 KiB reads (1 and 4 jobs), metadata (create, stat, list,
-# delete) and the untar of a source tree.
+# Compares the I/O of four clients of one private nfs-ganesha export on loopback and prints one
+# table: nfsfuse over NFSv3 and over NFSv4.1 (two FUSE mounts), raw libnfs (raw_libnfs_bench:
+# libnfs's synchronous NFSv3 API, no FUSE) and the local disk (the export's directory, which
+# ganesha serves). Workloads: sequential write and read (cold and warm), random 4 KiB reads (1 and
+# 4 jobs), metadata (create, stat, list, delete) and the untar of a source tree.
 #
 #   tests/bench/io_bench.sh [--nfsfuse PATH] [--raw PATH]
 #
@@ -100,7 +100,7 @@ raw_bin=${raw_bin:-$repo/build/tests/bench/raw_libnfs_bench}
 # On disk, not tmpfs: the local-disk column and ganesha's export must be a real filesystem.
 tmp=$(mktemp -d /var/tmp/nfsfuse-iobench.XXXXXX)
 readonly tmp
-readonly server_dir=$tmp/srv mnt=$tmp/mnt bin=$tmp/bin
+readonly server_dir=$tmp/srv mnt=$tmp/mnt mnt4=$tmp/mnt4 bin=$tmp/bin
 ganesha_started=false
 
 # Whether something is mounted exactly at $1 (field 5 of mountinfo; our paths need no escapes).
@@ -108,26 +108,30 @@ is_mounted() {
     awk -v mp="$1" '$5 == mp { found = 1 } END { exit !found }' /proc/self/mountinfo
 }
 
-# pids of live nfsfuse processes running this run's copy of the binary.
+# our_nfsfuse_pids [MOUNTPOINT]: pids of live nfsfuse processes running this run's copy of the
+# binary (only those serving MOUNTPOINT when given).
 our_nfsfuse_pids() {
-    local proc argv0
+    local proc argv
     for proc in /proc/[0-9]*; do
-        argv0=$(tr '\0' '\n' 2>/dev/null <"$proc/cmdline" | head -n 1) || continue
-        [[ $argv0 == "$bin/nfsfuse" ]] && echo "${proc#/proc/}"
+        argv=$(tr '\0' '\n' 2>/dev/null <"$proc/cmdline") || continue
+        [[ $(head -n 1 <<<"$argv") == "$bin/nfsfuse" ]] || continue
+        if [[ -z ${1:-} ]] || grep -qxF -- "$1" <<<"$argv"; then echo "${proc#/proc/}"; fi
     done
     return 0
 }
 
 # Runs on every exit, success or not; each step is best effort so one failure skips nothing.
 cleanup() {
-    local status=$? pid
+    local status=$? pid mountpoint
     set +e
     # Once: a second ^C must not cut the cleanup short.
     trap - EXIT
     trap '' HUP INT PIPE TERM
-    if is_mounted "$mnt"; then
-        fusermount3 -u "$mnt" || umount -l "$mnt"
-    fi
+    for mountpoint in "$mnt" "$mnt4"; do
+        if is_mounted "$mountpoint"; then
+            fusermount3 -u "$mountpoint" || umount -l "$mountpoint"
+        fi
+    done
     # An unmounted FUSE filesystem ends its nfsfuse process; anything left after 10 s is ended.
     for _ in {1..100}; do [[ -z $(our_nfsfuse_pids) ]] && break; sleep 0.1; done
     for pid in $(our_nfsfuse_pids); do
@@ -135,8 +139,8 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null
     done
     if $ganesha_started; then "$repo/tests/tools/ganesha.sh" stop "$server_dir"; fi
-    if is_mounted "$mnt"; then
-        echo "io_bench: $mnt is still mounted; leaving $tmp" >&2
+    if is_mounted "$mnt" || is_mounted "$mnt4"; then
+        echo "io_bench: $mnt or $mnt4 is still mounted; leaving $tmp" >&2
     else
         rm -rf --one-file-system "$tmp"
     fi
@@ -150,16 +154,16 @@ trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 [[ $(stat -f -c %T "$tmp") != tmpfs ]] || die "$tmp is on tmpfs; the benchmark needs a disk"
-# Three sequential files at once (one per client), plus the tarball and its two extractions.
+# Four sequential files at once (one per client), plus the tarball and its two extractions.
 source_mib=$(du -sm "$tar_source" | cut -f1)
-need_mib=$((3 * size_mib + 3 * source_mib + 1024))
+need_mib=$((4 * size_mib + 3 * source_mib + 1024))
 avail_mib=$(df --output=avail -m "$tmp" | tail -n 1 | tr -d ' ')
 ((avail_mib >= need_mib)) ||
     die "$tmp has $avail_mib MiB free; this run needs $need_mib MiB (lower BENCH_SIZE_MIB?)"
 
 # Private copies: a rebuild during the run must not change what is measured, and the copy's path
 # tells this run's nfsfuse processes from others.
-mkdir -p "$bin" "$mnt"
+mkdir -p "$bin" "$mnt" "$mnt4"
 nfsfuse_built=$(date -u -r "$nfsfuse_bin" '+%F %T UTC')
 cp "$nfsfuse_bin" "$bin/nfsfuse" || die "cannot copy $nfsfuse_bin"
 cp "$raw_bin" "$bin/raw_libnfs_bench" || die "cannot copy $raw_bin"
@@ -175,10 +179,22 @@ export_dir=$(cd "$server_dir/export" && pwd -P)
 readonly export_dir
 log "ganesha (pid $ganesha_pid) serves $export_dir on 127.0.0.1:$nfs_port (MOUNT $mount_port)"
 # One directory per client in the one export; the disk column works in disk/ directly.
-mkdir "$export_dir/fuse" "$export_dir/raw" "$export_dir/disk"
+mkdir "$export_dir/fuse" "$export_dir/fuse4" "$export_dir/raw" "$export_dir/disk"
+# NFSv4 names the export by its path in the server's pseudo filesystem, whatever ganesha.sh
+# configures as Pseudo (a fixed name or the real path).
+pseudo_path=$(sed -n 's/^[[:space:]]*Pseudo[[:space:]]*=[[:space:]]*\([^;[:space:]]*\).*/\1/p' \
+    "$server_dir/ganesha.conf")
+[[ $pseudo_path == /* ]] || die "no Pseudo path in $server_dir/ganesha.conf"
+readonly pseudo_path
 
-# Ports always given: rpcbind may name another ganesha on this machine (tests start many).
-nfsfuse_opts="vers=3,port=$nfs_port,mountport=$mount_port${extra_opts:+,$extra_opts}"
+# The two nfsfuse mounts, by client name: fuse (NFSv3) and fuse4 (NFSv4.1). Ports always given:
+# rpcbind may name another ganesha on this machine (tests start many); NFSv4 needs no MOUNT port.
+declare -A mountpoint_of=([fuse]=$mnt [fuse4]=$mnt4)
+declare -A source_of=([fuse]=127.0.0.1:$export_dir [fuse4]=127.0.0.1:$pseudo_path)
+declare -A options_of=(
+    [fuse]="vers=3,port=$nfs_port,mountport=$mount_port${extra_opts:+,$extra_opts}"
+    [fuse4]="vers=4.1,port=$nfs_port${extra_opts:+,$extra_opts}"
+)
 
 # ---- helpers ------------------------------------------------------------------------------------
 
@@ -188,32 +204,35 @@ bounded() {
     timeout --foreground --kill-after=10 "$step_timeout_s" "$@"
 }
 
-# mount_nfsfuse [OPTION,...]: with the run's options plus these (later ones win).
+# mount_nfsfuse CLIENT [OPTION,...]: CLIENT's mount (fuse or fuse4) with the run's options plus
+# these (later ones win).
 mount_nfsfuse() {
+    local mountpoint=${mountpoint_of[$1]}
     # nfsfuse daemonizes once the mount is live.
-    "$bin/nfsfuse" "127.0.0.1:$export_dir" "$mnt" -o "$nfsfuse_opts${1:+,$1}" >>"$tmp/nfsfuse.log" 2>&1 ||
-        die "nfsfuse mount failed: $(tail -n 5 "$tmp/nfsfuse.log")"
-    is_mounted "$mnt" || die "nfsfuse returned but $mnt is not mounted"
+    "$bin/nfsfuse" "${source_of[$1]}" "$mountpoint" -o "${options_of[$1]}${2:+,$2}" \
+        >>"$tmp/nfsfuse.log" 2>&1 || die "nfsfuse mount failed: $(tail -n 5 "$tmp/nfsfuse.log")"
+    is_mounted "$mountpoint" || die "nfsfuse returned but $mountpoint is not mounted"
 }
 
-# Unmounts and waits for the nfsfuse process to end, so the next mount starts with nothing
-# cached by the last one (neither in the kernel nor in nfsfuse).
+# unmount_nfsfuse CLIENT: unmounts and waits for its nfsfuse process to end, so the next mount
+# starts with nothing cached by the last one (neither in the kernel nor in nfsfuse).
 unmount_nfsfuse() {
-    fusermount3 -u "$mnt" || die "fusermount3 -u $mnt failed"
-    local i
+    local mountpoint=${mountpoint_of[$1]} i
+    fusermount3 -u "$mountpoint" || die "fusermount3 -u $mountpoint failed"
     for ((i = 0; i < 150; i++)); do
-        [[ -z $(our_nfsfuse_pids) ]] && return 0
+        [[ -z $(our_nfsfuse_pids "$mountpoint") ]] && return 0
         sleep 0.1
     done
-    die "nfsfuse still runs 15 s after unmounting $mnt"
+    die "nfsfuse still runs 15 s after unmounting $mountpoint"
 }
 
+# remount_nfsfuse CLIENT [OPTION,...]
 remount_nfsfuse() {
-    unmount_nfsfuse
-    mount_nfsfuse "${1:-}"
+    unmount_nfsfuse "$1"
+    mount_nfsfuse "$1" "${2:-}"
 }
 
-# Empties the page cache, dentries and inodes of the whole machine: the cold reads of all three
+# Empties the page cache, dentries and inodes of the whole machine: the cold reads of all four
 # clients then also find the server's copy (ganesha reading ext4) cold.
 drop_caches() {
     sync || die "sync failed"
@@ -375,9 +394,11 @@ add_row() {
 # ---- the workloads ------------------------------------------------------------------------------
 
 size_bytes=$((size_mib * 1024 * 1024))
-readonly fuse_file=$mnt/fuse/seq.dat raw_file=/raw/seq.dat disk_file=$export_dir/disk/seq.dat
+readonly fuse_file=$mnt/fuse/seq.dat fuse4_file=$mnt4/fuse4/seq.dat raw_file=/raw/seq.dat
+readonly disk_file=$export_dir/disk/seq.dat
 # The same files seen on the export's disk: the server's copies.
-readonly fuse_file_on_disk=$export_dir/fuse/seq.dat raw_file_on_disk=$export_dir/raw/seq.dat
+readonly fuse_file_on_disk=$export_dir/fuse/seq.dat fuse4_file_on_disk=$export_dir/fuse4/seq.dat
+readonly raw_file_on_disk=$export_dir/raw/seq.dat
 
 source_name=$(basename "$tar_source")
 log "making the tarball of $tar_source"
@@ -390,7 +411,8 @@ tar_mb=$(($(stat -c %s "$tmp/source.tar") / 1000000))
     die "$tar_source changed while it was archived ($tar_entries entries archived)"
 
 started=$SECONDS
-mount_nfsfuse
+mount_nfsfuse fuse
+mount_nfsfuse fuse4
 out=$(raw info)
 raw_readmax=$(value readmax <<<"$out")
 raw_writemax=$(value writemax <<<"$out")
@@ -406,6 +428,7 @@ dd_write() {
     result[seq_write,$1]=$(megabytes_per_s "$bytes" "$secs")
 }
 dd_write fuse "$fuse_file" "$fuse_file_on_disk"
+dd_write fuse4 "$fuse4_file" "$fuse4_file_on_disk"
 out=$(raw write "$raw_file" "$size_mib")
 expect_size "$raw_file_on_disk" "$size_bytes"
 result[seq_write,raw]=$(raw_rate "$out" 1)
@@ -426,8 +449,10 @@ dd_read() {
         result[$row,$client]=$(megabytes_per_s "$bytes" "$secs")
     done
 }
-remount_nfsfuse # nothing cached in the kernel or in nfsfuse
+remount_nfsfuse fuse # nothing cached in the kernel or in nfsfuse
 dd_read fuse "$fuse_file"
+remount_nfsfuse fuse4
+dd_read fuse4 "$fuse4_file"
 drop_caches
 out=$(raw read "$raw_file" 2) # the raw client checks the byte count against the file's size
 result[read_cold,raw]=$(raw_rate "$out" 1)
@@ -437,13 +462,17 @@ dd_read disk "$disk_file"
 for jobs in 1 4; do
     log "random 4 KiB reads, $jobs job(s), $runtime_s s"
     row=rand$jobs
-    # With 4 jobs raw libnfs has 4 connections (one per job): nfsfuse gets nconnect=4 then.
+    # With 4 jobs raw libnfs has 4 connections (one per job): nfsfuse v3 gets nconnect=4 then.
+    # NFSv4.1 has one connection and runs requests in parallel on the session's slots.
     connections=$((jobs == 1 ? 1 : 4))
     add_row "$row" "random read 4 KiB, $jobs job(s), $connections conn., ${runtime_s} s" IOPS
-    # The server's copy warm for all three, each client's own cache empty (nfsfuse remounted).
+    # The server's copy warm for all, each client's own cache empty (nfsfuse remounted).
     warm_server_cache "$fuse_file_on_disk"
-    remount_nfsfuse "nconnect=$connections"
+    remount_nfsfuse fuse "nconnect=$connections"
     result[$row,fuse]=$(fio_randread "$fuse_file" "$jobs")
+    warm_server_cache "$fuse4_file_on_disk"
+    remount_nfsfuse fuse4
+    result[$row,fuse4]=$(fio_randread "$fuse4_file" "$jobs")
     warm_server_cache "$raw_file_on_disk"
     out=$(raw randread "$raw_file" "$jobs" "$runtime_s")
     iops=$(value iops <<<"$out")
@@ -451,8 +480,10 @@ for jobs in 1 4; do
     warm_server_cache "$disk_file"
     result[$row,disk]=$(fio_randread "$disk_file" "$jobs")
 done
-rm -f "$fuse_file_on_disk" "$raw_file_on_disk" "$disk_file" || die "cannot remove the files"
-remount_nfsfuse
+rm -f "$fuse_file_on_disk" "$fuse4_file_on_disk" "$raw_file_on_disk" "$disk_file" ||
+    die "cannot remove the files"
+remount_nfsfuse fuse
+remount_nfsfuse fuse4
 
 log "metadata, $files files"
 add_row create "create $files empty files" files/s
@@ -471,6 +502,8 @@ meta_results() {
 }
 out=$(meta_posix "$mnt/fuse/meta" "$files")
 meta_results fuse "$out"
+out=$(meta_posix "$mnt4/fuse4/meta" "$files")
+meta_results fuse4 "$out"
 out=$(raw meta /raw/meta "$files")
 meta_results raw "$out"
 out=$(meta_posix "$export_dir/disk/meta" "$files")
@@ -479,16 +512,18 @@ meta_results disk "$out"
 log "untar of $tar_source ($tar_entries entries, $tar_mb MB)"
 add_row untar "untar $tar_source ($tar_entries entries) + syncfs" seconds
 result[untar,fuse]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
+result[untar,fuse4]=$(untar_seconds "$mnt4/fuse4/untar" "$export_dir/fuse4/untar")
 result[untar,raw]=n/a
 result[untar,disk]=$(untar_seconds "$export_dir/disk/untar" "$export_dir/disk/untar")
 
-log "metadata and untar again with cache=none (what the caches and write-behind gain)"
-remount_nfsfuse cache=none
+log "metadata and untar again with cache=none over NFSv3 (what the caches and write-behind gain)"
+unmount_nfsfuse fuse4
+remount_nfsfuse fuse cache=none
 out=$(meta_posix "$mnt/fuse/meta" "$files")
 meta_results none "$out"
 result[untar,none]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
 
-unmount_nfsfuse
+unmount_nfsfuse fuse
 measured_s=$((SECONDS - started))
 
 # ---- the table ----------------------------------------------------------------------------------
@@ -515,7 +550,8 @@ echo "nfsfuse I/O benchmark, $(date -u '+%F %T UTC')"
 echo "machine:  $(nproc) CPUs (${cpu_model:-unknown}), kernel $(uname -r), $ram_gib GiB RAM"
 echo "checkout: $repo at commit $commit$dirty"
 echo "nfsfuse:  $(realpath "$nfsfuse_bin") (built $nfsfuse_built)"
-echo "          -o $nfsfuse_opts   (NFSFUSE_BENCH_OPTS='$extra_opts')"
+echo "          v3:   ${source_of[fuse]} -o ${options_of[fuse]}"
+echo "          v4.1: ${source_of[fuse4]} -o ${options_of[fuse4]}   (NFSFUSE_BENCH_OPTS='$extra_opts')"
 echo "raw:      libnfs $(pkg-config --modversion libnfs 2>/dev/null || echo '?'), synchronous" \
     "API, one connection per job, requests of at most 1 MiB"
 echo "          (the server allows READ $((raw_readmax / 1024)) KiB, WRITE" \
@@ -530,32 +566,37 @@ for row in "${rows[@]}"; do
     ((${#result[$row,label]} > label_width)) && label_width=${#result[$row,label]}
 done
 table_row() {
-    printf "%-${label_width}s  %-8s %10s %11s %11s %12s %11s %10s\n" "$@"
+    printf "%-${label_width}s  %-8s %10s %12s %11s %11s %12s %8s %11s %10s\n" "$@"
 }
-# full/none: how much faster than with no caches; seconds (untar) are inverted so > 1 is faster.
-speedup_vs_none() {
-    local row=$1 full=${result[$1,fuse]} none=${result[$1,none]:-}
-    if [[ -z $none ]]; then
+# speedup ROW FASTER_COLUMN BASE_COLUMN: how much faster than BASE (empty when BASE has no value);
+# seconds (untar) are inverted so > 1 is faster.
+speedup() {
+    local row=$1 value=${result[$1,$2]} base=${result[$1,$3]:-}
+    if [[ -z $base ]]; then
         echo ""
     elif [[ ${result[$row,unit]} == seconds ]]; then
-        ratio "$none" "$full"
+        ratio "$base" "$value"
     else
-        ratio "$full" "$none"
+        ratio "$value" "$base"
     fi
 }
-table_row workload unit nfsfuse "raw libnfs" "local disk" nfsfuse/raw "cache=none" full/none
+table_row workload unit "nfsfuse v3" "nfsfuse v4.1" "raw libnfs" "local disk" nfsfuse/raw \
+    v4.1/v3 "cache=none" full/none
 for row in "${rows[@]}"; do
     table_row "${result[$row,label]}" "${result[$row,unit]}" "${result[$row,fuse]}" \
-        "${result[$row,raw]}" "${result[$row,disk]}" \
-        "$(ratio "${result[$row,fuse]}" "${result[$row,raw]}")" "${result[$row,none]:-}" \
-        "$(speedup_vs_none "$row")"
+        "${result[$row,fuse4]}" "${result[$row,raw]}" "${result[$row,disk]}" \
+        "$(ratio "${result[$row,fuse]}" "${result[$row,raw]}")" "$(speedup "$row" fuse4 fuse)" \
+        "${result[$row,none]:-}" "$(speedup "$row" fuse none)"
 done
 echo
-echo "nfsfuse/raw: nfsfuse's result divided by raw libnfs's; for MB/s, IOPS and files/s below 1"
+echo "nfsfuse/raw: nfsfuse v3's result divided by raw libnfs's; for MB/s, IOPS and files/s below 1"
 echo "  means nfsfuse is slower. MB = 10^6 bytes. Everything ran one after another, once."
-echo "cold reads: sync + echo 3 > /proc/sys/vm/drop_caches right before each, for all three, so the"
+echo "v4.1/v3: nfsfuse over NFSv4.1 against nfsfuse over NFSv3 (seconds inverted): > 1 means"
+echo "  NFSv4.1 is faster. Both mounts take the same NFSFUSE_BENCH_OPTS; the v4.1 mount has one"
+echo "  connection (no nconnect) and the server's session slots."
+echo "cold reads: sync + echo 3 > /proc/sys/vm/drop_caches right before each, for all four, so the"
 echo "  server's ext4 copy is cold too; nfsfuse is also unmounted and mounted again first."
-echo "random reads: the server's copy is in the page cache (read just before) for all three;"
+echo "random reads: the server's copy is in the page cache (read just before) for all four;"
 echo "  the clients' own caches start empty (nfsfuse remounted, fresh libnfs connections); fio"
 echo "  --invalidate=0, so the local disk column reads the page cache."
 echo "nfsfuse's warm reads and stats include what the kernel caches for the FUSE mount (page cache"
@@ -563,7 +604,7 @@ echo "  kept across opens, attribute and entry timeouts), as far as nfsfuse's op
 echo "metadata: nfsfuse and disk via Python os calls on one mount; raw libnfs resolves each path"
 echo "  from the export's root (one LOOKUP per component) and has its directory cache off."
 echo "untar: tar -x as root (owners, modes, times set) then sync -f, checked against the source."
-echo "cache=none: the metadata and untar rows again on an nfsfuse mount with -o cache=none (no"
+echo "cache=none: the metadata and untar rows again on an nfsfuse v3 mount with -o cache=none (no"
 echo "  attribute, name or data cache, every write FILE_SYNC); full/none > 1: the default is faster."
-echo "random reads with 4 jobs: nfsfuse mounted with nconnect=4, as raw libnfs has 4 connections."
+echo "random reads with 4 jobs: nfsfuse v3 mounted with nconnect=4, as raw libnfs has 4 connections."
 echo "measuring took $measured_s s, the whole script $SECONDS s."
