@@ -6,6 +6,9 @@
 #                                       knfsd), prints the pid once PORT and MNTPORT listen
 #   ganesha.sh stop DIR                 stops the instance whose pidfile is DIR/ganesha.pid
 #
+# NFSFUSE_GANESHA_LEASE=N (optional, at start): an NFSv4 lease of N seconds instead of ganesha's
+# 60, for tests of what happens when a client's lease runs out.
+#
 # Everything of one instance lives in DIR (config, log, pidfile, v4 recovery state), so several
 # instances on different ports and directories can run at once. A stop followed by a start with the
 # same arguments brings the same export back on the same ports (the outage tests rely on that).
@@ -108,8 +111,19 @@ ensure_rpcbind() {
     die "rpcbind started but port 111 does not listen"
 }
 
+# The NFSV4 block's lease line, or nothing: ganesha's default lease.
+lease_config() {
+    local lease=${NFSFUSE_GANESHA_LEASE:-}
+    [[ -n $lease ]] || return 0
+    if ! [[ $lease =~ ^[0-9]+$ ]] || ((10#$lease < 1 || 10#$lease > 120)); then
+        die "NFSFUSE_GANESHA_LEASE '$lease' is not a lease of 1 to 120 seconds"
+    fi
+    echo "    Lease_Lifetime = $((10#$lease));"
+}
+
 write_config() {
-    local dir=$1 port=$2 mntport=$3
+    local dir=$1 port=$2 mntport=$3 lease
+    lease=$(lease_config)
     # RecoveryBackend=fs with a private RecoveryRoot and Graceless: ganesha 4.3 on Debian otherwise
     # wants a shared recovery database and starts every run with a 90 s grace period.
     cat >"$dir/ganesha.conf" <<CONF
@@ -128,6 +142,7 @@ NFSV4 {
     RecoveryRoot = $dir/rec;
     Allow_Numeric_Owners = true;
     Only_Numeric_Owners = true;
+$lease
 }
 NFS_KRB5 { Active_krb5 = false; }
 EXPORT {

@@ -28,7 +28,8 @@ bool looks_like_a_port_race(const CommandResult& result) {
 
 }  // namespace
 
-GaneshaServer::GaneshaServer(std::filesystem::path dir) : dir_(std::move(dir)) {
+GaneshaServer::GaneshaServer(std::filesystem::path dir, GaneshaSettings settings)
+    : dir_(std::move(dir)), settings_(settings) {
     std::filesystem::create_directories(dir_);
     dir_ = std::filesystem::canonical(dir_);  // ganesha's config needs the real path
     EmergencyCleanup::instance().add_server(dir_);
@@ -57,9 +58,13 @@ GaneshaServer::~GaneshaServer() {
 }
 
 CommandResult GaneshaServer::run_script_start() {
+    // Every start writes the config again: a restarted server keeps the settings.
+    std::vector<std::string> environment;
+    if (settings_.lease_seconds > 0)
+        environment.push_back("NFSFUSE_GANESHA_LEASE=" + std::to_string(settings_.lease_seconds));
     auto result = run_command({ganesha_script().string(), "start", dir_.string(),
                                std::to_string(nfs_port_), std::to_string(mount_port_)},
-                              {.timeout = kScriptTimeout});
+                              {.timeout = kScriptTimeout, .env_overrides = environment});
     running_ = result.succeeded();
     return result;
 }

@@ -13,11 +13,17 @@
 
 namespace nfsfuse::it {
 
+// What a test may change in the configuration of a server of its own.
+struct GaneshaSettings {
+    // The NFSv4 lease in seconds (ganesha.sh's NFSFUSE_GANESHA_LEASE); 0: ganesha's own (60 s).
+    unsigned lease_seconds = 0;
+};
+
 class GaneshaServer {
   public:
     // Creates dir if needed and starts ganesha there on fresh ports. Throws HarnessError with the
     // log tail when it does not come up.
-    explicit GaneshaServer(std::filesystem::path dir);
+    explicit GaneshaServer(std::filesystem::path dir, GaneshaSettings settings = {});
     ~GaneshaServer();
     GaneshaServer(const GaneshaServer&) = delete;
     GaneshaServer& operator=(const GaneshaServer&) = delete;
@@ -46,6 +52,7 @@ class GaneshaServer {
     CommandResult run_script_start();  // sets running_ on success
 
     std::filesystem::path dir_;
+    GaneshaSettings settings_;
     uint16_t nfs_port_ = 0;
     uint16_t mount_port_ = 0;
     bool running_ = false;
