@@ -13,13 +13,12 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
-#include <memory>
 #include <sstream>
 #include <thread>
 
 #include "harness/file_data.h"
 #include "harness/forked_child.h"
-#include "harness/mounted_test.h"
+#include "harness/own_server_test.h"
 #include "harness/process_resources.h"
 #include "harness/syscall_check.h"
 
@@ -42,21 +41,8 @@ std::string seconds_text(Clock::duration elapsed) {
            " ms";
 }
 
-class OutageTest : public MountedTest {
+class OutageTest : public OwnServerTest {
   protected:
-    void SetUp() override {
-        // Before MountedTest::SetUp, which mounts server().
-        own_server_ = std::make_unique<GaneshaServer>(scratch_root() / current_test_dir_name());
-        MountedTest::SetUp();
-    }
-    void TearDown() override {
-        // Bring the server back first so nfsfuse can flush and unmount normally.
-        if (own_server_ && !own_server_->running()) own_server_->start();
-        MountedTest::TearDown();
-        own_server_.reset();
-    }
-    GaneshaServer& server() override { return *own_server_; }
-
     // Retries until the file reads back as expected through the mount, or the bound passes.
     ::testing::AssertionResult reads_back_within(const std::filesystem::path& path,
                                                  const std::string& expected,
@@ -75,9 +61,6 @@ class OutageTest : public MountedTest {
         return ::testing::AssertionFailure() << path << " not readable within " << bound.count()
                                              << " s of the restart; last: " << last_problem;
     }
-
-  private:
-    std::unique_ptr<GaneshaServer> own_server_;
 };
 
 class SoftMountOutageTest : public OutageTest {
