@@ -62,6 +62,8 @@ TEST_F(LeaseExpiryTest, AnOpenDescriptorWritesAndNamesResolveAfterTheLeaseRanOut
     // dropped it. (Had it, ganesha would have ended the session and nfsfuse said so; lost state
     // is reopened, as Nfs4ClientTest.OpensLostByTheServerAreReopened and the restart tests show.)
     const std::string log = mount().log();
+    EXPECT_NE(log.find("lease " + std::to_string(kLeaseSeconds) + " s"), std::string::npos)
+        << "nfsfuse must have learnt the short lease: " << log;
     EXPECT_EQ(log.find("the NFSv4.1 session ended"), std::string::npos) << log;
     EXPECT_EQ(log.find("the server forgot this client"), std::string::npos) << log;
 }
