@@ -1,5 +1,6 @@
 // The driver's state file: JSON
-// {"version":1,"volumes":{NAME:{"options":{},"created_at":"","mode":"", "mount_ids":[]}}}, replaced
+// {"version":1,"volumes":{NAME:{"options":{},"created_at":"","mode":"","nfs_version":"",
+// "mount_ids":[]}}}, replaced
 // atomically (FILE.tmp, fsync, rename, fsync of the directory). Thread-safety: none of its own (see
 // state_store.h); every call works on the file system only.
 #include "driver/state_store.h"
@@ -122,6 +123,10 @@ VolumeRecord record_from_json(const std::filesystem::path& file, const std::stri
         if (!mode->is_string()) throw corrupt(file, where + "\"mode\" is not a string");
         record.mode = mode->get<std::string>();
     }
+    if (const auto version = value.find("nfs_version"); version != value.end()) {
+        if (!version->is_string()) throw corrupt(file, where + "\"nfs_version\" is not a string");
+        record.nfs_version = version->get<std::string>();
+    }
     if (const auto ids = value.find("mount_ids"); ids != value.end()) {
         if (!ids->is_array()) throw corrupt(file, where + "\"mount_ids\" is not an array");
         for (const auto& id : *ids) {
@@ -178,9 +183,8 @@ void StateStore::save(const VolumeRecords& records) const {
         json ids = json::array();
         for (const auto& id : record.mount_ids) ids.push_back(id);
         volumes[name] = {
-            {"options", std::move(options)},
-            {"created_at", record.created_at},
-            {"mode", record.mode},
+            {"options", std::move(options)}, {"created_at", record.created_at},
+            {"mode", record.mode},           {"nfs_version", record.nfs_version},
             {"mount_ids", std::move(ids)},
         };
     }

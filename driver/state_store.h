@@ -18,6 +18,9 @@ struct VolumeRecord {
     // the options named none: a later change of that flag must not move existing volumes. Empty
     // in state files written before it was recorded; those take the current default.
     std::string mode;
+    // The NFS version chosen at Create ("3", "4.0", "4.1"), for the same reason: a later driver
+    // with another default must not move existing volumes. Empty in older state files.
+    std::string nfs_version;
     std::set<std::string> mount_ids;  // Mount request IDs not yet unmounted
 };
 

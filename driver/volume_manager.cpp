@@ -75,6 +75,20 @@ void validate_name(const std::string& name) {
     validate_volume_name(name);
 }
 
+// A saved volume's options with the NFS version it was created with, when they name none. State
+// files from before the version was recorded: fuse mode then always meant NFSv3 (nfsfuse had no
+// other backend); kernel and auto volumes were checked as NFSv4.1 ones, the default still.
+std::map<std::string, std::string> options_as_created(const VolumeRecord& record, MountMode mode) {
+    std::map<std::string, std::string> options = record.options;
+    if (options.contains("vers")) return options;
+    if (!record.nfs_version.empty()) {
+        options["vers"] = record.nfs_version;
+    } else if (mode == MountMode::fuse) {
+        options["vers"] = "3";
+    }
+    return options;
+}
+
 // Creates the volume root (if missing) and the mountpoint directory, mode 0755.
 void make_mountpoint(const std::string& name, const std::filesystem::path& mountpoint) {
     std::error_code error;
@@ -166,7 +180,7 @@ void VolumeManager::load() {
             // The mode chosen at Create; older state files did not record it.
             const MountMode mode =
                 record.mode.empty() ? default_mode_ : parse_mount_mode(record.mode);
-            volume->spec = parse_volume_options(record.options, mode);
+            volume->spec = parse_volume_options(options_as_created(record, mode), mode);
         } catch (const std::exception& error) {
             // Kept (Docker still knows it and must be able to Unmount and Remove it).
             volume->spec_error = error.what();
@@ -385,6 +399,7 @@ void VolumeManager::create(const std::string& name,
     volume->record.options = options;
     volume->record.created_at = now_rfc3339();
     volume->record.mode = to_string(spec.mode);
+    volume->record.nfs_version = to_string(spec.version);
     volume->spec = std::move(spec);
     volumes_.emplace(name, volume);
     try {

@@ -494,6 +494,18 @@ std::string to_string(MountMode mode) {
     return "unknown";
 }
 
+std::string to_string(NfsVersion version) {
+    switch (version) {
+        case NfsVersion::v3:
+            return "3";
+        case NfsVersion::v4_0:
+            return "4.0";
+        case NfsVersion::v4_1:
+            return "4.1";
+    }
+    return "unknown";
+}
+
 VolumeSpec parse_volume_options(const std::map<std::string, std::string>& options,
                                 MountMode default_mode) {
     for (const auto& [key, value] : options) {

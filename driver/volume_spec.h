@@ -18,6 +18,8 @@ MountMode parse_mount_mode(const std::string& text);
 std::string to_string(MountMode mode);
 
 enum class NfsVersion { v3, v4_0, v4_1 };
+// "3", "4.0" or "4.1": what the vers option takes.
+std::string to_string(NfsVersion version);
 
 struct VolumeSpec {
     std::string server;       // host name or IP literal (IPv6 without brackets)

@@ -35,9 +35,10 @@ VolumeRecords sample_records() {
     records["data"] = VolumeRecord{{{"server", "10.0.0.5"}, {"path", "/exports/data"}},
                                    "2026-11-23T12:00:00Z",
                                    "fuse",
+                                   "4.1",
                                    {"1293ff42", "a4310f71"}};
-    records["empty"] = VolumeRecord{{}, "2026-11-23T12:00:01Z", "kernel", {}};
-    records["odd"] = VolumeRecord{{{"nfsopts", "a\"b\\c\n\xc3\xa9"}}, "", "", {}};
+    records["empty"] = VolumeRecord{{}, "2026-11-23T12:00:01Z", "kernel", "3", {}};
+    records["odd"] = VolumeRecord{{{"nfsopts", "a\"b\\c\n\xc3\xa9"}}, "", "", "", {}};
     return records;
 }
 
@@ -72,6 +73,7 @@ TEST(StateStore, RoundTrip) {
         EXPECT_EQ(loaded.at(name).options, record.options) << name;
         EXPECT_EQ(loaded.at(name).created_at, record.created_at) << name;
         EXPECT_EQ(loaded.at(name).mode, record.mode) << name;
+        EXPECT_EQ(loaded.at(name).nfs_version, record.nfs_version) << name;
         EXPECT_EQ(loaded.at(name).mount_ids, record.mount_ids) << name;
     }
     // A second save replaces everything.
@@ -86,6 +88,7 @@ TEST(StateStore, FileFormatAndMode) {
     const auto document = read_file(file);
     EXPECT_NE(document.find("\"version\": 1"), std::string::npos) << document;
     EXPECT_NE(document.find("\"mount_ids\""), std::string::npos) << document;
+    EXPECT_NE(document.find("\"nfs_version\": \"4.1\""), std::string::npos) << document;
     EXPECT_NE(document.find("\"created_at\": \"2026-11-23T12:00:00Z\""), std::string::npos);
     struct stat status {};
     ASSERT_EQ(::stat(file.c_str(), &status), 0);

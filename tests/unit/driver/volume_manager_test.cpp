@@ -499,6 +499,7 @@ TEST_F(VolumeManagerRestoreTest, KeepsVolumesWhoseOptionsNoLongerParse) {
     records["old"] = VolumeRecord{{{"server", "h"}, {"path", "/e"}, {"retired", "1"}},
                                   "2026-01-01T00:00:00Z",
                                   "kernel",
+                                  "4.1",
                                   {"A"}};
     store_.save(records);
     auto restarted = restart();
@@ -560,6 +561,28 @@ TEST_F(VolumeManagerRestoreTest, StateWithoutAModeTakesTheCurrentDefault) {
     auto manager = make_manager(store_, MountMode::fuse);
     manager->restore();
     EXPECT_EQ(manager->get("old").mode, "fuse");
+}
+
+TEST_F(VolumeManagerRestoreTest, TheNfsVersionChosenAtCreateIsKept) {
+    manager_->create("data", {{"share", "h:/e"}, {"mode", "fuse"}});
+    EXPECT_EQ(saved().at("data").nfs_version, "4.1");
+    auto restarted = restart();
+    restarted->mount("data", "A");
+    EXPECT_EQ(fuse_.last_spec().version, NfsVersion::v4_1);
+}
+
+// Before the version was recorded, fuse mode always meant NFSv3, and mountport was valid there:
+// such volumes keep working after an upgrade, as the NFSv3 volumes they were created as.
+TEST_F(VolumeManagerRestoreTest, FuseVolumesFromOlderStateFilesStayNfsv3) {
+    std::filesystem::create_directories(state_file().parent_path());
+    std::ofstream(state_file()) << R"({"version":1,"volumes":{"old":{"options":)"
+                                   R"({"share":"h:/e","mountport":"20048"},"mode":"fuse",)"
+                                   R"("mount_ids":[]}}})";
+    auto manager = make_manager(store_, MountMode::fuse);
+    manager->restore();
+    manager->mount("old", "A");
+    EXPECT_EQ(fuse_.last_spec().version, NfsVersion::v3);
+    EXPECT_EQ(fuse_.last_spec().mount_port, 20048);
 }
 
 TEST_F(VolumeManagerRestoreTest, RevivesAMountThatDiedWhileTheDriverWasDown) {
