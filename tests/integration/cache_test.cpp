@@ -130,6 +130,30 @@ TEST_F(CacheTest, CreatingFilesInADirectoryWeCreatedNeedsNoLookups) {
     for (int i = 0; i < 20; ++i) EXPECT_EQ(read_file(srv("fresh/file" + std::to_string(i))), "x");
 }
 
+// `ls -l`: the listing (READDIRPLUS in NFSv3, READDIR with handles in NFSv4) hands every entry to
+// the kernel with its attributes, so stat-ing them costs no LOOKUP each. 20 entries fit in the
+// kernel's first readdirplus buffer (later ones are plain readdir unless the kernel is advised).
+TEST_F(CacheTest, ListingWithAttributesNeedsNoLookupPerEntry) {
+    std::filesystem::create_directory(srv("listed"));
+    for (int i = 0; i < 20; ++i)
+        write_file(srv("listed/f" + std::to_string(i)), std::string(static_cast<size_t>(i), 'x'));
+    struct stat dir_stat {};
+    ASSERT_EQ(::stat(mnt("listed").c_str(), &dir_stat), 0);
+    const uint64_t lookups_before = calls()["LOOKUP"];
+    int listed = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(mnt("listed"))) {
+        struct stat st {};
+        ASSERT_EQ(::lstat(entry.path().c_str(), &st), 0) << entry.path();
+        const std::string name = entry.path().filename().string();
+        EXPECT_TRUE(S_ISREG(st.st_mode)) << name;
+        EXPECT_EQ(st.st_size, std::stoi(name.substr(1))) << name;
+        ++listed;
+    }
+    EXPECT_EQ(listed, 20);
+    EXPECT_LE(calls()["LOOKUP"] - lookups_before, 1u)
+        << "stat after a listing looked the names up one by one";
+}
+
 TEST_F(CacheTest, ANameAnotherClientAddsIsSeenAfterOurNextChangeThere) {
     std::filesystem::create_directory(mnt("shared"));
     write_file(mnt("shared/ours1"), "1");

@@ -127,6 +127,36 @@ TEST_F(Nfs4ClientTest, NamesAreLinkedRenamedListedAndRemoved) {
     EXPECT_TRUE(std::filesystem::exists(disk_ / "c"));
 }
 
+// READDIR gives each entry's handle and attributes, the same a LOOKUP of the name gives, so that
+// the FUSE layer can hand them to the kernel (readdirplus) without a LOOKUP per name.
+TEST_F(Nfs4ClientTest, ListedEntriesCarryTheirHandlesAndAttributes) {
+    const nfs::Entry file = create(dir_, "f", {0640, {}, {}});
+    client_->write(cancel_, file.handle, 0, "12345", nfs::Stability::file_sync);
+    client_->mkdir(cancel_, dir_, "d", {0755, {}, {}});
+    client_->symlink(cancel_, dir_, "s", "f", {0777, {}, {}});
+
+    std::vector<std::string> names;
+    for (const nfs::DirectoryEntry& listed : client_->readdir(cancel_, dir_)) {
+        names.push_back(listed.name);
+        if (listed.name == "." || listed.name == "..") continue;
+        ASSERT_TRUE(listed.entry) << listed.name << " came without handle or attributes";
+        const nfs::Entry looked_up = client_->lookup(cancel_, dir_, listed.name);
+        EXPECT_EQ(listed.entry->handle, looked_up.handle) << listed.name;
+        const nfs::Attributes& a = listed.entry->attributes;
+        EXPECT_EQ(a.type, looked_up.attributes.type) << listed.name;
+        EXPECT_EQ(a.fileid, looked_up.attributes.fileid) << listed.name;
+        EXPECT_EQ(a.fileid, listed.fileid) << listed.name;
+        EXPECT_EQ(a.size, looked_up.attributes.size) << listed.name;
+        EXPECT_EQ(a.mode, looked_up.attributes.mode) << listed.name;
+        EXPECT_EQ(a.uid, looked_up.attributes.uid) << listed.name;
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{".", "..", "d", "f", "s"}));
+    const nfs::Entry f = client_->lookup(cancel_, dir_, "f");
+    EXPECT_EQ(f.attributes.size, 5u);
+    EXPECT_EQ(f.attributes.mode, 0640u);
+}
+
 TEST_F(Nfs4ClientTest, OwnersStatfsAndAccess) {
     const nfs::Entry file = create(dir_, "owned", {0600, 1234, 4321});
     EXPECT_EQ(file.attributes.uid, 1234u);

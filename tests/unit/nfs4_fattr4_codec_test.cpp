@@ -152,6 +152,50 @@ TEST(Nfs4Fattr4Test, DecodesFileAttributes) {
     EXPECT_EQ(a.ctime.tv_nsec, 3);
 }
 
+TEST(Nfs4Fattr4Test, DecodesTheFileHandleBetweenLowerAndHigherAttributes) {
+    // As READDIR returns it: filehandle (19) comes after fsid (8) and before fileid (20).
+    const std::string handle("\x01\x02\x03\x04\x05", 5);  // padded to 8 on the wire
+    const std::string values = Xdr()
+                                   .u32(2)     // type (1): NF4DIR
+                                   .u64(0x10)  // fsid (8): major
+                                   .u64(0x20)  //   minor
+                                   .str(handle)
+                                   .u64(42);  // fileid (20)
+    const Fattr4 result =
+        decoded(Xdr().u32(1).u32(1u << 1 | 1u << 8 | 1u << 19 | 1u << 20).str(values));
+    ASSERT_TRUE(result.filehandle);
+    EXPECT_EQ(result.filehandle->bytes, handle);
+    EXPECT_EQ(result.attributes.type, FileType::directory);
+    EXPECT_EQ(result.attributes.fsid, 0x10u ^ (0x20ULL << 32));
+    EXPECT_EQ(result.attributes.fileid, 42u);
+
+    EXPECT_FALSE(decoded(Xdr().u32(1).u32(1u << 4).str(std::string(Xdr().u64(5)))).filehandle)
+        << "no handle when the server sent none";
+    // An nfs_fh4 is at most 128 bytes (NFS4_FHSIZE).
+    EXPECT_NE(
+        decode_error(Xdr().u32(1).u32(1u << 19).str(std::string(Xdr().str(std::string(129, 'h'))))),
+        "");
+}
+
+TEST(Nfs4Fattr4Test, ReaddirAsksForTheFileAttributesAndTheHandle) {
+    EXPECT_FALSE(file_attribute_request().has(Attr::filehandle))
+        << "GETATTR after other operations needs no handle";
+    EXPECT_TRUE(readdir_attribute_request().has(Attr::filehandle));
+    EXPECT_TRUE(readdir_attribute_request().has_all(file_attribute_request()));
+    EXPECT_EQ(readdir_attribute_request(),
+              AttrMask(file_attribute_request()).add(Attr::filehandle));
+}
+
+TEST(Nfs4Fattr4Test, MaskHasAllOnlyWhenEveryAttributeIsIn) {
+    const AttrMask some{Attr::type, Attr::mode};
+    EXPECT_TRUE(some.has_all(AttrMask{}));
+    EXPECT_TRUE(some.has_all(AttrMask{Attr::mode}));
+    EXPECT_TRUE(some.has_all(some));
+    EXPECT_FALSE(some.has_all(AttrMask{Attr::type, Attr::size}));
+    EXPECT_FALSE(some.has_all(AttrMask{Attr::time_modify}));  // a word `some` does not have
+    EXPECT_FALSE(AttrMask{}.has_all(some));
+}
+
 TEST(Nfs4Fattr4Test, DecodesFilesystemAttributes) {
     const std::string values = Xdr()
                                    .u32(1)        // supported_attrs (0): a bitmap4 of one word,

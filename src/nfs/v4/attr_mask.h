@@ -37,6 +37,14 @@ class AttrMask {
     bool has_bit(uint32_t bit) const {
         return bit / 32 < words_.size() && (words_[bit / 32] >> (bit % 32) & 1) != 0;
     }
+    // Whether every attribute of `other` is in this mask.
+    bool has_all(const AttrMask& other) const {
+        for (size_t i = 0; i < other.words_.size(); ++i) {
+            const uint32_t mine = i < words_.size() ? words_[i] : 0;
+            if ((other.words_[i] & ~mine) != 0) return false;
+        }
+        return true;
+    }
     bool empty() const { return words_.empty(); }
     // One past the highest bit that may be set.
     uint32_t bit_limit() const { return static_cast<uint32_t>(words_.size() * 32); }

@@ -79,6 +79,9 @@ void decode_value(XdrDecoder& in, uint32_t bit, Fattr4& result) {
         case Attr::lease_time:
             result.lease_time = in.u32("lease_time");
             return;
+        case Attr::filehandle:
+            result.filehandle = FileHandle{in.opaque(kMaxFileHandle, "filehandle")};
+            return;
         case Attr::fileid:
             attributes.fileid = in.u64("fileid");
             return;
@@ -220,6 +223,10 @@ AttrMask file_attribute_request() {
             Attr::fileid,        Attr::mode,       Attr::numlinks,   Attr::owner,
             Attr::owner_group,   Attr::rawdev,     Attr::space_used, Attr::time_access,
             Attr::time_metadata, Attr::time_modify};
+}
+
+AttrMask readdir_attribute_request() {
+    return file_attribute_request().add(Attr::filehandle);
 }
 
 AttrMask fs_attribute_request() {

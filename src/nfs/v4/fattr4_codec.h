@@ -43,6 +43,7 @@ struct Fattr4 {
     AttrMask present;
     Attributes attributes;  // fsid: major ^ minor rotated by 32 bits (a fsid4 is two uint64)
     uint64_t change = 0;
+    std::optional<FileHandle> filehandle;  // in READDIR entries, when asked for
     std::string owner;
     std::string owner_group;
     FsStats fs_stats;  // space_avail/free/total, files_avail/free/total
@@ -62,5 +63,8 @@ Fattr4 decode_fattr4(XdrDecoder& in);
 // What nfsfuse asks for about a file (stat, revalidation) and about its filesystem (statfs).
 AttrMask file_attribute_request();
 AttrMask fs_attribute_request();
+// What READDIR asks for about each entry: the file attributes and its handle, so that the entry
+// can be handed to the kernel as looked up (readdirplus) without a LOOKUP per name.
+AttrMask readdir_attribute_request();
 
 }  // namespace nfsfuse::nfs::v4

@@ -465,6 +465,7 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const
     const uint64_t own_fileid = getattr(cancel, dir).fileid;
     std::vector<DirectoryEntry> entries{{".", own_fileid, std::nullopt},
                                         {"..", own_fileid, std::nullopt}};
+    const AttrMask entry_attributes = file_attribute_request();
     uint64_t cookie = 0;
     uint64_t verifier = 0;
     bool eof = false;
@@ -473,7 +474,7 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const
             cancel, "READDIR",
             [&](CompoundBuilder& b) {
                 b.putfh(dir).readdir(cookie, verifier, kReaddirDirCount, kReaddirMaxCount,
-                                     file_attribute_request());
+                                     readdir_attribute_request());
             },
             [&](CompoundReply& r) {
                 r.putfh();
@@ -483,7 +484,11 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const
                 for (DirectoryEntry4& e : reply.entries) {
                     cookie = e.cookie;
                     DirectoryEntry entry{e.name, e.attributes.attributes.fileid, std::nullopt};
-                    // An entry without its handle cannot be handed out; the kernel looks it up.
+                    // An entry without its handle or some of its attributes (a server may leave
+                    // out what it failed to get) cannot be handed out: the kernel looks it up.
+                    if (e.attributes.filehandle && e.attributes.present.has_all(entry_attributes))
+                        entry.entry = Entry{
+                            std::move(*e.attributes.filehandle), attributes_of(e.attributes), {}};
                     entries.push_back(std::move(entry));
                 }
             });

@@ -170,6 +170,7 @@ enum class Attr : uint32_t {
     size = 4,
     fsid = 8,
     lease_time = 10,
+    filehandle = 19,
     fileid = 20,
     files_avail = 21,
     files_free = 22,
