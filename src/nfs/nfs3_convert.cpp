@@ -65,7 +65,7 @@ Attributes from_fattr3(const fattr3& in) {
 }
 
 ChangeStamp from_wcc_attr(const wcc_attr& in) {
-    return {in.size, from_nfstime3(in.mtime), from_nfstime3(in.ctime)};
+    return {in.size, from_nfstime3(in.mtime), from_nfstime3(in.ctime), std::nullopt};
 }
 
 DirectoryChange from_wcc_data(const wcc_data& data) {

@@ -39,24 +39,37 @@ struct Attributes {
     timespec atime{};
     timespec mtime{};
     timespec ctime{};
+    // NFSv4's change attribute: a value the server moves on at every change of the object. NFSv3
+    // has none.
+    std::optional<uint64_t> change;
 };
 
-// One version of a file's contents, for deciding whether cached data is still good. NFSv3 has no
-// change attribute: size, mtime and ctime stand in for it, as in the kernel's NFSv3 client.
+// One version of an object, for deciding whether what we hold of it is still good. With the NFSv4
+// change attribute that alone decides (RFC 8881 section 5.8.1.4: timestamps may be too coarse to
+// show every change). NFSv3 has none: size, mtime and ctime stand in for it, as in the kernel's
+// NFSv3 client. A stamp with a change attribute never equals one without: they cannot be
+// compared, and "changed" is the safe answer.
 struct ChangeStamp {
     uint64_t size = 0;
     timespec mtime{};
     timespec ctime{};
+    std::optional<uint64_t> change;
 };
 
 inline bool operator==(const ChangeStamp& a, const ChangeStamp& b) {
+    if (a.change || b.change) return a.change == b.change;
     return a.size == b.size && a.mtime.tv_sec == b.mtime.tv_sec &&
            a.mtime.tv_nsec == b.mtime.tv_nsec && a.ctime.tv_sec == b.ctime.tv_sec &&
            a.ctime.tv_nsec == b.ctime.tv_nsec;
 }
 
 inline ChangeStamp change_stamp_of(const Attributes& attributes) {
-    return {attributes.size, attributes.mtime, attributes.ctime};
+    return {attributes.size, attributes.mtime, attributes.ctime, attributes.change};
+}
+
+// The stamp NFSv4's change_info4 gives of a directory: its change attribute only.
+inline ChangeStamp change_stamp_of_change(uint64_t change) {
+    return {0, {}, {}, change};
 }
 
 // How durable a WRITE must be when the server answers. unstable: the server may keep it in
@@ -94,8 +107,8 @@ struct NewObjectAttributes {
     std::optional<uint32_t> gid;
 };
 
-// What the server said about a directory around a change we made in it (NFSv3 dir_wcc): its
-// stamp before the change and after it; either may be missing.
+// What the server said about a directory around a change we made in it (NFSv3 dir_wcc, NFSv4
+// change_info4 when atomic): its stamp before the change and after it; either may be missing.
 struct DirectoryChange {
     std::optional<ChangeStamp> before;
     std::optional<ChangeStamp> after;

@@ -39,7 +39,7 @@ class FakeFile {
         for (uint64_t i = offset; i < std::min<uint64_t>(size_, offset + length); ++i)
             result.data.push_back(static_cast<char>('a' + i % 26));
         result.eof = offset + length >= size_;
-        result.stamp = nfs::ChangeStamp{stamp_size_, {}, {}};
+        result.stamp = nfs::ChangeStamp{stamp_size_, {}, {}, std::nullopt};
         return result;
     }
     BlockCache::Fetch fetch() {
@@ -172,9 +172,9 @@ TEST_F(BlockCacheTest, AFailedFetchIsNotKeptAndTheNextReaderTriesAgain) {
 
 TEST_F(BlockCacheTest, ANewStampDropsTheBlocksOfTheOldOne) {
     read(0, 8);
-    cache_.current_stamp(file_, nfs::ChangeStamp{100, {}, {}});
+    cache_.current_stamp(file_, nfs::ChangeStamp{100, {}, {}, std::nullopt});
     EXPECT_EQ(cache_.cached_bytes(), 8u) << "same stamp: still good";
-    cache_.current_stamp(file_, nfs::ChangeStamp{101, {}, {}});
+    cache_.current_stamp(file_, nfs::ChangeStamp{101, {}, {}, std::nullopt});
     EXPECT_EQ(cache_.cached_bytes(), 0u);
 }
 

@@ -82,8 +82,9 @@ TEST(AttributeCacheOptions, AMinimumAboveItsMaximumIsRefused) {
     }
 }
 
-nfs::ChangeStamp stamp(uint64_t size, time_t mtime, time_t ctime) {
-    return {size, {mtime, 0}, {ctime, 0}};
+nfs::ChangeStamp stamp(uint64_t size, time_t mtime, time_t ctime,
+                       std::optional<uint64_t> change = std::nullopt) {
+    return {size, {mtime, 0}, {ctime, 0}, change};
 }
 
 TEST(PageCacheStamps, FirstOpenKnowsNothingSoDropsTheCache) {
@@ -133,6 +134,17 @@ TEST(PageCacheStamps, AWriteWithoutWccDataDropsThePages) {
     EXPECT_FALSE(stamps.keep_at_open(7, stamp(20, 2, 2)));
     stamps.after_own_write(7, stamp(20, 2, 2), std::nullopt);
     EXPECT_FALSE(stamps.keep_at_open(7, stamp(20, 2, 2)));
+}
+
+// NFSv4: the change attribute decides, even when a change left size and times as they were.
+TEST(PageCacheStamps, WithTheChangeAttributeOnlyItDecides) {
+    PageCacheStamps stamps;
+    stamps.keep_at_open(7, stamp(10, 1, 1, 100));
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(10, 1, 1, 101)));
+    stamps.after_own_write(7, stamp(10, 1, 1, 101), stamp(10, 1, 1, 102));
+    EXPECT_TRUE(stamps.keep_at_open(7, stamp(10, 1, 1, 102)));
+    stamps.after_own_write(7, stamp(10, 1, 1, 103), stamp(10, 1, 1, 104));  // 102 to 103: not us
+    EXPECT_FALSE(stamps.keep_at_open(7, stamp(10, 1, 1, 104)));
 }
 
 TEST(PageCacheStamps, ForgetAndOtherInodes) {

@@ -14,7 +14,7 @@ using nfs::DirectoryChange;
 using nfs::FileHandle;
 
 ChangeStamp stamp(uint64_t version) {
-    return ChangeStamp{version, {}, {}};
+    return ChangeStamp{version, {}, {}, std::nullopt};
 }
 
 DirectoryChange change(uint64_t before, uint64_t after) {
@@ -56,6 +56,22 @@ TEST_F(DirectoryNamesTest, AMissingStampOrAFailureForgetsTheDirectory) {
     names_.created_empty(dir_, stamp(1), now_);
     names_.forget(dir_);
     EXPECT_FALSE(absent("b"));
+}
+
+TEST_F(DirectoryNamesTest, NfsV4ChangeInfoFollowsTheStampOfTheNewDirectory) {
+    // MKDIR's attributes carry the change attribute and times; change_info4 the change only.
+    nfs::Attributes made;
+    made.mtime = {100, 5};
+    made.change = 41;
+    names_.created_empty(dir_, nfs::change_stamp_of(made), now_);
+    names_.added(dir_, "a", {nfs::change_stamp_of_change(41), nfs::change_stamp_of_change(42)},
+                 now_);
+    EXPECT_FALSE(absent("a"));
+    EXPECT_TRUE(absent("b"));
+    names_.added(dir_, "b", {nfs::change_stamp_of_change(43), nfs::change_stamp_of_change(44)},
+                 now_);  // 42 to 43 was someone else
+    EXPECT_FALSE(absent("c"));
+    EXPECT_EQ(names_.known_directories(), 0u);
 }
 
 TEST_F(DirectoryNamesTest, KnowledgeOlderThanTheMaximumAgeIsNotTrusted) {

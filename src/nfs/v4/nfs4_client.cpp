@@ -55,6 +55,14 @@ bool state_lost(Nfs4Status status) {
     }
 }
 
+// A directory's stamps around a change we made in it. Only an atomic change_info4 says that no one
+// else changed the directory in between; otherwise the stamps are left out, which makes the
+// caller forget what it knew of the directory (the safe answer).
+DirectoryChange directory_change_of(const ChangeInfo& cinfo) {
+    if (!cinfo.atomic) return {};
+    return {change_stamp_of_change(cinfo.before), change_stamp_of_change(cinfo.after)};
+}
+
 AttributesToSet to_set(const NewObjectAttributes& attributes) {
     return attributes_to_set(attributes, owner_string(attributes.uid.value_or(0)),
                              owner_string(attributes.gid.value_or(0)));
@@ -112,6 +120,7 @@ Attributes Nfs4Client::attributes_of(const Fattr4& fattr) {
     Attributes attributes = fattr.attributes;
     attributes.uid = uid_from_owner(fattr.owner);
     attributes.gid = gid_from_group(fattr.owner_group);
+    if (fattr.has(Attr::change)) attributes.change = fattr.change;
     return attributes;
 }
 
@@ -348,7 +357,9 @@ CreatedFile Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir,
         },
         [&](CompoundReply& r) {
             r.putfh();
-            open.stateid = r.open().stateid;
+            const OpenReply reply = r.open();
+            open.stateid = reply.stateid;
+            created.entry.parent_change = directory_change_of(reply.cinfo);
             created.entry.handle = r.getfh();
             created.entry.attributes = attributes_of(r.getattr());
         },
@@ -370,7 +381,7 @@ Entry Nfs4Client::create_object(const CancelToken& cancel, const char* what, con
         },
         [&](CompoundReply& r) {
             r.putfh();
-            r.create();
+            entry.parent_change = directory_change_of(r.create().cinfo);
             entry.handle = r.getfh();
             entry.attributes = attributes_of(r.getattr());
         },
@@ -411,7 +422,7 @@ Entry Nfs4Client::link(const CancelToken& cancel, const FileHandle& target, cons
             r.putfh();
             r.savefh();
             r.putfh();
-            r.link();
+            entry.parent_change = directory_change_of(r.link());
             r.restorefh();
             entry.attributes = attributes_of(r.getattr());
         },
@@ -421,14 +432,15 @@ Entry Nfs4Client::link(const CancelToken& cancel, const FileHandle& target, cons
 
 DirectoryChange Nfs4Client::remove(const CancelToken& cancel, const FileHandle& dir,
                                    const std::string& name) {
+    DirectoryChange change;
     call(
         cancel, "REMOVE", [&](CompoundBuilder& b) { b.putfh(dir).remove(name); },
         [&](CompoundReply& r) {
             r.putfh();
-            r.remove();
+            change = directory_change_of(r.remove());
         },
         /*cachethis=*/true);
-    return {};
+    return change;
 }
 
 DirectoryChange Nfs4Client::rmdir(const CancelToken& cancel, const FileHandle& dir,
@@ -443,6 +455,7 @@ DirectoryChange Nfs4Client::rmdir(const CancelToken& cancel, const FileHandle& d
 RenameChanges Nfs4Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
                                  const std::string& from_name, const FileHandle& to_dir,
                                  const std::string& to_name) {
+    RenameChanges changes;
     call(
         cancel, "RENAME",
         [&](CompoundBuilder& b) {
@@ -452,10 +465,11 @@ RenameChanges Nfs4Client::rename(const CancelToken& cancel, const FileHandle& fr
             r.putfh();
             r.savefh();
             r.putfh();
-            r.rename();
+            const RenameReply reply = r.rename();
+            changes = {directory_change_of(reply.source), directory_change_of(reply.target)};
         },
         /*cachethis=*/true);
-    return {};
+    return changes;
 }
 
 std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const FileHandle& dir) {
