@@ -159,26 +159,31 @@ TEST_F(Nfs4ClientTest, ListedEntriesCarryTheirHandlesAndAttributes) {
     EXPECT_EQ(f.attributes.mode, 0640u);
 }
 
-// Every NFSv4 stamp carries the change attribute, which moves with each change. A directory change
-// is reported only from an atomic change_info4: ganesha (4.3) never says atomic, so here the
-// stamps are always left out and the FUSE layer forgets the directory's names (the safe answer).
-TEST_F(Nfs4ClientTest, ChangeAttributesAndNonAtomicDirectoryChanges) {
-    const std::optional<uint64_t> empty = client_->getattr(cancel_, dir_).change;
-    ASSERT_TRUE(empty);
+// Every NFSv4 stamp carries the change attribute, which moves with each change, and a change we
+// make in a directory reports its change attribute before and after (change_info4): what the
+// FUSE layer needs to know that it alone changed the directory.
+TEST_F(Nfs4ClientTest, DirectoryChangesCarryTheChangeAttribute) {
+    const auto stamp_of_dir = [&] { return nfs::change_stamp_of(client_->getattr(cancel_, dir_)); };
+    const nfs::ChangeStamp empty = stamp_of_dir();
+    ASSERT_TRUE(empty.change);
     const nfs::Entry file = create(dir_, "f", {0644, {}, {}});
     ASSERT_TRUE(file.attributes.change);
-    const std::optional<uint64_t> one = client_->getattr(cancel_, dir_).change;
+    const nfs::ChangeStamp one = stamp_of_dir();
     EXPECT_NE(one, empty);
-    EXPECT_FALSE(file.parent_change.before);
-    EXPECT_FALSE(file.parent_change.after);
+    EXPECT_EQ(file.parent_change.before, empty);
+    EXPECT_EQ(file.parent_change.after, one);
 
-    EXPECT_FALSE(client_->mkdir(cancel_, dir_, "d", {0755, {}, {}}).parent_change.after);
-    EXPECT_FALSE(client_->link(cancel_, file.handle, dir_, "g").parent_change.after);
+    const nfs::DirectoryChange made =
+        client_->mkdir(cancel_, dir_, "d", {0755, {}, {}}).parent_change;
+    EXPECT_EQ(made.before, one);
+    const nfs::DirectoryChange linked =
+        client_->link(cancel_, file.handle, dir_, "g").parent_change;
+    EXPECT_EQ(linked.before, made.after);
     const nfs::RenameChanges renamed = client_->rename(cancel_, dir_, "g", dir_, "h");
-    EXPECT_FALSE(renamed.from.after);
-    EXPECT_FALSE(renamed.to.after);
-    EXPECT_FALSE(client_->remove(cancel_, dir_, "h").after);
-    EXPECT_NE(client_->getattr(cancel_, dir_).change, one);
+    EXPECT_EQ(renamed.from.before, linked.after);
+    const nfs::DirectoryChange removed = client_->remove(cancel_, dir_, "h");
+    EXPECT_EQ(removed.after, stamp_of_dir());
+    EXPECT_NE(removed.after, removed.before);
 }
 
 TEST_F(Nfs4ClientTest, OwnersStatfsAndAccess) {

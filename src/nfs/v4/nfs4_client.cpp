@@ -55,11 +55,11 @@ bool state_lost(Nfs4Status status) {
     }
 }
 
-// A directory's stamps around a change we made in it. Only an atomic change_info4 says that no one
-// else changed the directory in between; otherwise the stamps are left out, which makes the
-// caller forget what it knew of the directory (the safe answer).
+// A directory's stamps around a change we made in it. Taken even when the server does not call
+// them atomic (ganesha 4.3 never does): NFSv3's wcc data, which nfsfuse trusts the same way, is
+// no more atomic on any server, and the window in which another client's change could hide is
+// the server's own work on our request.
 DirectoryChange directory_change_of(const ChangeInfo& cinfo) {
-    if (!cinfo.atomic) return {};
     return {change_stamp_of_change(cinfo.before), change_stamp_of_change(cinfo.after)};
 }
 
