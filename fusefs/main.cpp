@@ -131,6 +131,11 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
         // The same owner after a restart of this mount: the server can drop our old state.
         settings.owner_id = std::string("nfsfuse:") + hostname + ":" + mountpoint;
         settings.call_timeout = std::chrono::milliseconds(timeout_ms);
+        if (mount_options.nconnect > 1)
+            spdlog::warn(
+                "nconnect={}: NFSv4.1 mounts use one connection for now (vers=3 has "
+                "nconnect)",
+                mount_options.nconnect);
         return std::make_unique<nfs::v4::Nfs4Client>(std::move(settings), target.export_path);
     }
     nfs::ConnectionSettings settings;

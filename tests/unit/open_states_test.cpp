@@ -18,9 +18,9 @@ const FileHandle kOther{"file-b"};
 
 TEST(OpenStatesTest, IoGoesUnderAnOpenThatAllowsIt) {
     OpenStates opens;
-    const OpenId reader = opens.add({kFile, OpenAccess::read, opens.next_owner(), stateid(1, 'r')});
+    const OpenId reader = opens.add({kFile, OpenAccess::read, opens.take_owner(), stateid(1, 'r')});
     const OpenId writer =
-        opens.add({kFile, OpenAccess::write, opens.next_owner(), stateid(1, 'w')});
+        opens.add({kFile, OpenAccess::write, opens.take_owner(), stateid(1, 'w')});
 
     EXPECT_EQ(opens.for_io(kFile, /*writing=*/false).id, reader);
     EXPECT_EQ(opens.for_io(kFile, /*writing=*/false).stateid, stateid(1, 'r'));
@@ -30,7 +30,7 @@ TEST(OpenStatesTest, IoGoesUnderAnOpenThatAllowsIt) {
 
 TEST(OpenStatesTest, WithoutASuitableOpenIoIsAnonymous) {
     OpenStates opens;
-    opens.add({kFile, OpenAccess::read, opens.next_owner(), stateid(1, 'r')});
+    opens.add({kFile, OpenAccess::read, opens.take_owner(), stateid(1, 'r')});
 
     const OpenStates::ForIo write = opens.for_io(kFile, /*writing=*/true);
     EXPECT_EQ(write.id, 0u);
@@ -41,9 +41,9 @@ TEST(OpenStatesTest, WithoutASuitableOpenIoIsAnonymous) {
 TEST(OpenStatesTest, ClosingOneOpenLeavesTheOthers) {
     OpenStates opens;
     const OpenId first =
-        opens.add({kFile, OpenAccess::read_write, opens.next_owner(), stateid(1, '1')});
+        opens.add({kFile, OpenAccess::read_write, opens.take_owner(), stateid(1, '1')});
     const OpenId second =
-        opens.add({kFile, OpenAccess::read_write, opens.next_owner(), stateid(1, '2')});
+        opens.add({kFile, OpenAccess::read_write, opens.take_owner(), stateid(1, '2')});
 
     const auto removed = opens.remove(first);
     ASSERT_TRUE(removed);
@@ -56,14 +56,19 @@ TEST(OpenStatesTest, ClosingOneOpenLeavesTheOthers) {
     EXPECT_EQ(opens.size(), 0u);
 }
 
-TEST(OpenStatesTest, EveryOpenHasItsOwnOwner) {
+TEST(OpenStatesTest, OwnersInUseAreNeverSharedAndIdleOnesAreUsedAgain) {
     OpenStates opens;
-    EXPECT_NE(opens.next_owner(), opens.next_owner());
+    const std::string first = opens.take_owner();
+    const std::string second = opens.take_owner();
+    EXPECT_NE(first, second);
+    opens.give_back_owner(second);
+    EXPECT_EQ(opens.take_owner(), second);
+    EXPECT_NE(opens.take_owner(), first);
 }
 
 TEST(OpenStatesTest, OnlyTheFirstReopenOfALostStateReplacesIt) {
     OpenStates opens;
-    const OpenId id = opens.add({kFile, OpenAccess::read, opens.next_owner(), stateid(1, 'o')});
+    const OpenId id = opens.add({kFile, OpenAccess::read, opens.take_owner(), stateid(1, 'o')});
 
     EXPECT_TRUE(opens.replace(id, stateid(1, 'o'), stateid(1, 'n')));
     // A second thread saw the same failure; the first one's reopen stands.

@@ -266,10 +266,10 @@ uint64_t Nfs4Client::commit(const CancelToken& cancel, const FileHandle& fh) {
 }
 
 OpenedFile Nfs4Client::open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) {
-    OpenStates::Open open{fh, access, opens_.next_owner(), {}};
+    OpenStates::Open open{fh, access, opens_.take_owner(), {}};
     OpenedFile opened;
-    call(
-        cancel, "OPEN",
+    call_opening(
+        cancel, open.owner,
         [&](CompoundBuilder& b) {
             b.putfh(fh)
                 .open_current({session_->clientid(), open.owner}, share_access_of(access),
@@ -280,8 +280,7 @@ OpenedFile Nfs4Client::open(const CancelToken& cancel, const FileHandle& fh, Ope
             r.putfh();
             open.stateid = r.open().stateid;
             opened.attributes = attributes_of(r.getattr());
-        },
-        /*cachethis=*/true);
+        });
     opened.id = opens_.add(std::move(open));
     return opened;
 }
@@ -297,10 +296,25 @@ void Nfs4Client::close(OpenId id) noexcept {
                 r.putfh();
                 r.close();
             });
-    } catch (const Error& error) {
-        // State the server lost already needs no closing; anything else it drops with our
-        // lease (a lease ends when nfsfuse does).
+    } catch (const Nfs4Error& error) {
+        // The server has no such state (it lost it, or revoked it): the owner holds nothing.
         spdlog::debug("CLOSE: {}", error.what());
+    } catch (const Error& error) {
+        // No answer: the state may still be there, so the owner is not used again; the server
+        // drops it with our lease (a lease ends when nfsfuse does).
+        spdlog::debug("CLOSE: {}", error.what());
+        return;
+    }
+    opens_.give_back_owner(open->owner);
+}
+
+void Nfs4Client::call_opening(const CancelToken& cancel, const std::string& owner,
+                              const Session::Build& build, const Session::Read& read) {
+    try {
+        call(cancel, "OPEN", build, read, /*cachethis=*/true);
+    } catch (const Nfs4Error&) {
+        opens_.give_back_owner(owner);  // the server refused: no state under it
+        throw;
     }
 }
 
@@ -343,11 +357,11 @@ CreatedFile Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir,
                                const std::string& name, const NewObjectAttributes& attributes,
                                bool exclusive, OpenAccess access) {
     CreatedFile created;
-    OpenStates::Open open{{}, access, opens_.next_owner(), {}};
+    OpenStates::Open open{{}, access, opens_.take_owner(), {}};
     const OpenCreate how{exclusive ? CreateMode::guarded : CreateMode::unchecked,
                          to_set(attributes), 0};
-    call(
-        cancel, "OPEN",
+    call_opening(
+        cancel, open.owner,
         [&](CompoundBuilder& b) {
             b.putfh(dir)
                 .open({session_->clientid(), open.owner}, share_access_of(access),
@@ -362,8 +376,7 @@ CreatedFile Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir,
             created.entry.parent_change = directory_change_of(reply.cinfo);
             created.entry.handle = r.getfh();
             created.entry.attributes = attributes_of(r.getattr());
-        },
-        /*cachethis=*/true);
+        });
     open.handle = created.entry.handle;
     created.id = opens_.add(std::move(open));
     return created;

@@ -78,6 +78,10 @@ class Nfs4Client final : public NfsClient {
     // when the server says it lost that open's state.
     void call_under_open(const CancelToken& cancel, const char* what, const FileHandle& fh,
                          bool writing, const IoBuild& build, const Session::Read& read);
+    // An OPEN that makes a new open under `owner` (from OpenStates::take_owner), which it gives
+    // back when the server refuses.
+    void call_opening(const CancelToken& cancel, const std::string& owner,
+                      const Session::Build& build, const Session::Read& read);
     // OPENs the file of `id` again (CLAIM_FH) unless another thread did since `failed`.
     void reopen(const CancelToken& cancel, OpenId id, const Stateid& failed);
     // The attributes of a decoded fattr4, owners mapped to ids.

@@ -10,9 +10,17 @@ bool allows(OpenAccess access, bool writing) {
 
 }  // namespace
 
-std::string OpenStates::next_owner() {
+std::string OpenStates::take_owner() {
     std::lock_guard lock(mutex_);
-    return "nfsfuse-open-" + std::to_string(next_owner_++);
+    if (idle_owners_.empty()) return "nfsfuse-open-" + std::to_string(next_owner_++);
+    std::string owner = std::move(idle_owners_.back());
+    idle_owners_.pop_back();
+    return owner;
+}
+
+void OpenStates::give_back_owner(std::string owner) {
+    std::lock_guard lock(mutex_);
+    idle_owners_.push_back(std::move(owner));
 }
 
 OpenId OpenStates::add(Open open) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "nfs/types.h"
 #include "nfs/v4/nfs4_types.h"
@@ -31,8 +32,12 @@ class OpenStates {
         Stateid stateid;
     };
 
-    // The open-owner name for the next open: unique within this mount.
-    std::string next_owner();
+    // An open-owner for a new open: one that holds no open now, so two opens of one file never
+    // share one. Owners are used again (in NFSv4.1 an open-owner carries no sequence), which
+    // spares the server a new owner for every open. Give it back when the OPEN failed, or after
+    // the CLOSE of its open (not before: its state must be gone from the server).
+    std::string take_owner();
+    void give_back_owner(std::string owner);
     OpenId add(Open open);
     // Forgets an open and returns it, or nothing when there is no such open.
     std::optional<Open> remove(OpenId id);
@@ -48,6 +53,7 @@ class OpenStates {
     mutable std::mutex mutex_;
     OpenId next_id_ = 1;
     uint64_t next_owner_ = 1;
+    std::vector<std::string> idle_owners_;
     std::unordered_map<OpenId, Open> opens_;
     std::unordered_multimap<FileHandle, OpenId, FileHandleHash> by_handle_;
 };
