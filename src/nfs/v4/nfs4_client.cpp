@@ -230,10 +230,12 @@ WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, u
         call_under_open(
             cancel, "WRITE", fh, /*writing=*/true,
             [&](CompoundBuilder& b, const Stateid& stateid) {
-                // The attributes before and after, in the same COMPOUND: what NFSv3's wcc data
-                // gives, for the close-to-open stamps.
+                // The file's change attribute before and its attributes after, in the same
+                // COMPOUND: what NFSv3's wcc data gives, for the close-to-open stamps (an NFSv4
+                // stamp is the change attribute alone; asking for no more before the WRITE
+                // spares the server a full GETATTR per WRITE).
                 b.putfh(fh)
-                    .getattr(file_attribute_request())
+                    .getattr(AttrMask{Attr::change})
                     .write(stateid, offset + done, how, data.substr(done, chunk))
                     .getattr(file_attribute_request());
             },
