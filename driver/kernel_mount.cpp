@@ -48,15 +48,7 @@ ServerAddress parse_server_address(const std::string& address) {
 }
 
 std::string version_option(NfsVersion version) {
-    switch (version) {
-        case NfsVersion::v3:
-            return "vers=3";
-        case NfsVersion::v4_0:
-            return "vers=4.0";
-        case NfsVersion::v4_1:
-            return "vers=4.1";
-    }
-    return "vers=4.1";
+    return "vers=" + to_string(version);
 }
 
 }  // namespace
