@@ -1,6 +1,6 @@
 // `nfsfuse`: mounts an NFS export with FUSE. Parses and validates everything before touching the
 // mountpoint, connects to the server before daemonizing (so errors reach the terminal), then serves
-// FUSE requests on libfuse's worker threads until unmounted or signalled.
+// FUSE requests on a pool of threads until unmounted or signalled.
 #include <fuse_lowlevel.h>
 #include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -17,6 +17,7 @@
 
 #include "fusefs/command_line.h"
 #include "fusefs/nfs_filesystem.h"
+#include "fusefs/request_loop.h"
 #include "nfs/nfs3_client.h"
 #include "nfs/v4/nfs4_client.h"
 #include "options/mount_options.h"
@@ -29,6 +30,9 @@ using namespace nfsfuse;
 // Owns a libfuse session and undoes each step it took, in reverse, on every exit path.
 class FuseSession {
   public:
+    // As many requests served at once as libfuse's own loop allowed us before.
+    static constexpr size_t kMaxThreads = 32;
+
     FuseSession(const std::vector<std::string>& arguments, fusefs::NfsFilesystem& filesystem)
         : filesystem_(filesystem) {
         std::vector<char*> argv;
@@ -60,15 +64,13 @@ class FuseSession {
     // Serves requests until unmounted (fusermount3 -u, umount) or told to stop by SIGTERM,
     // SIGINT or SIGHUP. Returns false if the loop failed.
     bool serve() {
-        fuse_loop_config* config = fuse_loop_cfg_create();
-        fuse_loop_cfg_set_max_threads(config, 32);
-        const int result = fuse_session_loop_mt(session_, config);
-        fuse_loop_cfg_destroy(config);
-        // libfuse reports the signal that ended the loop as its result: a requested, clean stop.
-        const bool stopped_by_signal = result == SIGTERM || result == SIGINT || result == SIGHUP;
-        if (result != 0 && !stopped_by_signal)
-            spdlog::error("the FUSE loop failed: {}", strerror(-result));
-        return result == 0 || stopped_by_signal;
+        fusefs::RequestLoop loop(session_, kMaxThreads,
+                                 [this](uint64_t fh) { filesystem_.release_received(fh); });
+        const fusefs::RequestLoop::Outcome outcome = loop.run();
+        if (outcome.signal != 0) spdlog::debug("stopping at {}", strsignal(outcome.signal));
+        if (outcome.error != 0)
+            spdlog::error("the FUSE loop failed: {}", std::strerror(outcome.error));
+        return outcome.error == 0;
     }
 
   private:

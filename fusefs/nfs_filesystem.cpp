@@ -32,6 +32,10 @@ struct OpenFile {
     nfs::FileHandle handle;
     uint64_t id = 0;
     nfs::OpenId open = 0;  // the open on the server, closed at release
+    // Set when the kernel's RELEASE was taken from the device (NfsFilesystem::release_received):
+    // from then on the file no longer counts as open, whatever the release still has to do.
+    bool counted_closed = false;
+    std::optional<vfs::PendingRemoval> removal_at_close = std::nullopt;
 };
 
 nfs::OpenAccess access_of(int flags) {
@@ -152,6 +156,8 @@ void op_init(void* userdata, fuse_conn_info* conn) {
     conn->max_readahead = std::min(conn->max_readahead, kMaxTransfer);
     // Our readdir listings carry attributes: let the kernel take them (fewer LOOKUPs).
     if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+    // Requests must arrive in memory, where the request loop reads each RELEASE as it arrives.
+    conn->want &= ~FUSE_CAP_SPLICE_READ;
     spdlog::debug("FUSE init: max_write {}", conn->max_write);
 }
 
@@ -287,8 +293,12 @@ bool hide_if_open(const nfs::CancelToken& cancel, NfsFilesystem& fs, const nfs::
     const std::string hidden = fs.open_files().hidden_name(entry.attributes.fileid);
     renamed(fs, dir, name, dir, hidden,
             changing(fs, dir, [&] { return fs.client().rename(cancel, dir, name, dir, hidden); }));
-    fs.open_files().hide(*id, vfs::PendingRemoval{dir, hidden});
-    spdlog::debug("unlink {}: still open, hidden as {}", name, hidden);
+    if (fs.open_files().hide(*id, vfs::PendingRemoval{dir, hidden})) {
+        spdlog::debug("unlink {}: still open, hidden as {}", name, hidden);
+    } else {
+        // Its last close came while we renamed it, and found nothing to remove yet.
+        removing_name(fs, dir, hidden, [&] { return fs.client().remove(cancel, dir, hidden); });
+    }
     return true;
 }
 
@@ -500,9 +510,13 @@ void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 // Forgets an open file; at the last close of a file hidden by unlink, removes it on the server.
 void close_file(NfsFilesystem& fs, fuse_file_info* fi) {
     std::unique_ptr<OpenFile> file(&open_file(fi));
+    // A RELEASE from the kernel was counted when it was read (release_received); a handle the
+    // kernel never got (reply_opened) is counted here.
+    const std::optional<vfs::PendingRemoval> removal = file->counted_closed
+                                                           ? std::move(file->removal_at_close)
+                                                           : fs.open_files().released(file->id);
     fs.write_behind().forget_if_clean(file->handle);
     fs.client().close(file->open);
-    const std::optional<vfs::PendingRemoval> removal = fs.open_files().released(file->id);
     if (!removal) return;
     try {
         fs.client().remove(nfs::CancelToken{}, removal->directory, removal->name);
@@ -757,6 +771,12 @@ nfs::Attributes NfsFilesystem::set_attributes(const nfs::CancelToken& cancel,
     const nfs::Attributes changed = client_.setattr(cancel, fh, changes);
     received_attributes(fh, changed);
     return changed;
+}
+
+void NfsFilesystem::release_received(uint64_t fh) {
+    auto& file = *reinterpret_cast<OpenFile*>(fh);
+    file.removal_at_close = open_files_.released(file.id);
+    file.counted_closed = true;
 }
 
 nfs::Attributes NfsFilesystem::current_attributes(const nfs::CancelToken& cancel,

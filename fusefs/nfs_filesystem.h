@@ -50,6 +50,10 @@ class NfsFilesystem {
     void set_session(fuse_session* session) { session_ = session; }
     fuse_session* session() const { return session_; }
 
+    // The kernel's RELEASE of the open file `fh` was just taken from the device: from now on the
+    // file does not count as open, before any later request (an unlink) is handled.
+    void release_received(uint64_t fh);
+
     nfs::NfsClient& client() { return client_; }
     vfs::InodeTable& inodes() { return inodes_; }
     vfs::OpenFileTracker& open_files() { return open_files_; }

@@ -31,10 +31,12 @@ bool OpenFileTracker::is_open(uint64_t id) const {
     return by_id_.contains(id);
 }
 
-void OpenFileTracker::hide(uint64_t id, PendingRemoval removal) {
+bool OpenFileTracker::hide(uint64_t id, PendingRemoval removal) {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
-    if (it != by_id_.end()) it->second.removal = std::move(removal);
+    if (it == by_id_.end()) return false;
+    it->second.removal = std::move(removal);
+    return true;
 }
 
 std::string OpenFileTracker::hidden_name(uint64_t fileid) {

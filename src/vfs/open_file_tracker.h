@@ -30,7 +30,8 @@ class OpenFileTracker {
     bool any_open() const;
     bool is_open(uint64_t id) const;
     // Records that the open file `id` was renamed to `name` in `directory` instead of removed.
-    void hide(uint64_t id, PendingRemoval removal);
+    // False if its last open was released meanwhile: the caller removes it now.
+    [[nodiscard]] bool hide(uint64_t id, PendingRemoval removal);
     // A fresh hidden name for a file, unique within this mount.
     std::string hidden_name(uint64_t fileid);
 

@@ -222,7 +222,8 @@ TEST_P(StopSignalTest, ForegroundNfsfuseUnmountsAndExitsZero) {
 
 INSTANTIATE_TEST_SUITE_P(Signals, StopSignalTest,
                          ::testing::Values(SignalCase{"SIGTERM", SIGTERM},
-                                           SignalCase{"SIGINT", SIGINT}),
+                                           SignalCase{"SIGINT", SIGINT},
+                                           SignalCase{"SIGHUP", SIGHUP}),
                          ParamName());
 
 TEST_F(MountLifecycleTest, FusermountUnmountEndsForegroundNfsfuseWithExitZero) {

@@ -77,6 +77,23 @@ TEST_F(OpenUnlinkedTest, UnlinkOfAFileNobodyHasOpenRemovesItAtOnce) {
     EXPECT_TRUE(hidden_names().empty()) << "only open files are hidden";
 }
 
+// close(2) returns before the kernel's RELEASE reaches nfsfuse, so the unlink that follows is
+// often handled while the release still is. A file closed before its unlink is not open: it must
+// go at once, not be hidden with its link count one too high. Many rounds, since it is a race.
+TEST_F(OpenUnlinkedTest, UnlinkRightAfterCloseRemovesTheFile) {
+    for (int round = 0; round < 50; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        const std::string name = "closed" + std::to_string(round);
+        write_file(mnt(name), "x");
+        ASSERT_EQ(::link(mnt(name).c_str(), mnt(name + ".link").c_str()), 0) << errno_text(errno);
+        EXPECT_EQ(read_file(mnt(name)), "x");
+
+        ASSERT_EQ(::unlink(mnt(name).c_str()), 0) << errno_text(errno);
+        EXPECT_EQ(lstat_or_throw(mnt(name + ".link")).st_nlink, 1u);
+        ASSERT_TRUE(hidden_names().empty()) << "a closed file was hidden";
+    }
+}
+
 TEST_F(OpenUnlinkedTest, SecondOpenKeepsTheFileUntilBothClose) {
     UniqueFd first = open_or_throw(mnt("shared.tmp"), O_CREAT | O_RDWR, 0600);
     pwrite_all(first.get(), "both", 0);

@@ -24,7 +24,7 @@ TEST(OpenFileTrackerTest, HiddenFileIsHandedBackAtLastCloseOnly) {
     OpenFileTracker tracker;
     tracker.opened(7);
     tracker.opened(7);
-    tracker.hide(7, PendingRemoval{nfs::FileHandle{"dir"}, ".nfsfuse1"});
+    EXPECT_TRUE(tracker.hide(7, PendingRemoval{nfs::FileHandle{"dir"}, ".nfsfuse1"}));
     EXPECT_EQ(tracker.released(7), std::nullopt);
     const auto removal = tracker.released(7);
     ASSERT_TRUE(removal.has_value());
@@ -33,9 +33,10 @@ TEST(OpenFileTrackerTest, HiddenFileIsHandedBackAtLastCloseOnly) {
     EXPECT_EQ(tracker.released(7), std::nullopt);  // an extra release is harmless
 }
 
-TEST(OpenFileTrackerTest, HidingAClosedFileRecordsNothing) {
+// The last close raced the rename: the caller is told to remove the hidden file itself.
+TEST(OpenFileTrackerTest, HidingAClosedFileRecordsNothingAndSaysSo) {
     OpenFileTracker tracker;
-    tracker.hide(9, PendingRemoval{nfs::FileHandle{"dir"}, ".nfsfuse1"});
+    EXPECT_FALSE(tracker.hide(9, PendingRemoval{nfs::FileHandle{"dir"}, ".nfsfuse1"}));
     EXPECT_FALSE(tracker.is_open(9));
     tracker.opened(9);
     EXPECT_EQ(tracker.released(9), std::nullopt);
