@@ -22,7 +22,7 @@ std::vector<std::string> nfsfuse_command(const std::filesystem::path& binary,
     const bool v3 = spec.version == NfsVersion::v3;
     // allow_other: containers run as any user. default_permissions: the kernel then checks each
     // caller against the mode bits, since the server only ever sees nfsfuse's own credentials.
-    std::string options = v3 ? "vers=3" : "vers=4.1";
+    std::string options = "vers=" + to_string(spec.version);  // 3 or 4.1: 4.0 was refused above
     options += ",allow_other,default_permissions";
     if (spec.port) options += ",port=" + std::to_string(*spec.port);
     // NFSv4 has no MOUNT service; parse_volume_options accepts mountport with vers=3 only.

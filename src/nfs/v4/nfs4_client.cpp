@@ -40,19 +40,24 @@ uint32_t share_access_of(OpenAccess access) {
     return bits | open4_share_access::want_no_deleg;
 }
 
-// The statuses that say the state an I/O went under is gone: the server restarted, or expired our
-// lease, or an administrator revoked it. Reopening the file gives new state.
-bool state_lost(Nfs4Status status) {
+// The statuses that say the server holds no state under a stateid: it restarted, expired our
+// lease, or an administrator revoked it. (Not OLD_STATEID: that state exists, in a newer version.)
+bool state_gone(Nfs4Status status) {
     switch (status) {
         case Nfs4Status::bad_stateid:
         case Nfs4Status::stale_stateid:
-        case Nfs4Status::old_stateid:
         case Nfs4Status::expired:
         case Nfs4Status::admin_revoked:
             return true;
         default:
             return false;
     }
+}
+
+// The statuses after which an I/O is sent again under a fresh open: its state is gone, or it is
+// OLD_STATEID (the state moved on under it). Reopening the file gives new state.
+bool state_lost(Nfs4Status status) {
+    return state_gone(status) || status == Nfs4Status::old_stateid;
 }
 
 // A directory's stamps around a change we made in it. Taken even when the server does not call
@@ -299,6 +304,12 @@ void Nfs4Client::close(OpenId id) noexcept {
                 r.close();
             });
     } catch (const Nfs4Error& error) {
+        if (!state_gone(error.status())) {
+            // The open may still be there: its owner is not used again (see below).
+            spdlog::warn("CLOSE: {}; the server may keep the file open until nfsfuse ends",
+                         error.what());
+            return;
+        }
         // The server has no such state (it lost it, or revoked it): the owner holds nothing.
         spdlog::debug("CLOSE: {}", error.what());
     } catch (const Error& error) {

@@ -72,9 +72,4 @@ bool OpenStates::replace(OpenId id, const Stateid& failed, const Stateid& fresh)
     return true;
 }
 
-size_t OpenStates::size() const {
-    std::lock_guard lock(mutex_);
-    return opens_.size();
-}
-
 }  // namespace nfsfuse::nfs::v4

@@ -47,7 +47,6 @@ class OpenStates {
     // Puts a reopened open's new stateid in place of `failed`. False when the open is gone, or
     // another thread reopened it already (its stateid is no longer `failed`).
     bool replace(OpenId id, const Stateid& failed, const Stateid& fresh);
-    size_t size() const;
 
   private:
     mutable std::mutex mutex_;
