@@ -10,6 +10,7 @@
 #   BENCH_SIZE_MIB=N           sequential file size in MiB (default 1024)
 #   BENCH_FILES=N              files of the metadata workload (default 10000)
 #   BENCH_RUNTIME_S=N          seconds of each random read run (default 10)
+#   BENCH_ROUNDS=N             rounds of nfsfuse's sequential write and read rows (default 4)
 #   BENCH_TAR_SOURCE=DIR       the tree to untar (default /usr/include)
 #   NFSFUSE_BENCH_OPTS=A,B     extra nfsfuse -o options (default none), e.g. later cache options
 #   --nfsfuse PATH, --raw PATH the binaries (default build/fusefs/nfsfuse and
@@ -29,6 +30,7 @@ readonly python=/usr/bin/python3
 size_mib=${BENCH_SIZE_MIB:-1024}
 files=${BENCH_FILES:-10000}
 runtime_s=${BENCH_RUNTIME_S:-10}
+rounds=${BENCH_ROUNDS:-4}
 tar_source=${BENCH_TAR_SOURCE:-/usr/include}
 extra_opts=${NFSFUSE_BENCH_OPTS:-}
 # A step that takes longer than this is hung (a FUSE request that never returns): fail, not wait.
@@ -62,7 +64,7 @@ while (($# > 0)); do
     *) echo "io_bench: unknown argument '$1'" >&2; usage ;;
     esac
 done
-for setting in size_mib files runtime_s; do
+for setting in size_mib files runtime_s rounds; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive number, not '${!setting}'"
 done
 [[ $extra_opts =~ ^[^[:space:]]*$ ]] || die "NFSFUSE_BENCH_OPTS must not contain spaces"
@@ -427,10 +429,17 @@ add_run() {
     run_bytes[$key]=$((${run_bytes[$key]:-0} + $3))
     run_secs[$key]=$(awk -v a="${run_secs[$key]:-0}" -v b="$4" 'BEGIN { print a + b }')
     result[$key]=$(megabytes_per_s "${run_bytes[$key]}" "${run_secs[$key]}")
+    log "  $1, $2: this run $(megabytes_per_s "$3" "$4") MB/s"
 }
-# dd_write CLIENT FILE FILE_ON_DISK
+# dd_write CLIENT FILE FILE_ON_DISK. Every timed write (raw's too) starts from the same state of
+# the machine's memory: sync and drop_caches first. Without that, how the run before left the page
+# cache decided the rate: a new file written right after another write cost ganesha 2-5x the CPU
+# of one written after drop_caches (measured in the kernel's copy into the page cache and spinning
+# on the file's lock), for NFSv3 and NFSv4.1 alike, and whichever slot a client happened to get
+# decided its row.
 dd_write() {
     local measured bytes secs
+    drop_caches
     measured=$(dd_measure if=/dev/zero of="$2" bs=1M count="$size_mib" conv=fsync)
     read -r bytes secs <<<"$measured"
     expect_size "$3" "$size_bytes"
@@ -445,12 +454,24 @@ for client in fuse fuse4; do
         die "warm-up write through $client failed"
     rm -f "$warm_up"
 done
-# nfsfuse over NFSv3 and NFSv4.1 twice each, in the order v3 v4.1 v4.1 v3: a write right after
-# another one shares the server's disk with its writeback, and the order evens that out.
-dd_write fuse "$fuse_file" "$fuse_file_on_disk"
-dd_write fuse4 "$fuse4_file" "$fuse4_file_on_disk"
-dd_write fuse4 "$fuse4_file" "$fuse4_file_on_disk"
-dd_write fuse "$fuse_file" "$fuse_file_on_disk"
+# nfsfuse_rounds: the nfsfuse mounts in the order of the sequential rows, `rounds` rounds of one
+# run each, v3 first in odd rounds and v4.1 first in even ones: a run right after another one
+# shares the server's disk with that one's writeback, and the server's disk alone moves one run's
+# rate by up to 2x. Each prints its run's rate on stderr, so the spread is seen.
+nfsfuse_rounds() {
+    local round
+    for ((round = 1; round <= rounds; round++)); do
+        if ((round % 2)); then echo fuse fuse4; else echo fuse4 fuse; fi
+    done
+}
+for client in $(nfsfuse_rounds); do
+    if [[ $client == fuse ]]; then
+        dd_write fuse "$fuse_file" "$fuse_file_on_disk"
+    else
+        dd_write fuse4 "$fuse4_file" "$fuse4_file_on_disk"
+    fi
+done
+drop_caches
 out=$(raw write "$raw_file" "$size_mib")
 expect_size "$raw_file_on_disk" "$size_bytes"
 result[seq_write,raw]=$(raw_rate "$out" 1)
@@ -471,8 +492,8 @@ dd_read() {
         add_run "$row" "$client" "$bytes" "$secs"
     done
 }
-# nfsfuse twice over each version, v3 v4.1 v4.1 v3, as for the writes.
-for client in fuse fuse4 fuse4 fuse; do
+# nfsfuse over each version in rounds, as for the writes.
+for client in $(nfsfuse_rounds); do
     remount_nfsfuse "$client" # nothing cached in the kernel or in nfsfuse
     if [[ $client == fuse ]]; then dd_read fuse "$fuse_file"; else dd_read fuse4 "$fuse4_file"; fi
 done
@@ -614,9 +635,10 @@ done
 echo
 echo "nfsfuse/raw: nfsfuse v3's result divided by raw libnfs's; for MB/s, IOPS and files/s below 1"
 echo "  means nfsfuse is slower. MB = 10^6 bytes. Everything ran one after another, once, but the"
-echo "  sequential writes and reads of nfsfuse v3 and v4.1: twice each, in the order v3 v4.1 v4.1"
-echo "  v3 (a run right after another pays for its writeback), the rate over both runs, after"
-echo "  one untimed write of the same size through each (the server's first costs it extra)."
+echo "  sequential writes and reads of nfsfuse v3 and v4.1: $rounds rounds (BENCH_ROUNDS), v3 first"
+echo "  in odd ones, v4.1 in even ones (a run right after another pays for its writeback), the rate"
+echo "  over all runs, after one untimed write of the same size through each (the server's first"
+echo "  costs it extra)."
 echo "v4.1/v3: nfsfuse over NFSv4.1 against nfsfuse over NFSv3 (seconds inverted): > 1 means"
 echo "  NFSv4.1 is faster. Both mounts take the same NFSFUSE_BENCH_OPTS; the v4.1 mount has one"
 echo "  connection (no nconnect) and the server's session slots."
