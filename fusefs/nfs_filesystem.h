@@ -1,9 +1,11 @@
 // The FUSE low-level operations of nfsfuse: each turns a kernel request into NfsClient calls on
 // file handles and answers it. Inode ids come from the InodeTable; open files and directory
 // listings live in per-open objects whose address is the FUSE `fh`.
-// Thread-safety: operations run concurrently on libfuse's worker threads; shared state is the
-// InodeTable (internally locked) and the NfsClient (thread-safe). Per-open objects are only
-// touched by the requests of that open (the kernel serialises readdir on one directory handle).
+// Thread-safety: operations run concurrently on the threads of the RequestLoop; shared state is
+// the InodeTable (internally locked) and the NfsClient (thread-safe). Per-open objects are only
+// touched by the requests of that open (the kernel serialises readdir on one directory handle)
+// and by release_received, which the kernel's RELEASE triggers once no other request of the open
+// is left.
 // Ownership: created by main, outlives the FUSE session; holds a reference to the client.
 #pragma once
 
