@@ -10,23 +10,20 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <new>
 #include <string>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 #include "harness/file_data.h"
 #include "harness/forked_child.h"
-#include "harness/harness_error.h"
 #include "harness/mounted_test.h"
 #include "harness/process_resources.h"
+#include "harness/shared_memory.h"
 #include "harness/syscall_check.h"
 #include "harness/tmpfs_mount.h"
 
@@ -89,30 +86,6 @@ struct WriterReport {
                outcome_text(close_error);
     }
     static std::string outcome_text(int error) { return error == 0 ? "ok" : errno_text(error); }
-};
-
-// One T in memory shared with forked children (MAP_SHARED): what a child writes there, the parent
-// reads after the child ended, even if it had to be killed.
-template <class T>
-class SharedMemory {
-    static_assert(std::is_trivially_copyable_v<T>, "memory another process writes to");
-
-  public:
-    SharedMemory() {
-        void* memory =
-            ::mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (memory == MAP_FAILED) throw HarnessError("mmap: " + errno_text(errno));
-        value_ = new (memory) T{};
-    }
-    ~SharedMemory() { ::munmap(value_, sizeof(T)); }
-    SharedMemory(const SharedMemory&) = delete;
-    SharedMemory& operator=(const SharedMemory&) = delete;
-
-    T& operator*() const { return *value_; }
-    T* operator->() const { return value_; }
-
-  private:
-    T* value_ = nullptr;
 };
 
 // In the writer process: write kBytesToWrite in 1 MiB write()s, stopping at the first that fails,
