@@ -25,6 +25,7 @@
 #include "harness/forked_child.h"
 #include "harness/mounted_test.h"
 #include "harness/own_server_test.h"
+#include "harness/rpc_proxy.h"
 #include "harness/server_crash.h"
 #include "harness/shared_memory.h"
 #include "harness/syscall_check.h"
@@ -129,6 +130,58 @@ TEST_F(WritePathTest, OpenWithOTruncStaysEmptyAcrossARestart) {
     }));
     EXPECT_EQ(lstat_or_throw(srv("reopened.bin")).st_size, 0)
         << "data written before open(O_TRUNC) came back after the server restarted";
+}
+
+// --- Scenario 1: a COMMIT clears what was written while it was on the wire ---------------------
+// The close of one descriptor COMMITs; while the COMMIT is on the wire, another descriptor's
+// WRITE is sent and answered. When the COMMIT's reply comes, today every uncommitted extent is
+// dropped, that WRITE's too, though the COMMIT cannot have covered it; the other descriptor's
+// close then has nothing to commit, and a crash loses the data.
+//
+// Made deterministic with a proxy (harness/rpc_proxy.h) that holds the COMMIT's reply back for
+// 2 s: the second WRITE starts only after the server has answered the COMMIT, so the server
+// executed it after the COMMIT and a real crash could lose it. The crash then overwrites just that
+// WRITE's range; what the first close acknowledged stays.
+
+TEST_F(WritePathTest, CommitKeepsWritesAnsweredWhileItWasOnTheWire) {
+    const std::string first = pattern(kWritten, 6);
+    const std::string second = pattern(kMiB, 7);  // one full WRITE: sent at once
+    RpcProxy proxy(server().nfs_port());
+    const auto through_proxy = mount_export({"hard", "port=" + std::to_string(proxy.port())});
+    const auto file = through_proxy->path() / work_name() / "shared.bin";
+
+    Checkpoints closer_steps;
+    ForkedChild closer([&] {
+        UniqueFd fd = open_or_throw(file, O_WRONLY | O_CREAT | O_TRUNC);
+        pwrite_all(fd.get(), first, 0);
+        closer_steps.reach("written");
+        close_or_fail(fd, "the first descriptor");
+    });
+    ASSERT_TRUE(reached(closer_steps, closer, "written"));
+    Checkpoints writer_steps;
+    ForkedChild writer([&] {
+        UniqueFd fd = open_or_throw(file, O_WRONLY);
+        writer_steps.reach("opened");
+        pwrite_all(fd.get(), second, static_cast<off_t>(first.size()));
+        writer_steps.reach("written");
+        close_or_fail(fd, "the second descriptor");
+    });
+    ASSERT_TRUE(reached(writer_steps, writer, "opened"));
+
+    proxy.delay_commit_replies(2s);
+    const size_t commits = proxy.commit_replies();
+    closer_steps.resume();  // close(): FLUSH, COMMIT
+    ASSERT_TRUE(proxy.wait_for_commit_reply(commits, 10s)) << "close() sent no COMMIT";
+    writer_steps.resume();  // its WRITE is answered long before the held COMMIT reply
+    ASSERT_TRUE(reached(writer_steps, writer, "written"));
+    ASSERT_TRUE(finished(closer));
+    proxy.delay_commit_replies(0s);
+
+    crash_and_restart(server(), srv("shared.bin"), {{first.size(), second.size()}});
+    writer_steps.resume();
+    ASSERT_TRUE(finished(writer));
+    EXPECT_EQ(difference(read_file(srv("shared.bin")), first + second), "")
+        << "the second descriptor's close() succeeded, but its data is not on the server";
 }
 
 // --- Scenario 2: an interrupted resend forgets the rest ------------------------------------------
