@@ -7,6 +7,15 @@
 // The file operations run in a forked child (harness/checkpoints.h) that stops where the test
 // restarts the server: every command the test process runs would close its descriptors on exec,
 // and each close is a FUSE flush that would settle what the scenario keeps owed.
+//
+// Each test failed on c886040 in every run (at least 3 runs over NFSv4.1 and 3 over NFSv3).
+//
+// Not here: scenario 5 (op_write drops the block cache before it gathers, so a concurrent read
+// can cache pre-write data). With O_DIRECT reads, which do reach nfsfuse, a 5 s loop of write,
+// then read back, against a reader hammering the same block saw 1 stale read in 2221 rounds over
+// NFSv4.1 and none in 2743 over NFSv3: before every such read the kernel (auto_inval_data, its
+// size attribute invalidated by the write) sends GETATTR, and its new change stamp drops the
+// blocks fetched under the old one. Too rare to be a regression test.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -193,7 +202,8 @@ TEST_F(WritePathTest, CommitKeepsWritesAnsweredWhileItWasOnTheWire) {
 // The signal: a one-shot timer (SIGALRM, handler without SA_RESTART) armed before each fsync,
 // firing 4 ms later at the first attempt, 8 ms at the second and so on, so that one attempt is
 // interrupted while the 48 MiB are resent (which takes ~100 ms here); attempts interrupted earlier
-// lose nothing and are simply repeated.
+// lose nothing and are simply repeated. Today the first or second attempt is cut short within the
+// resend, the next fsync succeeds, and all but the first MiB or so still hold the crash marker.
 
 constexpr size_t kResent = 48 * kMiB;  // below nfsfuse's 64 MiB commit threshold
 constexpr int kFsyncAttempts = 200;
