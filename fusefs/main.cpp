@@ -8,15 +8,19 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "fusefs/command_line.h"
-#include "fusefs/nfs_filesystem.h"
+#include "fusefs/fuse_adapter.h"
 #include "fusefs/request_loop.h"
 #include "nfs/nfs3_client.h"
 #include "nfs/v4/nfs4_client.h"
@@ -33,18 +37,18 @@ class FuseSession {
     // As many requests served at once as libfuse's own loop allowed us before.
     static constexpr size_t kMaxThreads = 32;
 
-    FuseSession(const std::vector<std::string>& arguments, fusefs::NfsFilesystem& filesystem)
-        : filesystem_(filesystem) {
+    FuseSession(const std::vector<std::string>& arguments, fusefs::FuseAdapter& adapter)
+        : adapter_(adapter) {
         std::vector<char*> argv;
         for (const auto& arg : arguments) argv.push_back(const_cast<char*>(arg.c_str()));
         fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
-        session_ = fuse_session_new(&args, &fusefs::NfsFilesystem::operations(),
-                                    sizeof(fuse_lowlevel_ops), &filesystem);
+        session_ = fuse_session_new(&args, &fusefs::FuseAdapter::operations(),
+                                    sizeof(fuse_lowlevel_ops), &adapter);
         if (!session_) throw Error(EINVAL, "libfuse rejected the FUSE options (see above)");
-        filesystem.set_session(session_);
+        adapter.set_session(session_);
     }
     ~FuseSession() {
-        filesystem_.set_session(nullptr);
+        adapter_.set_session(nullptr);
         if (mounted_) fuse_session_unmount(session_);
         if (signals_installed_) fuse_remove_signal_handlers(session_);
         fuse_session_destroy(session_);
@@ -64,8 +68,9 @@ class FuseSession {
     // Serves requests until unmounted (fusermount3 -u, umount) or told to stop by SIGTERM,
     // SIGINT or SIGHUP. Returns false if the loop failed.
     bool serve() {
-        fusefs::RequestLoop loop(session_, kMaxThreads,
-                                 [this](uint64_t fh) { filesystem_.release_received(fh); });
+        fusefs::RequestLoop loop(session_, kMaxThreads, [this](uint64_t fh) {
+            adapter_.filesystem().release_received(fh);
+        });
         const fusefs::RequestLoop::Outcome outcome = loop.run();
         if (outcome.signal != 0) spdlog::debug("stopping at {}", strsignal(outcome.signal));
         if (outcome.error != 0)
@@ -74,7 +79,7 @@ class FuseSession {
     }
 
   private:
-    fusefs::NfsFilesystem& filesystem_;
+    fusefs::FuseAdapter& adapter_;
     fuse_session* session_ = nullptr;
     bool signals_installed_ = false;
     bool mounted_ = false;
@@ -154,6 +159,31 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
     return std::make_unique<nfs::Nfs3Client>(std::move(connections));
 }
 
+// Stopped by a signal or an unmount, files may still be open with data not yet on the server:
+// it is sent and committed now, for at most `bound` (the mount's timeout), since the kernel
+// will never ask for it. Returns false (logged file by file) when some could not be written.
+bool write_everything_before_exit(vfs::Filesystem& filesystem, std::chrono::milliseconds bound) {
+    nfs::CancelToken cancel;
+    std::mutex mutex;
+    std::condition_variable done_changed;
+    bool done = false;
+    std::thread timer([&] {
+        std::unique_lock lock(mutex);
+        if (!done_changed.wait_for(lock, bound, [&] { return done; })) cancel.cancel();
+    });
+    const vfs::ShutdownReport report = filesystem.shutdown(cancel);
+    {
+        std::lock_guard lock(mutex);
+        done = true;
+    }
+    done_changed.notify_all();
+    timer.join();
+    if (report.files_flushed > 0)
+        spdlog::info("wrote the data of {} files still open before exiting", report.files_flushed);
+    for (const std::string& failure : report.failures) spdlog::error("{}", failure);
+    return report.failures.empty();
+}
+
 int run(int argc, char** argv) {
     const fusefs::CommandLine command =
         fusefs::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
@@ -174,17 +204,17 @@ int run(int argc, char** argv) {
         make_client(target, mount_options, command.mountpoint);
     const uint32_t uid = mount_options.uid.value_or(getuid());
 
-    fusefs::FilesystemSettings fs_settings;
+    vfs::FilesystemSettings fs_settings;
     fs_settings.read_only = mount_options.read_only;
     fs_settings.cache = mount_options.cache;
     fs_settings.attribute_cache = mount_options.attribute_cache;
-    fs_settings.mountpoint = as_in_mountinfo(command.mountpoint);
-    fs_settings.readahead_kib = mount_options.readahead_kib;
     fs_settings.block_cache_bytes = size_t{mount_options.cache_size_mib} * 1024 * 1024;
     fs_settings.chown_new_objects_to_caller = uid == 0;
-    fusefs::NfsFilesystem filesystem(*client, fs_settings);
+    vfs::Filesystem filesystem(*client, fs_settings);
+    fusefs::FuseAdapter adapter(filesystem,
+                                {as_in_mountinfo(command.mountpoint), mount_options.readahead_kib});
 
-    FuseSession session(fuse_arguments(mount_options, command.source), filesystem);
+    FuseSession session(fuse_arguments(mount_options, command.source), adapter);
     session.mount(command.mountpoint);
     const bool foreground = command.foreground || mount_options.debug;
     if (!foreground) set_up_logging(false, mount_options.debug);
@@ -192,8 +222,10 @@ int run(int argc, char** argv) {
     client->start();  // threads are started after fuse_daemonize's fork
     spdlog::info("mounted {} on {}", command.source, command.mountpoint);
     const bool served = session.serve();
+    const bool written = write_everything_before_exit(
+        filesystem, std::chrono::milliseconds(mount_options.soft_deadline_ms()));
     spdlog::info("unmounting {}", command.mountpoint);
-    return served ? 0 : 1;
+    return served && written ? 0 : 1;
 }
 
 }  // namespace

@@ -32,9 +32,11 @@ BlockCache::SlotPtr BlockCache::lookup(const nfs::FileHandle& fh, uint64_t index
     return block == file->second.end() ? nullptr : block->second;
 }
 
-BlockCache::SlotPtr BlockCache::claim(const nfs::FileHandle& fh, uint64_t index) {
+BlockCache::SlotPtr BlockCache::claim(const nfs::FileHandle& fh, uint64_t index,
+                                      uint64_t generation) {
     auto slot = std::make_shared<Slot>();
     slot->kept = true;
+    slot->generation = generation;
     files_[fh][index] = slot;
     return slot;
 }
@@ -103,8 +105,8 @@ void BlockCache::fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHan
 }
 
 std::vector<BlockCache::Piece> BlockCache::read(const nfs::CancelToken& cancel,
-                                                const nfs::FileHandle& fh, uint64_t offset,
-                                                uint32_t length) {
+                                                const nfs::FileHandle& fh, uint64_t generation,
+                                                uint64_t offset, uint32_t length) {
     if (!enabled() || length == 0) return read_uncached(cancel, fh, offset, length);
     const uint64_t first = offset / block_size_;
     const uint64_t last = (offset + length - 1) / block_size_;
@@ -115,12 +117,16 @@ std::vector<BlockCache::Piece> BlockCache::read(const nfs::CancelToken& cancel,
     std::map<uint64_t, SlotPtr> claimed;  // the ones this reader fetches
     for (uint64_t index = first; index <= last; ++index) {
         SlotPtr slot = lookup(fh, index);
+        if (slot && slot->generation != generation) {
+            drop(fh, index, *slot);  // of older data (or, being fetched, newer: read our own)
+            slot = nullptr;
+        }
         if (!slot) {
             if (!keeps_blocks) {
                 lock.unlock();
                 return read_uncached(cancel, fh, offset, length);
             }
-            slot = claim(fh, index);
+            slot = claim(fh, index, generation);
             claimed[index] = slot;
         }
         slots[index] = slot;
@@ -167,18 +173,6 @@ void BlockCache::forget_file(const nfs::FileHandle& fh) {
     // Copied: drop() erases from the map being walked.
     const std::map<uint64_t, SlotPtr> blocks = file->second;
     for (const auto& [index, slot] : blocks) drop(fh, index, *slot);
-}
-
-void BlockCache::current_stamp(const nfs::FileHandle& fh, const nfs::ChangeStamp& stamp) {
-    std::lock_guard lock(mutex_);
-    const auto file = files_.find(fh);
-    if (file == files_.end()) return;
-    const std::map<uint64_t, SlotPtr> blocks = file->second;
-    for (const auto& [index, slot] : blocks) {
-        if (slot->state != State::ready) continue;  // its READ reply is newer than `stamp`
-        const std::optional<nfs::ChangeStamp>& read_at = slot->piece.buffer->stamp;
-        if (!read_at || !(*read_at == stamp)) drop(fh, index, *slot);
-    }
 }
 
 size_t BlockCache::cached_bytes() const {

@@ -9,10 +9,10 @@
 // a 4 KiB read never costs a 256 KiB READ. Reading ahead is left to the kernel (readahead=):
 // threads of our own doing it measured slower here, at twice the CPU time.
 //
-// Validity: every block carries the file's stamp from the READ reply it came in. Whenever nfsfuse
-// learns a file's current stamp from the server (open, getattr, lookup...), current_stamp()
-// drops that file's blocks of any other stamp; our own writes drop the file's blocks outright
-// (forget_file). A fetch under way when its file is forgotten is not kept.
+// Validity: every block carries the generation of the file's data it was read under; the file's
+// vfs::File moves its generation on whenever the data may have changed (a write of ours, a
+// truncate, a new stamp from the server), and a read under one generation never uses a block of
+// another. A fetch that finishes after a change keeps its old generation and so is never served.
 // Thread-safety: all methods may be called concurrently; one mutex, never held across a fetch.
 #pragma once
 
@@ -53,13 +53,11 @@ class BlockCache {
     // The bytes of [offset, offset + length), in order; fewer (or none) where the file ends.
     // Throws the fetch's error (nothing of a failed fetch is kept); EINTR when `cancel` fires
     // while waiting for another reader's fetch.
+    // Only blocks read under `generation` are used; others of the file are dropped.
     std::vector<Piece> read(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
-                            uint64_t offset, uint32_t length);
-    // The file changed (through us): drop its blocks, and keep none fetched before now.
+                            uint64_t generation, uint64_t offset, uint32_t length);
+    // Frees the file's blocks, and keeps none fetched before now (their generation is old).
     void forget_file(const nfs::FileHandle& fh);
-    // The server says the file is at `stamp` now: drop its blocks read at another stamp (or at
-    // an unknown one).
-    void current_stamp(const nfs::FileHandle& fh, const nfs::ChangeStamp& stamp);
 
     // For tests and statistics.
     size_t cached_bytes() const;
@@ -68,6 +66,7 @@ class BlockCache {
     enum class State { fetching, ready, failed };
     struct Slot {
         State state = State::fetching;
+        uint64_t generation = 0;  // of the file's data when its READ was sent
         Piece piece;
         bool kept = false;  // in files_ (and, when ready, in lru_)
         std::list<std::pair<nfs::FileHandle, uint64_t>>::iterator lru_position;
@@ -82,7 +81,7 @@ class BlockCache {
     void fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t first,
                       uint64_t last, const std::map<uint64_t, SlotPtr>& claimed, Lock& lock);
     SlotPtr lookup(const nfs::FileHandle& fh, uint64_t index) const;
-    SlotPtr claim(const nfs::FileHandle& fh, uint64_t index);
+    SlotPtr claim(const nfs::FileHandle& fh, uint64_t index, uint64_t generation);
     void drop(const nfs::FileHandle& fh, uint64_t index, Slot& slot);
     void evict_over_capacity();
 

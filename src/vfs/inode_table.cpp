@@ -35,17 +35,19 @@ nfs::FileHandle InodeTable::handle(uint64_t id) const {
     return it->second.handle;
 }
 
-void InodeTable::forget(uint64_t id, uint64_t count) {
-    if (id == kRootId) return;
+std::optional<nfs::FileHandle> InodeTable::forget(uint64_t id, uint64_t count) {
+    if (id == kRootId) return std::nullopt;
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
-    if (it == by_id_.end()) return;
+    if (it == by_id_.end()) return std::nullopt;
     if (it->second.lookups > count) {
         it->second.lookups -= count;
-        return;
+        return std::nullopt;
     }
-    by_handle_.erase(it->second.handle);
+    nfs::FileHandle handle = std::move(it->second.handle);
+    by_handle_.erase(handle);
     by_id_.erase(it);
+    return handle;
 }
 
 size_t InodeTable::size() const {

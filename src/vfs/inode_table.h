@@ -27,9 +27,9 @@ class InodeTable {
     std::optional<uint64_t> find(const nfs::FileHandle& handle) const;
     // The handle behind an id the kernel gave us. Throws Error(ESTALE) for an unknown id.
     nfs::FileHandle handle(uint64_t id) const;
-    // The kernel dropped `count` lookups of `id`; the entry goes when none are left. The root
-    // stays.
-    void forget(uint64_t id, uint64_t count);
+    // The kernel dropped `count` lookups of `id`; the entry goes when none are left, and then
+    // its handle is returned. The root stays.
+    std::optional<nfs::FileHandle> forget(uint64_t id, uint64_t count);
 
     size_t size() const;
     uint64_t lookup_count(uint64_t id) const;  // 0 for unknown ids (for tests and diagnostics)

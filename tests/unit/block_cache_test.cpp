@@ -93,13 +93,14 @@ std::string text(const std::vector<BlockCache::Piece>& pieces) {
 class BlockCacheTest : public ::testing::Test {
   protected:
     std::string read(uint64_t offset, uint32_t length) {
-        return text(cache_.read(cancel_, file_, offset, length));
+        return text(cache_.read(cancel_, file_, generation_, offset, length));
     }
 
     FakeFile server_;
     BlockCache cache_{/*capacity_bytes=*/3 * kBlock, kBlock, server_.fetch()};
     CancelToken cancel_;
     FileHandle file_{"file"};
+    uint64_t generation_ = 1;
 };
 
 TEST_F(BlockCacheTest, BlockSizedReadsAreKeptAndAHitCostsNoFetch) {
@@ -152,7 +153,8 @@ TEST_F(BlockCacheTest, ConcurrentReadersOfABlockShareOneFetch) {
     std::vector<std::thread> readers;
     std::vector<std::string> seen(4);
     for (size_t i = 0; i < seen.size(); ++i)
-        readers.emplace_back([&, i] { seen[i] = text(cache_.read(CancelToken{}, file_, 0, 8)); });
+        readers.emplace_back(
+            [&, i] { seen[i] = text(cache_.read(CancelToken{}, file_, 1, 0, 8)); });
     server_.wait_for_fetches(1);
     std::this_thread::sleep_for(50ms);  // the others arrive meanwhile (and must not fetch)
     server_.hold(false);
@@ -170,19 +172,34 @@ TEST_F(BlockCacheTest, AFailedFetchIsNotKeptAndTheNextReaderTriesAgain) {
     EXPECT_EQ(server_.fetches(), 2);
 }
 
-TEST_F(BlockCacheTest, ANewStampDropsTheBlocksOfTheOldOne) {
+TEST_F(BlockCacheTest, AReadUnderANewGenerationNeverUsesBlocksOfTheOldOne) {
     read(0, 8);
-    cache_.current_stamp(file_, nfs::ChangeStamp{100, {}, {}, std::nullopt});
-    EXPECT_EQ(cache_.cached_bytes(), 8u) << "same stamp: still good";
-    cache_.current_stamp(file_, nfs::ChangeStamp{101, {}, {}, std::nullopt});
-    EXPECT_EQ(cache_.cached_bytes(), 0u);
+    read(0, 8);
+    EXPECT_EQ(server_.fetches(), 1) << "same generation: still good";
+    generation_ = 2;
+    read(0, 8);
+    EXPECT_EQ(server_.fetches(), 2) << "a block of the old generation was served";
+    EXPECT_EQ(cache_.cached_bytes(), 8u) << "the old block was not dropped";
+}
+
+// A fetch sent before the file changed comes back after: the block it brings is of the old
+// generation and never served to a read under the new one.
+TEST_F(BlockCacheTest, AFetchUnderWayWhenTheGenerationMovesIsNotServedAfter) {
+    server_.hold(true);
+    std::thread reader([&] { cache_.read(CancelToken{}, file_, 1, 0, 8); });
+    server_.wait_for_fetches(1);
+    server_.hold(false);
+    reader.join();
+    generation_ = 2;
+    read(0, 8);
+    EXPECT_EQ(server_.fetches(), 2);
 }
 
 TEST_F(BlockCacheTest, ForgettingAFileDropsItsBlocksAndAFetchUnderWay) {
     const FileHandle other{"other"};
-    cache_.read(cancel_, other, 0, 8);
+    cache_.read(cancel_, other, 1, 0, 8);
     server_.hold(true);
-    std::thread reader([&] { cache_.read(CancelToken{}, file_, 8, 8); });
+    std::thread reader([&] { cache_.read(CancelToken{}, file_, 1, 8, 8); });
     server_.wait_for_fetches(2);
     cache_.forget_file(file_);  // while its block is on the wire: it must not be kept
     server_.hold(false);
@@ -192,12 +209,12 @@ TEST_F(BlockCacheTest, ForgettingAFileDropsItsBlocksAndAFetchUnderWay) {
 
 TEST_F(BlockCacheTest, ACancelledWaitEndsWithEintr) {
     server_.hold(true);
-    std::thread reader([&] { cache_.read(CancelToken{}, file_, 0, 8); });
+    std::thread reader([&] { cache_.read(CancelToken{}, file_, 1, 0, 8); });
     server_.wait_for_fetches(1);
     CancelToken cancel;
     cancel.cancel();
     try {
-        cache_.read(cancel, file_, 0, 8);
+        cache_.read(cancel, file_, 1, 0, 8);
         ADD_FAILURE() << "a cancelled wait returned";
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), EINTR);
@@ -210,8 +227,8 @@ TEST(BlockCacheDisabledTest, CapacityZeroFetchesEveryTimeAndKeepsNothing) {
     FakeFile server;
     BlockCache cache(0, kBlock, server.fetch());
     CancelToken cancel;
-    cache.read(cancel, FileHandle{"f"}, 0, 8);
-    cache.read(cancel, FileHandle{"f"}, 0, 8);
+    cache.read(cancel, FileHandle{"f"}, 1, 0, 8);
+    cache.read(cancel, FileHandle{"f"}, 1, 0, 8);
     EXPECT_EQ(server.fetches(), 2);
     EXPECT_EQ(cache.cached_bytes(), 0u);
 }

@@ -1,0 +1,414 @@
+#include "fusefs/fuse_adapter.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fusefs/fuse_stat.h"
+#include "fusefs/kernel_readahead.h"
+#include "fusefs/request_scope.h"
+#include "util/error.h"
+
+namespace nfsfuse::fusefs {
+namespace {
+
+// Transfers the kernel may send us in one request: 1 MiB, like the kernel NFS client's rsize/wsize.
+constexpr unsigned kMaxTransfer = 1024 * 1024;
+
+FuseAdapter& adapter(fuse_req_t req) {
+    auto& fuse = *static_cast<FuseAdapter*>(fuse_req_userdata(req));
+    fuse.after_init();
+    return fuse;
+}
+
+vfs::Filesystem& filesystem(fuse_req_t req) {
+    return adapter(req).filesystem();
+}
+
+vfs::Caller caller_of(fuse_req_t req) {
+    const fuse_ctx* ctx = fuse_req_ctx(req);
+    return {ctx->uid, ctx->gid};
+}
+
+fuse_entry_param to_entry_param(const vfs::EntryReply& entry) {
+    fuse_entry_param param{};
+    param.ino = entry.ino;
+    param.generation = 0;
+    if (entry.ino != 0) {
+        param.attr = to_stat(entry.attributes);
+        param.attr_timeout = entry.timeouts.attributes_s;
+    }
+    param.entry_timeout = entry.timeouts.entry_s;
+    return param;
+}
+
+Reply reply_entry(fuse_req_t req, const vfs::EntryReply& entry) {
+    const fuse_entry_param param = to_entry_param(entry);
+    return [req, param] { fuse_reply_entry(req, &param); };
+}
+
+Reply reply_attributes(fuse_req_t req, const vfs::AttributesReply& reply) {
+    const struct stat st = to_stat(reply.attributes);
+    const double timeout = reply.timeout_s;
+    return [req, st, timeout] { fuse_reply_attr(req, &st, timeout); };
+}
+
+Reply reply_ok(fuse_req_t req) {
+    return [req] { fuse_reply_err(req, 0); };
+}
+
+// Answers open (or create, given its entry) with the open's handle. If the opener has gone away
+// meanwhile, the kernel never sees the handle: release it again.
+Reply reply_opened(fuse_req_t req, fuse_file_info* fi, const vfs::OpenReply& open,
+                   std::optional<fuse_entry_param> created = std::nullopt) {
+    fi->fh = open.handle;
+    fi->keep_cache = open.keep_cache ? 1 : 0;
+    fi->direct_io = open.direct_io ? 1 : 0;
+    vfs::Filesystem& fs = filesystem(req);
+    return [req, fi, created, &fs] {
+        const int result =
+            created ? fuse_reply_create(req, &*created, fi) : fuse_reply_open(req, fi);
+        if (result != 0) fs.release(fi->fh);
+    };
+}
+
+// --- operations -----------------------------------------------------------------------------
+
+void op_init(void* userdata, fuse_conn_info* conn) {
+    auto& fuse = *static_cast<FuseAdapter*>(userdata);
+    conn->max_write = std::min(kMaxTransfer, fuse.filesystem().max_write());
+    conn->max_readahead = std::min(conn->max_readahead, kMaxTransfer);
+    // Our readdir listings carry attributes: let the kernel take them (fewer LOOKUPs).
+    if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+    // Requests must arrive in memory, where the request loop reads each RELEASE as it arrives.
+    conn->want &= ~FUSE_CAP_SPLICE_READ;
+    spdlog::debug("FUSE init: max_write {}", conn->max_write);
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    run_request(req, "lookup", [&](const nfs::CancelToken& cancel) {
+        return reply_entry(req, filesystem(req).lookup(cancel, parent, name));
+    });
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    filesystem(req).forget(ino, nlookup);
+    fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+    for (size_t i = 0; i < count; ++i) filesystem(req).forget(forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+    run_request(req, "getattr", [&](const nfs::CancelToken& cancel) {
+        return reply_attributes(req, filesystem(req).getattr(cancel, ino));
+    });
+}
+
+nfs::SetAttributes to_set_attributes(const struct stat* st, int to_set) {
+    nfs::SetAttributes changes;
+    if (to_set & FUSE_SET_ATTR_MODE) changes.mode = st->st_mode & 07777;
+    if (to_set & FUSE_SET_ATTR_UID) changes.uid = st->st_uid;
+    if (to_set & FUSE_SET_ATTR_GID) changes.gid = st->st_gid;
+    if (to_set & FUSE_SET_ATTR_SIZE) changes.size = static_cast<uint64_t>(st->st_size);
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+        changes.atime_how = nfs::SetAttributes::Time::server_now;
+    } else if (to_set & FUSE_SET_ATTR_ATIME) {
+        changes.atime_how = nfs::SetAttributes::Time::client_value;
+        changes.atime = st->st_atim;
+    }
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+        changes.mtime_how = nfs::SetAttributes::Time::server_now;
+    } else if (to_set & FUSE_SET_ATTR_MTIME) {
+        changes.mtime_how = nfs::SetAttributes::Time::client_value;
+        changes.mtime = st->st_mtim;
+    }
+    return changes;
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
+    run_request(req, "setattr", [&](const nfs::CancelToken& cancel) {
+        std::optional<uint64_t> open;
+        if (fi) open = fi->fh;
+        return reply_attributes(
+            req, filesystem(req).setattr(cancel, ino, open, to_set_attributes(st, to_set)));
+    });
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino) {
+    run_request(req, "readlink", [&](const nfs::CancelToken& cancel) {
+        std::string target = filesystem(req).readlink(cancel, ino);
+        return Reply([req, target] { fuse_reply_readlink(req, target.c_str()); });
+    });
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+    run_request(req, "mknod", [&](const nfs::CancelToken& cancel) {
+        return reply_entry(req, filesystem(req).mknod(cancel, parent, name, mode, caller_of(req)));
+    });
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+    run_request(req, "mkdir", [&](const nfs::CancelToken& cancel) {
+        return reply_entry(req, filesystem(req).mkdir(cancel, parent, name, mode, caller_of(req)));
+    });
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    run_request(req, "unlink", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).unlink(cancel, parent, name);
+        return reply_ok(req);
+    });
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+    run_request(req, "rmdir", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).rmdir(cancel, parent, name);
+        return reply_ok(req);
+    });
+}
+
+void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+    run_request(req, "symlink", [&](const nfs::CancelToken& cancel) {
+        return reply_entry(req,
+                           filesystem(req).symlink(cancel, target, parent, name, caller_of(req)));
+    });
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+               const char* new_name, unsigned int flags) {
+    run_request(req, "rename", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).rename(cancel, parent, name, new_parent, new_name, flags);
+        return reply_ok(req);
+    });
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+    run_request(req, "link", [&](const nfs::CancelToken& cancel) {
+        return reply_entry(req, filesystem(req).link(cancel, ino, new_parent, new_name));
+    });
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    run_request(req, "open", [&](const nfs::CancelToken& cancel) {
+        FuseAdapter& fuse = adapter(req);
+        const vfs::OpenReply open = fuse.filesystem().open(cancel, ino, fi->flags);
+        // The attributes the kernel holds (its idea of the size above all) may predate another
+        // client's change: offset -1 makes it drop them, and only them.
+        if (fuse.session()) fuse_lowlevel_notify_inval_inode(fuse.session(), ino, -1, 0);
+        return reply_opened(req, fi, open);
+    });
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+               fuse_file_info* fi) {
+    run_request(req, "create", [&](const nfs::CancelToken& cancel) {
+        const vfs::CreateReply created =
+            filesystem(req).create(cancel, parent, name, mode, fi->flags, caller_of(req));
+        return reply_opened(req, fi, created.open, to_entry_param(created.entry));
+    });
+}
+
+void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    run_request(req, "read", [&](const nfs::CancelToken& cancel) {
+        auto pieces = std::make_shared<std::vector<cache::BlockCache::Piece>>(filesystem(req).read(
+            cancel, fi->fh, static_cast<uint64_t>(offset), static_cast<uint32_t>(size)));
+        return Reply([req, pieces] {
+            std::vector<iovec> iov;
+            for (const auto& piece : *pieces)  // iovec is not const-correct; it is only read
+                iov.push_back({const_cast<char*>(piece.data), piece.size});
+            fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
+        });
+    });
+}
+
+void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t offset,
+              fuse_file_info* fi) {
+    run_request(req, "write", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).write(cancel, fi->fh, static_cast<uint64_t>(offset),
+                              std::string_view(buf, size));
+        return Reply([req, size] { fuse_reply_write(req, size); });
+    });
+}
+
+// close(2) of one descriptor.
+void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    run_request(req, "flush", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).flush(cancel, fi->fh);
+        return reply_ok(req);
+    });
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    filesystem(req).release(fi->fh);
+    fuse_reply_err(req, 0);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+    run_request(req, "fsync", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).flush(cancel, fi->fh);
+        return reply_ok(req);
+    });
+}
+
+void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+    run_request(req, "opendir", [&](const nfs::CancelToken&) {
+        vfs::Filesystem& fs = filesystem(req);
+        fi->fh = fs.opendir(ino);
+        return Reply([req, fi, &fs] {
+            if (fuse_reply_open(req, fi) != 0) fs.releasedir(fi->fh);
+        });
+    });
+}
+
+// Fills one reply buffer with entries from `offset` on. With `plus`, entries the server gave a
+// handle and attributes for are handed to the kernel as looked up (one lookup each).
+void read_directory(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
+    run_request(req, plus ? "readdirplus" : "readdir", [&](const nfs::CancelToken& cancel) {
+        vfs::Filesystem& fs = filesystem(req);
+        const std::vector<nfs::DirectoryEntry>& entries =
+            fs.readdir(cancel, fi->fh, static_cast<uint64_t>(offset));
+        auto buffer = std::make_shared<std::vector<char>>(size);
+        size_t used = 0;
+        for (size_t index = static_cast<size_t>(offset); index < entries.size(); ++index) {
+            const nfs::DirectoryEntry& item = entries[index];
+            const off_t next = static_cast<off_t>(index + 1);
+            char* out = buffer->data() + used;
+            const size_t room = size - used;
+            size_t needed;
+            const bool is_dot = item.name == "." || item.name == "..";
+            if (plus && item.entry && !is_dot) {
+                const fuse_entry_param param = to_entry_param(fs.listed_entry(*item.entry));
+                needed = fuse_add_direntry_plus(req, out, room, item.name.c_str(), &param, next);
+                if (needed > room) fs.forget(param.ino, 1);  // not sent after all
+            } else if (plus) {
+                // No handle or attributes: ino 0 tells the kernel to look the name up itself.
+                fuse_entry_param param{};
+                param.attr.st_ino = item.fileid;
+                if (item.entry) param.attr.st_mode = file_type_bits(item.entry->attributes.type);
+                needed = fuse_add_direntry_plus(req, out, room, item.name.c_str(), &param, next);
+            } else {
+                struct stat st {};
+                st.st_ino = item.fileid;
+                if (item.entry) st.st_mode = file_type_bits(item.entry->attributes.type);
+                needed = fuse_add_direntry(req, out, room, item.name.c_str(), &st, next);
+            }
+            if (needed > room) break;
+            used += needed;
+        }
+        return Reply([req, buffer, used] { fuse_reply_buf(req, buffer->data(), used); });
+    });
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    read_directory(req, size, offset, fi, /*plus=*/false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+    read_directory(req, size, offset, fi, /*plus=*/true);
+}
+
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    filesystem(req).releasedir(fi->fh);
+    fuse_reply_err(req, 0);
+}
+
+void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+    // Directory operations are synchronous on an NFS server: nothing is pending.
+    fuse_reply_err(req, 0);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t ino) {
+    run_request(req, "statfs", [&](const nfs::CancelToken& cancel) {
+        const struct statvfs st = to_statvfs(filesystem(req).statfs(cancel, ino));
+        return Reply([req, st] { fuse_reply_statfs(req, &st); });
+    });
+}
+
+// The one extended attribute: user.nfsfuse.calls on the mount's root, the calls sent to the
+// server by procedure ("GETATTR 12\nREAD 3\n"), like the kernel client's mountstats. NFSv3 has
+// no extended attributes, so every other name is "not supported", as without this operation.
+constexpr std::string_view kCallsAttribute = "user.nfsfuse.calls";
+
+void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+    if (ino != FUSE_ROOT_ID || std::string_view(name) != kCallsAttribute) {
+        fuse_reply_err(req, ENOTSUP);
+        return;
+    }
+    const std::string text = filesystem(req).call_counts_text();
+    if (size == 0) {
+        fuse_reply_xattr(req, text.size());
+    } else if (size < text.size()) {
+        fuse_reply_err(req, ERANGE);
+    } else {
+        fuse_reply_buf(req, text.data(), text.size());
+    }
+}
+
+void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
+    run_request(req, "access", [&](const nfs::CancelToken& cancel) {
+        filesystem(req).access(cancel, ino, mask);
+        return reply_ok(req);
+    });
+}
+
+fuse_lowlevel_ops make_operations() {
+    fuse_lowlevel_ops ops{};
+    ops.init = op_init;
+    ops.lookup = op_lookup;
+    ops.forget = op_forget;
+    ops.forget_multi = op_forget_multi;
+    ops.getattr = op_getattr;
+    ops.setattr = op_setattr;
+    ops.readlink = op_readlink;
+    ops.mknod = op_mknod;
+    ops.mkdir = op_mkdir;
+    ops.unlink = op_unlink;
+    ops.rmdir = op_rmdir;
+    ops.symlink = op_symlink;
+    ops.rename = op_rename;
+    ops.link = op_link;
+    ops.open = op_open;
+    ops.create = op_create;
+    ops.read = op_read;
+    ops.write = op_write;
+    ops.flush = op_flush;
+    ops.release = op_release;
+    ops.fsync = op_fsync;
+    ops.opendir = op_opendir;
+    ops.readdir = op_readdir;
+    ops.readdirplus = op_readdirplus;
+    ops.releasedir = op_releasedir;
+    ops.fsyncdir = op_fsyncdir;
+    ops.statfs = op_statfs;
+    ops.access = op_access;
+    ops.getxattr = op_getxattr;
+    return ops;
+}
+
+}  // namespace
+
+void FuseAdapter::after_init() {
+    // Only now: the kernel applies our INIT reply's readahead as an upper bound when it gets it,
+    // so a window set before would shrink back to 128 KiB.
+    std::call_once(after_init_once_, [this] {
+        if (settings_.readahead_kib > 0 && !settings_.mountpoint.empty())
+            set_kernel_readahead(settings_.mountpoint, settings_.readahead_kib);
+    });
+}
+
+const fuse_lowlevel_ops& FuseAdapter::operations() {
+    static const fuse_lowlevel_ops ops = make_operations();
+    return ops;
+}
+
+}  // namespace nfsfuse::fusefs

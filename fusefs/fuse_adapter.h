@@ -1,0 +1,49 @@
+// The FUSE low-level operations of nfsfuse, a thin adapter: each turns a kernel request into one
+// call of vfs::Filesystem and its result (or error) into the reply. No filesystem semantics live
+// here; only what is FUSE's own: inode numbers and handles as the kernel sees them, the INIT
+// negotiation, kernel notifications and readahead.
+// Thread-safety: operations run concurrently on the threads of the RequestLoop; the Filesystem
+// is thread-safe.
+// Ownership: created by main, outlives the FUSE session; holds a reference to the filesystem.
+#pragma once
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+
+#include "vfs/filesystem.h"
+
+namespace nfsfuse::fusefs {
+
+struct AdapterSettings {
+    std::filesystem::path mountpoint;  // absolute
+    uint32_t readahead_kib = 0;        // kernel readahead window; 0: the kernel's default
+};
+
+class FuseAdapter {
+  public:
+    FuseAdapter(vfs::Filesystem& filesystem, AdapterSettings settings)
+        : filesystem_(filesystem), settings_(std::move(settings)) {}
+
+    // The libfuse operation table; userdata must be this object.
+    static const fuse_lowlevel_ops& operations();
+
+    // The session notifications go to; set once the session exists, before it serves requests.
+    void set_session(fuse_session* session) { session_ = session; }
+    fuse_session* session() const { return session_; }
+
+    vfs::Filesystem& filesystem() { return filesystem_; }
+    // Called by every request: the first one, after INIT, sets what only applies after INIT.
+    void after_init();
+
+  private:
+    vfs::Filesystem& filesystem_;
+    const AdapterSettings settings_;
+    fuse_session* session_ = nullptr;
+    std::once_flag after_init_once_;
+};
+
+}  // namespace nfsfuse::fusefs

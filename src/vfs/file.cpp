@@ -1,0 +1,345 @@
+#include "vfs/file.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+#include "util/error.h"
+
+namespace nfsfuse::vfs {
+namespace {
+
+// A server whose verifier keeps changing (restarting in a loop) would make flush resend for
+// ever; after this many COMMITs the flush fails instead.
+constexpr int kMaxCommitRounds = 6;
+
+// How often a wait looks at its CancelToken.
+constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+
+}  // namespace
+
+File::File(nfs::FileHandle handle, FileContext& context)
+    : handle_(std::move(handle)), context_(context), generation_(context.next_generation++) {}
+
+void File::wait(const nfs::CancelToken& cancel, Lock& lock, const char* what) {
+    if (cancel.cancelled()) throw Error(EINTR, std::string("interrupted while ") + what);
+    changed_.wait_for(lock, kCancelPoll);
+}
+
+void File::wait_for_exclusive_end(const nfs::CancelToken& cancel, Lock& lock) {
+    while (exclusive_) wait(cancel, lock, "the file's size was being changed");
+}
+
+void File::record_failure(int errnum, const std::string& message) {
+    if (!failure_) failure_ = {errnum, message};
+}
+
+void File::data_changed_here() {
+    generation_ = context_.next_generation++;
+    context_.blocks.forget_file(handle_);  // frees the memory; the generation decides validity
+}
+
+void File::own_write_done(const nfs::WriteResult& result) {
+    std::optional<nfs::ChangeStamp> after;
+    if (result.after) after = nfs::change_stamp_of(*result.after);
+    pages_stamp_.after_own_write(result.before, after);
+    // Our own change: the blocks were invalidated when it was written here. The stamp moves
+    // along when nobody else changed the file in between; otherwise it is unknown now.
+    if (server_stamp_ && result.before && after && *server_stamp_ == *result.before) {
+        server_stamp_ = after;
+    } else {
+        server_stamp_.reset();
+    }
+}
+
+void File::send_in_background(PendingWrites::Request request) {
+    context_.senders.post([self = shared_from_this(), request = std::move(request)] {
+        std::optional<nfs::WriteResult> result;
+        std::optional<Error> failure;
+        try {
+            // No cancellation: the application's write() has returned already. A soft mount's
+            // timeout bounds the call; a hard mount waits for the server like any NFS client.
+            result = self->context_.client.write(nfs::CancelToken{}, self->handle_, request.offset,
+                                                 request.data, nfs::Stability::unstable);
+        } catch (const Error& error) {
+            failure = error;
+        }
+        if (result && self->context_.written) self->context_.written(self->handle_);
+        {
+            std::lock_guard lock(self->mutex_);
+            if (result) {
+                self->writes_.sent(request.tag, result->stable, result->verifier);
+                self->own_write_done(*result);
+            } else {
+                self->writes_.send_failed(request.tag, /*keep=*/false);
+                self->record_failure(failure->errnum(), failure->what());
+            }
+            // Runs a finished WRITE held back (overlapping it, or beyond the limit) may go now.
+            self->dispatch(Dispatch::complete_runs);
+        }
+        self->changed_.notify_all();
+    });
+}
+
+void File::dispatch(Dispatch which) {
+    for (const PendingWrites::Run& run : writes_.dirty_runs(context_.gather_limit)) {
+        if (writes_.requests_on_the_wire() >= context_.max_in_flight) return;
+        const bool still_gathering =
+            run.end == last_write_end_ && run.size() < context_.gather_limit;
+        if (which == Dispatch::complete_runs && still_gathering) continue;
+        if (writes_.overlaps_the_wire(run.begin, run.end)) continue;
+        send_in_background(writes_.start_sending(run));
+    }
+}
+
+bool File::send_alone_stable(const nfs::CancelToken& cancel, Lock& lock) {
+    if (writes_.requests_on_the_wire() > 0 || writes_.unstable_bytes() > 0) return false;
+    const std::vector<PendingWrites::Run> runs = writes_.dirty_runs(context_.gather_limit);
+    if (runs.size() != 1) return false;
+    const PendingWrites::Request request = writes_.start_sending(runs.front());
+    lock.unlock();
+    std::optional<nfs::WriteResult> result;
+    std::optional<Error> failure;
+    try {
+        result = context_.client.write(cancel, handle_, request.offset, request.data,
+                                       nfs::Stability::file_sync);
+    } catch (const Error& error) {
+        failure = error;
+    }
+    if (result && context_.written) context_.written(handle_);
+    lock.lock();
+    if (result) {
+        writes_.sent(request.tag, result->stable, result->verifier);
+        own_write_done(*result);
+    } else {
+        // Interrupted: the bytes stay owed (the next settle sends them). Anything else failed.
+        const bool interrupted = failure->errnum() == EINTR;
+        writes_.send_failed(request.tag, interrupted);
+        if (!interrupted) record_failure(failure->errnum(), failure->what());
+    }
+    changed_.notify_all();
+    if (failure && failure->errnum() == EINTR) throw *failure;
+    return true;
+}
+
+void File::settle_locked(const nfs::CancelToken& cancel, Lock& lock) {
+    wait_for_exclusive_end(cancel, lock);
+    while (writes_.has_dirty() || writes_.requests_on_the_wire() > 0) {
+        if (writes_.has_dirty() && !send_alone_stable(cancel, lock)) dispatch(Dispatch::everything);
+        if (writes_.has_dirty() || writes_.requests_on_the_wire() > 0)
+            wait(cancel, lock, "writes were on the wire");
+    }
+}
+
+uint64_t File::commit_once(const nfs::CancelToken& cancel, Lock& lock) {
+    const PendingWrites::CommitSnapshot snapshot = writes_.commit_snapshot();
+    if (snapshot.empty()) return 0;
+    lock.unlock();
+    uint64_t verifier = 0;
+    try {
+        verifier = context_.client.commit(cancel, handle_);
+    } catch (...) {
+        lock.lock();
+        throw;
+    }
+    lock.lock();
+    const uint64_t again = writes_.committed(snapshot, verifier);
+    if (again > 0) {
+        spdlog::warn("the server's write verifier changed: sending {} uncommitted bytes again",
+                     again);
+        // Blocks read since the restart lack what it lost: they hid behind the owed bytes
+        // (File::read lays those over them), which are about to leave once resent.
+        data_changed_here();
+    }
+    return again;
+}
+
+void File::write_through(const nfs::CancelToken& cancel, Lock& lock, uint64_t offset,
+                         std::string_view data) {
+    lock.unlock();
+    nfs::WriteResult result;
+    try {
+        result = context_.client.write(cancel, handle_, offset, data, nfs::Stability::file_sync);
+    } catch (...) {
+        lock.lock();
+        throw;
+    }
+    if (context_.written) context_.written(handle_);
+    lock.lock();
+    own_write_done(result);
+}
+
+void File::write(const nfs::CancelToken& cancel, uint64_t offset, std::string_view data) {
+    Lock lock(mutex_);
+    wait_for_exclusive_end(cancel, lock);
+    if (failure_) throw Error(failure_->first, failure_->second);
+    data_changed_here();
+    if (context_.write_through) return write_through(cancel, lock, offset, data);
+    // Room first, so an interrupted wait has taken nothing: a write() that fails wrote nothing.
+    while (writes_.requests_on_the_wire() >= context_.max_in_flight)
+        wait(cancel, lock, "writes were on the wire");
+    writes_.write(offset, data);
+    last_write_end_ = offset + data.size();
+    dispatch(Dispatch::complete_runs);
+    if (writes_.unstable_bytes() > context_.commit_threshold) {
+        try {
+            commit_once(cancel, lock);
+        } catch (const Error& error) {
+            // This write's data is taken; the COMMIT is for data write() had answered already.
+            if (error.errnum() != EINTR) record_failure(error.errnum(), error.what());
+        }
+    }
+}
+
+void File::settle(const nfs::CancelToken& cancel) {
+    Lock lock(mutex_);
+    settle_locked(cancel, lock);
+}
+
+void File::flush(const nfs::CancelToken& cancel) {
+    Lock lock(mutex_);
+    try {
+        for (int round = 0;; ++round) {
+            settle_locked(cancel, lock);
+            if (failure_) break;
+            if (round == kMaxCommitRounds) {
+                throw Error(EIO,
+                            "COMMIT: the server's write verifier kept changing (restarting?); "
+                            "written data may be lost");
+            }
+            // Once more only when bytes were made dirty again; data written meanwhile by others
+            // is theirs to flush (waiting for it could go on for ever).
+            if (commit_once(cancel, lock) == 0) break;
+        }
+    } catch (const Error& error) {
+        if (error.errnum() == EINTR) throw;  // nothing decided: what is unsent stays owed
+        record_failure(error.errnum(), error.what());
+    }
+    if (!failure_) return;
+    const auto failure = std::move(*failure_);
+    failure_.reset();
+    // Reported now in place of what could not be written, which is dropped with the report.
+    writes_.drop_all_but_sending();
+    throw Error(failure.first, failure.second);
+}
+
+nfs::Attributes File::set_attributes(const nfs::CancelToken& cancel,
+                                     const nfs::SetAttributes& changes,
+                                     const std::function<nfs::Attributes()>& call) {
+    Lock lock(mutex_);
+    settle_locked(cancel, lock);
+    exclusive_ = true;
+    lock.unlock();
+    std::optional<nfs::Attributes> attributes;
+    std::exception_ptr failure;
+    try {
+        attributes = call();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    lock.lock();
+    exclusive_ = false;
+    // Whatever happened, we cannot tell whether someone else changed the file just before.
+    pages_stamp_.forget();
+    if (changes.size) {
+        // Even a failed SETATTR may have been done (a lost reply): owing nothing beyond the
+        // size is the safe side, since what is beyond it may be gone on the server.
+        writes_.truncate(*changes.size);
+        data_changed_here();
+    }
+    if (attributes) server_stamp_ = nfs::change_stamp_of(*attributes);
+    changed_.notify_all();
+    if (failure) std::rethrow_exception(failure);
+    return *attributes;
+}
+
+std::vector<cache::BlockCache::Piece> File::read(const nfs::CancelToken& cancel, uint64_t offset,
+                                                 uint32_t length) {
+    uint64_t generation = 0;
+    {
+        Lock lock(mutex_);
+        settle_locked(cancel, lock);
+        generation = generation_;
+    }
+    // Without the lock: a write meanwhile moves the generation on, and the blocks read here
+    // are never served to a read that starts after it.
+    std::vector<cache::BlockCache::Piece> pieces =
+        context_.blocks.read(cancel, handle_, generation, offset, length);
+    Lock lock(mutex_);
+    const uint64_t owed_end = std::min(writes_.owed_end(), offset + length);
+    if (owed_end <= offset) return pieces;
+    std::string window;
+    for (const auto& piece : pieces) window.append(piece.data, piece.size);
+    // Up to the owed byte furthest on: the file is at least that long for the program.
+    window.resize(std::max<uint64_t>(window.size(), owed_end - offset), '\0');
+    writes_.overlay(offset, window);
+    auto merged = std::make_shared<nfs::ReadResult>();
+    merged->data.assign(window.begin(), window.end());
+    const char* data = merged->data.data();
+    const size_t size = merged->data.size();
+    return {cache::BlockCache::Piece{std::move(merged), data, size}};
+}
+
+uint64_t File::size_seen(uint64_t server_size) {
+    std::lock_guard lock(mutex_);
+    return std::max(server_size, writes_.owed_end());
+}
+
+bool File::has_pending() {
+    std::lock_guard lock(mutex_);
+    return !writes_.empty() || failure_.has_value();
+}
+
+uint64_t File::owed_bytes() {
+    std::lock_guard lock(mutex_);
+    return writes_.owed_bytes();
+}
+
+void File::server_stamp(const nfs::ChangeStamp& stamp) {
+    std::lock_guard lock(mutex_);
+    if (server_stamp_ && *server_stamp_ == stamp) return;
+    // Changed, or unknown since a change we could not follow: what is cached may be older.
+    data_changed_here();
+    server_stamp_ = stamp;
+}
+
+bool File::keep_pages_at_open(const nfs::ChangeStamp& now) {
+    std::lock_guard lock(mutex_);
+    return pages_stamp_.keep_at_open(now);
+}
+
+void File::forget_pages() {
+    std::lock_guard lock(mutex_);
+    pages_stamp_.forget();
+}
+
+void File::opened() {
+    std::lock_guard lock(mutex_);
+    ++opens_;
+}
+
+std::optional<PendingRemoval> File::released() {
+    std::lock_guard lock(mutex_);
+    if (opens_ == 0 || --opens_ > 0) return std::nullopt;
+    return std::exchange(removal_, std::nullopt);
+}
+
+bool File::is_open() {
+    std::lock_guard lock(mutex_);
+    return opens_ > 0;
+}
+
+bool File::hide(PendingRemoval removal) {
+    std::lock_guard lock(mutex_);
+    if (opens_ == 0) return false;
+    removal_ = std::move(removal);
+    return true;
+}
+
+bool File::idle() {
+    std::lock_guard lock(mutex_);
+    return opens_ == 0 && writes_.empty() && !failure_;
+}
+
+}  // namespace nfsfuse::vfs

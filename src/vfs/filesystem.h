@@ -1,0 +1,208 @@
+// nfsfuse's filesystem semantics without FUSE: each operation takes inode ids, names and open
+// handles, talks to the server through NfsClient, keeps the caches and the per-file state right,
+// and returns entries, attributes and data, or throws nfsfuse::Error. fusefs/ only translates
+// kernel requests into these calls and their results into replies; tests drive it directly over
+// a fake server (tests/unit/model).
+// Thread-safety: every method may be called concurrently, as FUSE's worker threads do. Requests
+// of one open handle come as the kernel sends them (readdir of one directory handle in order;
+// release after every other request of the handle).
+// Ownership: owns its tables, caches and write senders; holds a reference to the client, which
+// must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cache/block_cache.h"
+#include "cache/cache_timeouts.h"
+#include "cache/directory_names.h"
+#include "cache/recent_attributes.h"
+#include "nfs/nfs_client.h"
+#include "options/mount_options.h"
+#include "vfs/file_table.h"
+#include "vfs/inode_table.h"
+#include "vfs/write_senders.h"
+
+namespace nfsfuse::vfs {
+
+struct FilesystemSettings {
+    options::CacheMode cache = options::CacheMode::full;
+    options::AttributeCacheTimes attribute_cache;  // what the kernel may trust, for how long
+    bool read_only = false;
+    size_t block_cache_bytes = 0;  // nfsfuse's own data cache (cache=full only); 0: none
+    // Its blocks: the kernel's readahead requests (256 KiB to 1 MiB) start on multiples of 256
+    // KiB, so each of them fills whole blocks. Tests with small files make them smaller.
+    uint32_t cache_block_bytes = 256 * 1024;
+    // When nfsfuse talks to the server as root, new objects are given to the calling user, as
+    // the kernel NFS client does (it sends the caller's own credentials).
+    bool chown_new_objects_to_caller = false;
+};
+
+// Who asks: the owner of what they create.
+struct Caller {
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+};
+
+// An object the kernel learns of (one lookup counted for `ino`), or with ino 0 a name that does
+// not exist, to be remembered for timeouts.entry_s.
+struct EntryReply {
+    uint64_t ino = 0;
+    nfs::Attributes attributes;
+    cache::CacheTimeouts timeouts;
+};
+
+struct AttributesReply {
+    nfs::Attributes attributes;
+    double timeout_s = 0;
+};
+
+// An open file: `handle` names it in later calls until release.
+struct OpenReply {
+    uint64_t handle = 0;
+    bool keep_cache = false;  // the kernel may keep the pages it cached of the file
+    bool direct_io = false;   // the kernel must not cache the file's pages at all
+};
+
+struct CreateReply {
+    EntryReply entry;
+    OpenReply open;
+};
+
+// What shutdown could not put on the server.
+struct ShutdownReport {
+    size_t files_flushed = 0;
+    std::vector<std::string> failures;  // one line a file: which file, what went wrong
+};
+
+class Filesystem {
+  public:
+    Filesystem(nfs::NfsClient& client, FilesystemSettings settings);
+    ~Filesystem();
+    Filesystem(const Filesystem&) = delete;
+    Filesystem& operator=(const Filesystem&) = delete;
+
+    const FilesystemSettings& settings() const { return settings_; }
+    uint32_t max_write() const { return client_.max_write(); }
+    // The calls sent to the server by procedure, one "NAME COUNT" line each (mountstats).
+    std::string call_counts_text() const;
+
+    // --- names and attributes ---
+    EntryReply lookup(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name);
+    void forget(uint64_t ino, uint64_t count);
+    AttributesReply getattr(const nfs::CancelToken& cancel, uint64_t ino);
+    // open_handle: the open the change came through, if any (ftruncate).
+    AttributesReply setattr(const nfs::CancelToken& cancel, uint64_t ino,
+                            std::optional<uint64_t> open_handle, const nfs::SetAttributes& changes);
+    std::string readlink(const nfs::CancelToken& cancel, uint64_t ino);
+    // Regular files and FIFOs (`mode` with its S_IFMT bits).
+    EntryReply mknod(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
+                     uint32_t mode, const Caller& caller);
+    EntryReply mkdir(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
+                     uint32_t mode, const Caller& caller);
+    EntryReply symlink(const nfs::CancelToken& cancel, const std::string& target, uint64_t parent,
+                       const std::string& name, const Caller& caller);
+    EntryReply link(const nfs::CancelToken& cancel, uint64_t ino, uint64_t new_parent,
+                    const std::string& new_name);
+    // A file some process still has open is renamed to a hidden name and removed at its last
+    // close (the NFS client's "silly rename").
+    void unlink(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name);
+    void rmdir(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name);
+    // flags: RENAME_NOREPLACE (checked, then renamed); RENAME_EXCHANGE is refused (EINVAL). A
+    // file replaced while some process has it open is hidden first, as unlink does.
+    void rename(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
+                uint64_t new_parent, const std::string& new_name, unsigned flags);
+    void access(const nfs::CancelToken& cancel, uint64_t ino, int mask);
+    nfs::FsStats statfs(const nfs::CancelToken& cancel, uint64_t ino);
+
+    // --- open files ---
+    // flags: open(2)'s, O_TRUNC included (the kernel leaves it to us).
+    OpenReply open(const nfs::CancelToken& cancel, uint64_t ino, int flags);
+    CreateReply create(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
+                       uint32_t mode, int flags, const Caller& caller);
+    std::vector<cache::BlockCache::Piece> read(const nfs::CancelToken& cancel, uint64_t handle,
+                                               uint64_t offset, uint32_t size);
+    void write(const nfs::CancelToken& cancel, uint64_t handle, uint64_t offset,
+               std::string_view data);
+    // close(2) of one descriptor and fsync(2): what was written is on the server, durably, and a
+    // write that failed on the way is reported here.
+    void flush(const nfs::CancelToken& cancel, uint64_t handle);
+    // The kernel's RELEASE of `handle` was taken from the device: from now on the file does not
+    // count as open, before any later request (an unlink) is handled.
+    void release_received(uint64_t handle);
+    // Ends the open (counting it closed if release_received did not). Never throws: close(2)
+    // has returned already.
+    void release(uint64_t handle) noexcept;
+
+    // --- directories ---
+    uint64_t opendir(uint64_t ino);
+    // The listing of an open directory, read anew when reading starts at offset 0, so offsets
+    // stay meaningful across the calls of one pass.
+    const std::vector<nfs::DirectoryEntry>& readdir(const nfs::CancelToken& cancel, uint64_t handle,
+                                                    uint64_t offset);
+    // A listed entry the kernel is about to learn of (readdirplus): counts one lookup.
+    EntryReply listed_entry(const nfs::Entry& entry);
+    void releasedir(uint64_t handle) noexcept;
+
+    // Before the process exits (a signal, an unmount): every file's data sent and committed,
+    // whether or not it is still open. `cancel` bounds the wait.
+    ShutdownReport shutdown(const nfs::CancelToken& cancel);
+
+  private:
+    struct OpenFile;
+    struct OpenDirectory;
+
+    void reject_if_read_only() const;
+    OpenFile& open_file(uint64_t handle) const;
+    EntryReply make_entry(const nfs::Entry& entry);
+    // Attributes as a program sees them: a file's size includes the data owed for it.
+    nfs::Attributes as_seen(const nfs::FileHandle& fh, nfs::Attributes attributes) const;
+    AttributesReply attributes_reply(const nfs::FileHandle& fh,
+                                     const nfs::Attributes& attributes) const;
+    cache::CacheTimeouts timeouts_for(const nfs::Attributes& attributes) const;
+    nfs::NewObjectAttributes new_object_attributes(const Caller& caller, uint32_t mode) const;
+    // Attributes just received from the server.
+    void received_attributes(const nfs::FileHandle& fh, const nfs::Attributes& attributes);
+    nfs::Attributes current_attributes(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
+    // `entry` with attributes that include data owed for it (sent first).
+    nfs::Entry with_settled_data(const nfs::CancelToken& cancel, nfs::Entry entry);
+    bool certainly_absent(const nfs::FileHandle& dir, const std::string& name);
+    void name_added(const nfs::FileHandle& dir, const std::string& name,
+                    const nfs::DirectoryChange& change);
+    void name_removed(const nfs::FileHandle& dir, const std::string& name,
+                      const nfs::DirectoryChange& change);
+    void renamed(const nfs::FileHandle& from_dir, const std::string& from_name,
+                 const nfs::FileHandle& to_dir, const std::string& to_name,
+                 const nfs::RenameChanges& changes);
+    // Runs a call that changes `dir`; if it fails, what we knew of its names may be wrong.
+    template <class Call>
+    auto changing(const nfs::FileHandle& dir, Call&& call);
+    void hide(const nfs::CancelToken& cancel, const nfs::FileHandle& dir, const std::string& name,
+              const nfs::Entry& entry, File& file);
+    bool hide_if_open(const nfs::CancelToken& cancel, const nfs::FileHandle& dir,
+                      const std::string& name);
+    void hide_replaced_if_open(const nfs::CancelToken& cancel, const nfs::FileHandle& from,
+                               const std::string& name, const nfs::FileHandle& to,
+                               const std::string& new_name);
+    void truncate_at_open(const nfs::CancelToken& cancel, File& file);
+    bool keep_cache_at_open(File& file, const nfs::Attributes& current);
+    uint64_t register_open(std::shared_ptr<File> file, nfs::OpenId open);
+    // Drops the file's state once nothing needs it: not open, nothing owed, and the kernel no
+    // longer knows the inode.
+    void drop_file_if_unused(const nfs::FileHandle& fh);
+
+    nfs::NfsClient& client_;
+    const FilesystemSettings settings_;
+    InodeTable inodes_;
+    cache::BlockCache blocks_;
+    cache::DirectoryNames names_;
+    cache::RecentAttributes recent_attributes_;
+    FileContext file_context_;  // refers to senders_, which stops before it goes
+    FileTable files_;
+    WriteSenders senders_;  // its jobs use the files, the context and the caches: stops first
+};
+
+}  // namespace nfsfuse::vfs

@@ -1,0 +1,139 @@
+// The filesystem layer without FUSE, over an in-memory server: what the FUSE callbacks used to
+// order themselves is now the layer's: shutdown writes what open files hold (issue 11, case 4),
+// O_TRUNC drops what another descriptor owed, open files survive unlink and rename over them,
+// and a file's state lives as long as the kernel knows its inode.
+#include "vfs/filesystem.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "fake_nfs_server.h"
+#include "util/error.h"
+
+namespace nfsfuse::vfs {
+namespace {
+
+using nfs::CancelToken;
+using testing::FakeNfsServer;
+
+constexpr uint64_t kRoot = 1;
+
+class FilesystemTest : public ::testing::Test {
+  protected:
+    FilesystemTest() { server_.set_max_transfer(64); }
+    ~FilesystemTest() override { server_.before_call = nullptr; }
+
+    CreateReply create(const std::string& name) {
+        return fs_.create(cancel_, kRoot, name, 0644, O_RDWR | O_CREAT, {});
+    }
+    void close(uint64_t handle) {
+        fs_.flush(cancel_, handle);
+        fs_.release_received(handle);
+        fs_.release(handle);
+    }
+    std::string read(uint64_t handle, uint64_t offset, uint32_t length) {
+        std::string data;
+        for (const auto& piece : fs_.read(cancel_, handle, offset, length))
+            data.append(piece.data, piece.size);
+        return data;
+    }
+    std::string durable(const std::string& name) {
+        return server_.durable_contents(server_.resolve(name));
+    }
+
+    FakeNfsServer server_;
+    Filesystem fs_{server_, {}};
+    CancelToken cancel_;
+};
+
+// Issue 11, case 4: nfsfuse stopped by a signal while a file is open with data only gathered.
+TEST_F(FilesystemTest, ShutdownWritesTheDataOfFilesStillOpen) {
+    const CreateReply created = create("open.txt");
+    fs_.write(cancel_, created.open.handle, 0, "gathered, never sent");
+    EXPECT_EQ(server_.contents(server_.resolve("open.txt")), "") << "sent already: no test";
+    const ShutdownReport report = fs_.shutdown(cancel_);
+    EXPECT_EQ(report.files_flushed, 1u);
+    EXPECT_TRUE(report.failures.empty());
+    EXPECT_EQ(durable("open.txt"), "gathered, never sent");
+}
+
+TEST_F(FilesystemTest, ShutdownReportsWhatCouldNotBeWritten) {
+    const CreateReply created = create("full.txt");
+    fs_.write(cancel_, created.open.handle, 0, "no room for this");
+    server_.before_call = [](const std::string& procedure) {
+        if (procedure == "WRITE") throw Error(ENOSPC, "WRITE: no space left");
+    };
+    const ShutdownReport report = fs_.shutdown(cancel_);
+    ASSERT_EQ(report.failures.size(), 1u);
+    EXPECT_NE(report.failures[0].find("16 bytes not written"), std::string::npos)
+        << report.failures[0];
+}
+
+TEST_F(FilesystemTest, OTruncDropsWhatAnotherDescriptorStillOwed) {
+    const CreateReply writer = create("t.txt");
+    fs_.write(cancel_, writer.open.handle, 0, std::string(200, 'x'));
+    const OpenReply truncating = fs_.open(cancel_, writer.entry.ino, O_WRONLY | O_TRUNC);
+    server_.restart();
+    close(writer.open.handle);
+    close(truncating.handle);
+    EXPECT_EQ(durable("t.txt"), "") << "truncated data came back";
+}
+
+TEST_F(FilesystemTest, AnUnlinkedOpenFileStaysReadableUntilItsLastClose) {
+    const CreateReply created = create("gone.txt");
+    fs_.write(cancel_, created.open.handle, 0, "still here");
+    fs_.unlink(cancel_, kRoot, "gone.txt");
+    EXPECT_THROW(server_.resolve("gone.txt"), Error);
+    EXPECT_EQ(read(created.open.handle, 0, 100), "still here");
+    EXPECT_EQ(server_.readdir(cancel_, server_.root()).size(), 1u) << "one hidden name";
+    close(created.open.handle);
+    EXPECT_TRUE(server_.readdir(cancel_, server_.root()).empty()) << "the hidden file stayed";
+}
+
+TEST_F(FilesystemTest, AFileReplacedByRenameStaysReadableForItsOpener) {
+    const CreateReply victim = create("victim.txt");
+    fs_.write(cancel_, victim.open.handle, 0, "old contents");
+    fs_.flush(cancel_, victim.open.handle);
+    close(create("new.txt").open.handle);
+    fs_.rename(cancel_, kRoot, "new.txt", kRoot, "victim.txt", 0);
+    EXPECT_EQ(read(victim.open.handle, 0, 100), "old contents");
+    close(victim.open.handle);
+    const auto listing = server_.readdir(cancel_, server_.root());
+    ASSERT_EQ(listing.size(), 1u);
+    EXPECT_EQ(listing[0].name, "victim.txt");
+}
+
+TEST_F(FilesystemTest, RenameOfOneLinkOntoAnotherOfTheSameOpenFileChangesNothing) {
+    const CreateReply created = create("one");
+    fs_.link(cancel_, created.entry.ino, kRoot, "two");
+    fs_.rename(cancel_, kRoot, "one", kRoot, "two", 0);
+    EXPECT_EQ(server_.readdir(cancel_, server_.root()).size(), 2u);
+    close(created.open.handle);
+}
+
+TEST_F(FilesystemTest, TheKernelKeepsItsPagesWhileItKnowsAnUnchangedFile) {
+    const CreateReply created = create("kept.txt");
+    fs_.write(cancel_, created.open.handle, 0, "pages");
+    close(created.open.handle);
+    EXPECT_TRUE(fs_.open(cancel_, created.entry.ino, O_RDONLY).keep_cache)
+        << "the stamp was lost with the last close";
+    server_.write_as_another_client(server_.resolve("kept.txt"), 0, "other");
+    EXPECT_FALSE(fs_.open(cancel_, created.entry.ino, O_RDONLY).keep_cache)
+        << "another client's change kept stale pages";
+}
+
+TEST_F(FilesystemTest, TheSizeIncludesDataTheServerLostUntilItIsSentAgain) {
+    const CreateReply created = create("size.txt");
+    fs_.write(cancel_, created.open.handle, 0, std::string(100, 's'));
+    EXPECT_EQ(fs_.getattr(cancel_, created.entry.ino).attributes.size, 100u);
+    server_.restart();
+    EXPECT_EQ(fs_.getattr(cancel_, created.entry.ino).attributes.size, 100u);
+    EXPECT_EQ(read(created.open.handle, 0, 200), std::string(100, 's'));
+    close(created.open.handle);
+    EXPECT_EQ(durable("size.txt"), std::string(100, 's'));
+}
+
+}  // namespace
+}  // namespace nfsfuse::vfs
