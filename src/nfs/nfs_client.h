@@ -1,8 +1,10 @@
-// The protocol behind one small interface: operations on file handles and attributes. The FUSE
-// layer only sees this; NFSv3 (nfs3_client) and later NFSv4.1 implement it. Thread-safety: every
-// method may be called concurrently from many threads. Errors: every method throws nfsfuse::Error
-// with the POSIX errno (ENOENT, EEXIST, EIO, ETIMEDOUT...). `cancel`: a blocking call returns EINTR
-// soon after cancel.cancel() (hard mounts rely on this).
+// The protocol behind small interfaces: operations on file handles and attributes. A file's data
+// (DataIo: READ, WRITE, COMMIT), its opens (OpenState: NFSv4 open state), and the namespace
+// (Namespace: names, attributes, directories); NfsClient is all three, implemented by NFSv3
+// (nfs3_client) and NFSv4.1 (v4/nfs4_client). vfs::File only needs DataIo, so its fakes stub only
+// that. Thread-safety: every method may be called concurrently from many threads. Errors: every
+// method throws nfsfuse::Error with the POSIX errno (ENOENT, EEXIST, EIO, ETIMEDOUT...).
+// `cancel`: a blocking call returns EINTR soon after cancel.cancel() (hard mounts rely on this).
 #pragma once
 
 #include <cstdint>
@@ -16,27 +18,14 @@
 
 namespace nfsfuse::nfs {
 
-class NfsClient {
+// A file's data.
+class DataIo {
   public:
-    virtual ~NfsClient() = default;
+    virtual ~DataIo() = default;
 
-    // Starts whatever runs in the background. Separate from construction because `nfsfuse`
-    // daemonizes (fork) between connecting and serving, and threads do not survive a fork.
-    virtual void start() {}
-
-    virtual const FileHandle& root() const = 0;
     // Largest READ / WRITE payload the server takes in one call.
     virtual uint32_t max_read() const = 0;
     virtual uint32_t max_write() const = 0;
-
-    virtual Attributes getattr(const CancelToken& cancel, const FileHandle& fh) = 0;
-    virtual Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
-                               const SetAttributes& changes) = 0;
-    virtual Entry lookup(const CancelToken& cancel, const FileHandle& dir,
-                         const std::string& name) = 0;
-    // Returns the subset of `wanted` (AccessBits) the server grants.
-    virtual uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) = 0;
-    virtual std::string readlink(const CancelToken& cancel, const FileHandle& fh) = 0;
 
     virtual ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
                             uint32_t count) = 0;
@@ -47,6 +36,12 @@ class NfsClient {
     // Makes earlier writes to `fh` durable on the server. Returns the server's write verifier:
     // unstable writes answered with another verifier must be sent again.
     virtual uint64_t commit(const CancelToken& cancel, const FileHandle& fh) = 0;
+};
+
+// Opens of regular files.
+class OpenState {
+  public:
+    virtual ~OpenState() = default;
 
     // Opens the regular file `fh` for `access` and returns the open and the file's attributes
     // as the server has them now. Reads and writes of `fh` go under one of its opens while any
@@ -60,6 +55,22 @@ class NfsClient {
     virtual CreatedFile create(const CancelToken& cancel, const FileHandle& dir,
                                const std::string& name, const NewObjectAttributes& attributes,
                                bool exclusive, OpenAccess access) = 0;
+};
+
+// Names, attributes and directories.
+class Namespace {
+  public:
+    virtual ~Namespace() = default;
+
+    virtual const FileHandle& root() const = 0;
+    virtual Attributes getattr(const CancelToken& cancel, const FileHandle& fh) = 0;
+    virtual Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+                               const SetAttributes& changes) = 0;
+    virtual Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+                         const std::string& name) = 0;
+    // Returns the subset of `wanted` (AccessBits) the server grants.
+    virtual uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) = 0;
+    virtual std::string readlink(const CancelToken& cancel, const FileHandle& fh) = 0;
     virtual Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                         const NewObjectAttributes& attributes) = 0;
     virtual Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
@@ -76,11 +87,18 @@ class NfsClient {
     virtual RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
                                  const std::string& from_name, const FileHandle& to_dir,
                                  const std::string& to_name) = 0;
-
     // The whole directory, with handles and attributes where the server gives them.
     virtual std::vector<DirectoryEntry> readdir(const CancelToken& cancel,
                                                 const FileHandle& dir) = 0;
     virtual FsStats statfs(const CancelToken& cancel, const FileHandle& fh) = 0;
+};
+
+// A whole client of one server.
+class NfsClient : public DataIo, public OpenState, public Namespace {
+  public:
+    // Starts whatever runs in the background. Separate from construction because `nfsfuse`
+    // daemonizes (fork) between connecting and serving, and threads do not survive a fork.
+    virtual void start() {}
 
     // Calls sent to the server since the start, by procedure name.
     virtual std::map<std::string, uint64_t> call_counts() const = 0;

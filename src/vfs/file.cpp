@@ -60,8 +60,8 @@ void File::send_in_background(PendingWrites::Request request) {
         try {
             // No cancellation: the application's write() has returned already. A soft mount's
             // timeout bounds the call; a hard mount waits for the server like any NFS client.
-            result = self->context_.client.write(nfs::CancelToken{}, self->handle_, request.offset,
-                                                 request.data, nfs::Stability::unstable);
+            result = self->context_.data.write(nfs::CancelToken{}, self->handle_, request.offset,
+                                               request.data, nfs::Stability::unstable);
         } catch (const Error& error) {
             failure = error;
         }
@@ -102,8 +102,8 @@ bool File::send_alone_stable(const nfs::CancelToken& cancel, Lock& lock) {
     std::optional<nfs::WriteResult> result;
     std::optional<Error> failure;
     try {
-        result = context_.client.write(cancel, handle_, request.offset, request.data,
-                                       nfs::Stability::file_sync);
+        result = context_.data.write(cancel, handle_, request.offset, request.data,
+                                     nfs::Stability::file_sync);
     } catch (const Error& error) {
         failure = error;
     }
@@ -138,7 +138,7 @@ uint64_t File::commit_once(const nfs::CancelToken& cancel, Lock& lock) {
     lock.unlock();
     uint64_t verifier = 0;
     try {
-        verifier = context_.client.commit(cancel, handle_);
+        verifier = context_.data.commit(cancel, handle_);
     } catch (...) {
         lock.lock();
         throw;
@@ -160,7 +160,7 @@ void File::write_through(const nfs::CancelToken& cancel, Lock& lock, uint64_t of
     lock.unlock();
     nfs::WriteResult result;
     try {
-        result = context_.client.write(cancel, handle_, offset, data, nfs::Stability::file_sync);
+        result = context_.data.write(cancel, handle_, offset, data, nfs::Stability::file_sync);
     } catch (...) {
         lock.lock();
         throw;

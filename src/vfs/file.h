@@ -38,7 +38,7 @@ namespace nfsfuse::vfs {
 
 // What every File of a mount shares. Outlives the files.
 struct FileContext {
-    nfs::NfsClient& client;
+    nfs::DataIo& data;
     WriteSenders& senders;
     cache::BlockCache& blocks;
     uint64_t gather_limit = 1024 * 1024;  // the largest WRITE (the server's wtmax)

@@ -78,5 +78,17 @@ TEST(OpenStatesTest, OnlyTheFirstReopenOfALostStateReplacesIt) {
     EXPECT_FALSE(opens.replace(id, stateid(1, 'n'), stateid(1, 'y')));
 }
 
+// Two threads reopen at once: the server gives both OPENs one state, the second with seqid 2. If
+// the answers are stored in the other order, the newer still wins: the older one is OLD_STATEID.
+TEST(OpenStatesTest, TheNewerOfTwoConcurrentReopensWinsWhateverTheOrder) {
+    OpenStates opens;
+    const OpenId id = opens.add({kFile, OpenAccess::read, opens.take_owner(), stateid(1, 'o')});
+    EXPECT_TRUE(opens.replace(id, stateid(1, 'o'), stateid(2, 'n')));
+    EXPECT_FALSE(opens.replace(id, stateid(1, 'o'), stateid(1, 'n')));
+    EXPECT_EQ(opens.find(id)->stateid, stateid(2, 'n'));
+    opens.remove(id);
+    EXPECT_FALSE(opens.replace(id, stateid(1, 'n'), stateid(1, 'y')));
+}
+
 }  // namespace
 }  // namespace nfsfuse::nfs::v4

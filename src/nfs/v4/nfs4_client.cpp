@@ -355,9 +355,14 @@ void Nfs4Client::call_under_open(const CancelToken& cancel, const char* what, co
                                  bool writing, const IoBuild& build, const Session::Read& read) {
     for (int reopens = 0;; ++reopens) {
         const OpenStates::ForIo io = opens_.for_io(fh, writing);
+        // Seqid 0: "the most recent stateid of this state" (RFC 8881 section 8.2.2). Another
+        // thread's reopen moves the seqid on; an I/O sent with the old one would fail with
+        // OLD_STATEID, and with several WRITEs on the wire their reopens chase each other.
+        Stateid current = io.stateid;
+        if (io.id != 0) current.seqid = 0;
         try {
             call(
-                cancel, what, [&](CompoundBuilder& b) { build(b, io.stateid); }, read);
+                cancel, what, [&](CompoundBuilder& b) { build(b, current); }, read);
             return;
         } catch (const Nfs4Error& error) {
             if (io.id == 0 || !state_lost(error.status()) || reopens == kReopensPerCall) throw;

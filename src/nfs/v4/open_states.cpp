@@ -67,8 +67,13 @@ OpenStates::ForIo OpenStates::for_io(const FileHandle& handle, bool writing) con
 bool OpenStates::replace(OpenId id, const Stateid& failed, const Stateid& fresh) {
     std::lock_guard lock(mutex_);
     const auto found = opens_.find(id);
-    if (found == opens_.end() || !(found->second.stateid == failed)) return false;
-    found->second.stateid = fresh;
+    if (found == opens_.end()) return false;
+    Stateid& held = found->second.stateid;
+    // Two threads may reopen at once: the server answers both OPENs with one state, the later
+    // with the higher seqid, which must win whatever order the answers are stored in.
+    const bool newer_of_same_state = held.other == fresh.other && fresh.seqid > held.seqid;
+    if (!(held == failed) && !newer_of_same_state) return false;
+    held = fresh;
     return true;
 }
 

@@ -44,8 +44,9 @@ class OpenStates {
     std::optional<Open> find(OpenId id) const;
     // The state for reading (writing: false) or writing `handle`.
     ForIo for_io(const FileHandle& handle, bool writing) const;
-    // Puts a reopened open's new stateid in place of `failed`. False when the open is gone, or
-    // another thread reopened it already (its stateid is no longer `failed`).
+    // Puts a reopened open's new stateid in place of `failed`, or of an older version of the
+    // same state (another thread reopened it at the same time). False when the open is gone, or
+    // holds a newer stateid already.
     bool replace(OpenId id, const Stateid& failed, const Stateid& fresh);
 
   private:

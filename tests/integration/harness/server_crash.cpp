@@ -24,6 +24,10 @@ void crash_and_restart(GaneshaServer& server, const std::filesystem::path& file,
     server.start();
 }
 
+void restart_with_new_verifier(GaneshaServer& server) {
+    crash_and_restart(server, {}, {});
+}
+
 std::string difference(const std::string& actual, const std::string& expected) {
     if (actual == expected) return {};
     const size_t common = std::min(actual.size(), expected.size());

@@ -29,6 +29,8 @@ struct ByteRange {
 // seconds, so the restarted server has a new one. With no ranges: a restart that loses nothing.
 void crash_and_restart(GaneshaServer& server, const std::filesystem::path& file,
                        const std::vector<ByteRange>& lost = {});
+// A restart that loses nothing, with a new write verifier.
+void restart_with_new_verifier(GaneshaServer& server);
 
 // Empty when actual == expected; else where they first differ, how many bytes differ and how
 // many hold kCrashMarker (data lost in a crash and never sent again).

@@ -47,9 +47,16 @@ inline constexpr unsigned kNames = 3;
 
 std::vector<Step> generate(uint64_t seed, size_t steps);
 std::string file_name(unsigned name);
-// The bytes a write or another client's write of `step` puts there.
-std::string data_of(const Step& step);
+// The bytes a write or another client's write of `step` puts there. A runner on a real mount
+// multiplies offsets and lengths by `scale`, so steps cross its 1 MiB WRITEs as they cross the
+// fake server's 64 bytes.
+std::string data_of(const Step& step, uint64_t scale = 1);
 std::string describe(const Step& step);
+// What a model file holds after a write of `data` at `offset` (a gap reads as zeros).
+void apply_write(std::string& file, uint64_t offset, const std::string& data);
+// The seeds a runner runs: NFSFUSE_MODEL_SEED alone when set (a replay), else 1 to the number
+// in `count_variable`, or `default_count`.
+std::vector<uint64_t> seeds_from_environment(const char* count_variable, uint64_t default_count);
 std::string describe(const std::vector<Step>& steps);
 
 }  // namespace nfsfuse::testing::model

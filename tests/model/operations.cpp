@@ -1,5 +1,6 @@
 #include "model/operations.h"
 
+#include <cstdlib>
 #include <random>
 
 namespace nfsfuse::testing::model {
@@ -99,9 +100,9 @@ std::string file_name(unsigned name) {
     return std::string(1, static_cast<char>('a' + name));
 }
 
-std::string data_of(const Step& step) {
+std::string data_of(const Step& step, uint64_t scale) {
     std::mt19937 random(step.seed);
-    std::string data(step.length, '\0');
+    std::string data(step.length * scale, '\0');
     for (char& byte : data) byte = static_cast<char>('A' + random() % 26);
     return data;
 }
@@ -113,6 +114,21 @@ std::string describe(const Step& step) {
     text += " length=" + std::to_string(step.length) + " seed=" + std::to_string(step.seed);
     if (step.flag) text += " flag";
     return text;
+}
+
+void apply_write(std::string& file, uint64_t offset, const std::string& data) {
+    if (file.size() < offset + data.size()) file.resize(offset + data.size(), '\0');
+    file.replace(offset, data.size(), data);
+}
+
+std::vector<uint64_t> seeds_from_environment(const char* count_variable, uint64_t default_count) {
+    if (const char* replay = std::getenv("NFSFUSE_MODEL_SEED"))
+        return {std::strtoull(replay, nullptr, 10)};
+    const char* count = std::getenv(count_variable);
+    const uint64_t last = count ? std::strtoull(count, nullptr, 10) : default_count;
+    std::vector<uint64_t> seeds;
+    for (uint64_t seed = 1; seed <= last; ++seed) seeds.push_back(seed);
+    return seeds;
 }
 
 std::string describe(const std::vector<Step>& steps) {
