@@ -33,8 +33,11 @@ bool is_one_of(T value, std::initializer_list<T> values) {
 }  // namespace
 
 Session::Session(SessionSettings settings)
+    : Session(settings, std::make_unique<RpcConnection>(settings.rpc)) {}
+
+Session::Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport)
     : settings_(std::move(settings)),
-      rpc_(settings_.rpc),
+      rpc_(std::move(transport)),
       slots_(1),
       verifier_(
           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())) {
@@ -136,7 +139,7 @@ RpcReply Session::call_without_session(const CancelToken& cancel, const Build& b
     build(builder);
     const milliseconds timeout =
         settings_.call_timeout.count() ? settings_.call_timeout : kSetupTimeout;
-    return rpc_.call(cancel, kNfsProc4Compound, builder.finish(), timeout);
+    return rpc_->call(cancel, kNfsProc4Compound, builder.finish(), timeout);
 }
 
 void Session::exchange_id(const CancelToken& cancel) {
@@ -219,7 +222,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             // A broken connection: the same bytes again, on the same slot (a replay).
             for (;;) {
                 try {
-                    reply = rpc_.call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
+                    reply = rpc_->call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
                     break;
                 } catch (const Error& error) {
                     // The connection broke, or a new one cannot be made yet (server down or

@@ -12,7 +12,7 @@
 // - NFS4ERR_SEQ_MISORDERED: a new session (our idea of the slots no longer matches the server's).
 // A soft call gives up after its timeout (ETIMEDOUT), a hard one only when cancelled (EINTR).
 // Thread-safety: call() from any number of threads; as many run at once as the session has
-// slots. Ownership: owns its RpcConnection.
+// slots. Ownership: owns its transport (an RpcConnection, or a unit test's fake server).
 #pragma once
 
 #include <atomic>
@@ -29,6 +29,7 @@
 #include "nfs/v4/compound_builder.h"
 #include "nfs/v4/compound_reply.h"
 #include "nfs/v4/rpc_connection.h"
+#include "nfs/v4/rpc_transport.h"
 #include "nfs/v4/slot_table.h"
 
 namespace nfsfuse::nfs::v4 {
@@ -56,6 +57,8 @@ class Session {
 
     // Connects and sets up client id and session. Throws nfsfuse::Error naming the server.
     explicit Session(SessionSettings settings);
+    // The same over `transport` (settings.rpc then only names the server in messages).
+    Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport);
     // Ends the session and the client id on the server (best effort: it forgets them anyway
     // after the lease).
     ~Session();
@@ -96,7 +99,7 @@ class Session {
     void stop_lease_renewal();
 
     const SessionSettings settings_;
-    RpcConnection rpc_;
+    const std::unique_ptr<RpcTransport> rpc_;
     SlotTable slots_;
     const uint64_t verifier_;  // co_verifier: tells the server which incarnation of us this is
 
