@@ -28,6 +28,16 @@ TEST(SlotTableTest, SequenceIdsStartAtOneAndAdvanceOnlyWhenRun) {
     EXPECT_EQ(slot.sequence, 2u);
 }
 
+TEST(SlotTableTest, AnIdTheServerHoldsForAnotherRequestIsSkipped) {
+    SlotTable table(1);
+    const CancelToken cancel;
+    const SlotTable::Slot slot = table.acquire(cancel);
+    table.skipped(slot);  // NFS4ERR_RETRY_UNCACHED_REP or NFS4ERR_SEQ_FALSE_RETRY
+    const SlotTable::Slot next = table.acquire(cancel);
+    EXPECT_EQ(next.id, slot.id) << "the slot is free again";
+    EXPECT_EQ(next.sequence, slot.sequence + 1);
+}
+
 TEST(SlotTableTest, ConcurrentRequestsGetDifferentSlotsAndWaitWhenAllAreBusy) {
     SlotTable table(2);
     const CancelToken cancel;

@@ -203,6 +203,14 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             settings_.call_timeout.count() ? std::min(pause, remaining(deadline)) : pause);
         pause = std::min(pause * 2, kLongestPause);
     };
+    // Sent again at once the first time; should the server keep refusing, with pauses (a call
+    // must not spin on a broken server).
+    int replays_refused = 0;
+    const auto refused_replay = [&](const Nfs4Error& error) {
+        spdlog::debug("{}: {}; sending it again with the slot's next sequence id", what,
+                      error.what());
+        if (replays_refused++ > 0) back_off();
+    };
     for (;;) {
         SlotTable::Slot slot = slots_.acquire(cancel);
         SessionId session;
@@ -247,8 +255,17 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             slots_.completed(slot, sequence.target_highest_slotid);
             last_renewed_.store(Clock::now().time_since_epoch().count());
         } catch (const Nfs4Error& error) {
-            slots_.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
             const Nfs4Status status = error.status();
+            if (is_one_of(status, {Nfs4Status::retry_uncached_rep, Nfs4Status::seq_false_retry})) {
+                // A replay (after a broken connection) the server ran but kept no reply for, or
+                // an id it saw with another request: past the id, and the request once more (as
+                // Linux does). Only requests sent without cachethis, which may run twice, meet
+                // the first.
+                slots_.skipped(slot);
+                refused_replay(error);
+                continue;
+            }
+            slots_.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
             if (is_one_of(status, {Nfs4Status::delay, Nfs4Status::grace})) {
                 back_off();
             } else if (is_one_of(status, {Nfs4Status::badsession, Nfs4Status::deadsession,
@@ -265,6 +282,12 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             read(results);
             return;
         } catch (const Nfs4Error& error) {
+            if (error.status() == Nfs4Status::retry_uncached_rep) {
+                // The same as above, told after a successful SEQUENCE (the reply nfs-ganesha
+                // keeps for requests without cachethis): the slot's id advanced already.
+                refused_replay(error);
+                continue;
+            }
             if (!is_one_of(error.status(), {Nfs4Status::delay, Nfs4Status::grace})) throw;
             back_off();
         }

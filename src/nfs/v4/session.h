@@ -9,7 +9,9 @@
 // - NFS4ERR_BADSESSION or NFS4ERR_DEADSESSION (a restarted server): a new session, then again;
 // - NFS4ERR_STALE_CLIENTID or NFS4ERR_EXPIRED (the server forgot us): EXCHANGE_ID again, a new
 //   session, then again;
-// - NFS4ERR_SEQ_MISORDERED: a new session (our idea of the slots no longer matches the server's).
+// - NFS4ERR_SEQ_MISORDERED: a new session (our idea of the slots no longer matches the server's);
+// - NFS4ERR_RETRY_UNCACHED_REP or NFS4ERR_SEQ_FALSE_RETRY (a replay the server cannot answer,
+//   or a sequence id it saw with another request): the slot's next sequence id, then again.
 // A soft call gives up after its timeout (ETIMEDOUT), a hard one only when cancelled (EINTR).
 // Thread-safety: call() from any number of threads; as many run at once as the session has
 // slots. Ownership: owns its transport (an RpcConnection, or a unit test's fake server).

@@ -57,6 +57,14 @@ void SlotTable::completed(const Slot& slot, uint32_t target) {
     freed_.notify_all();
 }
 
+void SlotTable::skipped(const Slot& slot) {
+    std::lock_guard lock(mutex_);
+    if (slot.session != generation_ || slot.id >= slots_.size()) return;
+    slots_[slot.id].sequence = slot.sequence + 1;
+    slots_[slot.id].in_use = false;
+    freed_.notify_all();
+}
+
 void SlotTable::released_unused(const Slot& slot) {
     std::lock_guard lock(mutex_);
     if (slot.session != generation_ || slot.id >= slots_.size()) return;

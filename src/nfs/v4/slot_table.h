@@ -36,6 +36,10 @@ class SlotTable {
     // The server ran the request (SEQUENCE succeeded): the slot's sequence advances. `target`:
     // the server's sr_target_highest_slotid.
     void completed(const Slot& slot, uint32_t target);
+    // The server holds this sequence id for an earlier request: it kept no reply to replay
+    // (NFS4ERR_RETRY_UNCACHED_REP) or saw another request with it (NFS4ERR_SEQ_FALSE_RETRY).
+    // The id is used up: free, with the next one.
+    void skipped(const Slot& slot);
     // The server did not run it (SEQUENCE failed, or it was never sent): free, unchanged.
     void released_unused(const Slot& slot);
     // A new session: `slots` fresh slots starting at sequence id 1. Slots held now are
