@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "fake_nfs4_server.h"
 #include "util/error.h"
@@ -19,6 +22,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FakeNfs4Server;
 using Request = FakeNfs4Server::Request;
+
+using Hook = std::function<std::optional<std::string>(const Request&)>;
 
 constexpr uint32_t kPutrootfh = static_cast<uint32_t>(Op::putrootfh);
 
@@ -47,7 +52,7 @@ std::vector<Request> put_roots(const FakeNfs4Server& server) {
 }
 
 // An `after` hook that loses the reply to the first PUTROOTFH once the server ran it.
-std::function<std::optional<std::string>(const Request&)> lose_first_reply() {
+Hook lose_first_reply() {
     auto lost = std::make_shared<bool>(false);
     return [lost](const Request& request) -> std::optional<std::string> {
         if (request.next_operation == kPutrootfh && !*lost) {
@@ -55,6 +60,16 @@ std::function<std::optional<std::string>(const Request&)> lose_first_reply() {
             throw Error(ECONNRESET, "connection reset by the test");
         }
         return std::nullopt;
+    };
+}
+
+// A hook that answers the first PUTROOTFH with a failed SEQUENCE, and lets all else through.
+Hook fail_first_put_root(Nfs4Status status) {
+    auto failed = std::make_shared<bool>(false);
+    return [failed, status](const Request& request) -> std::optional<std::string> {
+        if (request.next_operation != kPutrootfh || *failed) return std::nullopt;
+        *failed = true;
+        return testing::failed_sequence_reply(status);
     };
 }
 
@@ -104,18 +119,112 @@ TEST(SessionTest, AnUncachedReplyInTheOperationAfterSequenceIsSentAgain) {
 TEST(SessionTest, AFalseRetryIsSentAgainWithTheNextSequenceId) {
     auto* server = new FakeNfs4Server(1);
     auto session = session_over(server);
-    auto refused = std::make_shared<bool>(false);
-    server->after = [refused](const Request& request) -> std::optional<std::string> {
-        if (request.next_operation != kPutrootfh || *refused) return std::nullopt;
-        *refused = true;
-        return testing::failed_sequence_reply(Nfs4Status::seq_false_retry);
-    };
+    server->after = fail_first_put_root(Nfs4Status::seq_false_retry);  // after it ran
     EXPECT_NO_THROW(put_root(*session));
     const std::vector<Request> sent = put_roots(*server);
     ASSERT_EQ(sent.size(), 2u);
     EXPECT_EQ(sent[1].sequence, sent[0].sequence + 1);
     EXPECT_EQ(server->misordered(), 0u);
     EXPECT_EQ(session->sessions_created(), 1u) << "no new session for a false retry";
+}
+
+// Lets one kind of request through only when the test says so.
+class Gate {
+  public:
+    // Called by the held request: says it arrived, then waits (at most 10 s).
+    void hold() {
+        std::unique_lock lock(mutex_);
+        arrived_ = true;
+        changed_.notify_all();
+        changed_.wait_for(lock, 10s, [this] { return opened_; });
+    }
+    void wait_arrived() {
+        std::unique_lock lock(mutex_);
+        ASSERT_TRUE(changed_.wait_for(lock, 10s, [this] { return arrived_; }));
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        opened_ = true;
+        changed_.notify_all();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool arrived_ = false;
+    bool opened_ = false;
+};
+
+// A call that starts while another thread is replacing the session must not send a slot of
+// the old session (with its sequence id) under the new session's id: the server would take it
+// for misordered (or, worse, for a replay of another request on that slot) and the session
+// would be replaced once more for nothing.
+TEST(SessionTest, ACallThatRacesARecoveryUsesTheNewSessionsSlots) {
+    auto* server = new FakeNfs4Server(4);
+    auto session = session_over(server);
+    put_root(*session);
+    put_root(*session);  // slot 0 of the first session is at sequence id 3 now
+    server->forget_sessions();
+    Gate create_session;
+    server->before = [&](const Request& request) -> std::optional<std::string> {
+        if (request.operation == static_cast<uint32_t>(Op::create_session)) create_session.hold();
+        return std::nullopt;
+    };
+    std::thread recovering([&] { put_root(*session); });  // BADSESSION, then CREATE_SESSION
+    create_session.wait_arrived();
+    std::thread racing([&] { put_root(*session); });
+    std::this_thread::sleep_for(200ms);  // time to take a slot and wait for the session id
+    create_session.open();
+    recovering.join();
+    racing.join();
+    EXPECT_EQ(server->misordered(), 0u) << "an old slot went out on the new session";
+    EXPECT_EQ(session->sessions_created(), 2u);
+    EXPECT_EQ(server->sessions_created(), 2u);
+}
+
+// The first session's id, as its first SEQUENCE (RECLAIM_COMPLETE) carried it.
+SessionId first_session(const FakeNfs4Server& server) {
+    for (const Request& request : server.requests())
+        if (request.operation == static_cast<uint32_t>(Op::sequence)) return request.session;
+    return {};
+}
+
+// SEQ_MISORDERED: the server still has the session we give up; it is destroyed, not left to
+// hold the server's reply cache until our lease runs out.
+TEST(SessionTest, AReplacedSessionTheServerStillKnowsIsDestroyed) {
+    auto* server = new FakeNfs4Server(2);
+    auto session = session_over(server);
+    server->before = fail_first_put_root(Nfs4Status::seq_misordered);
+    put_root(*session);
+    EXPECT_EQ(session->sessions_created(), 2u);
+    const std::vector<SessionId> destroyed = server->destroyed_sessions();
+    ASSERT_EQ(destroyed.size(), 1u);
+    EXPECT_EQ(destroyed[0], first_session(*server));
+    EXPECT_EQ(server->executed(kPutrootfh), 1u);
+}
+
+// BADSESSION: the server no longer has it, so there is nothing to destroy.
+TEST(SessionTest, ASessionTheServerForgotIsNotDestroyed) {
+    auto* server = new FakeNfs4Server(2);
+    auto session = session_over(server);
+    server->forget_sessions();
+    put_root(*session);
+    EXPECT_EQ(session->sessions_created(), 2u);
+    EXPECT_TRUE(server->destroyed_sessions().empty());
+}
+
+// DESTROY_SESSION is tidying up: its failure is logged, and the call goes on.
+TEST(SessionTest, AFailedDestroySessionDoesNotFailTheCall) {
+    auto* server = new FakeNfs4Server(2);
+    auto session = session_over(server);
+    const Hook misorder = fail_first_put_root(Nfs4Status::seq_misordered);
+    server->before = [misorder](const Request& request) {
+        if (request.operation == static_cast<uint32_t>(Op::destroy_session))
+            throw Error(ECONNRESET, "connection reset by the test");
+        return misorder(request);
+    };
+    EXPECT_NO_THROW(put_root(*session));
+    EXPECT_EQ(server->executed(kPutrootfh), 1u);
 }
 
 }  // namespace
