@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "nfs/cancel_token.h"
+#include "nfs/tcp_liveness.h"
 #include "nfs/v4/rpc_message.h"
 #include "nfs/v4/rpc_transport.h"
 
@@ -33,6 +34,8 @@ struct RpcSettings {
     uint32_t version = 4;
     AuthSys credentials;
     std::chrono::milliseconds connect_timeout{15000};
+    // Finds a connection dead whose server vanished without a word (see tcp_liveness.h).
+    TcpLiveness liveness = tcp_liveness_for(std::chrono::milliseconds{0});
 };
 
 class RpcConnection : public RpcTransport {

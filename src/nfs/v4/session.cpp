@@ -34,8 +34,19 @@ bool is_one_of(T value, std::initializer_list<T> values) {
 
 }  // namespace
 
+namespace {
+
+// The connection's TCP liveness follows the mount's timeout, as the kernel's does.
+RpcSettings rpc_settings_of(const SessionSettings& settings) {
+    RpcSettings rpc = settings.rpc;
+    rpc.liveness = tcp_liveness_for(settings.call_timeout);
+    return rpc;
+}
+
+}  // namespace
+
 Session::Session(SessionSettings settings)
-    : Session(settings, std::make_unique<RpcConnection>(settings.rpc)) {}
+    : Session(settings, std::make_unique<RpcConnection>(rpc_settings_of(settings))) {}
 
 Session::Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport)
     : settings_(std::move(settings)),

@@ -1,0 +1,138 @@
+// TCP keepalive and TCP_USER_TIMEOUT on nfsfuse's connections to a real nfs-ganesha, read back
+// with getsockopt from the sockets themselves: on the NFSv4.1 connection, on libnfs's NFSv3
+// connection, and on the socket libnfs makes anew after the server went away and came back.
+// Without them a connection whose server vanished without a reset hangs until the call timeout
+// (soft) or for ever (hard).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/mounted_test.h"
+#include "harness/process_resources.h"
+#include "nfs/nfs3_client.h"
+#include "nfs/v4/session.h"
+
+namespace nfsfuse::it {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What getsockopt says about one socket.
+struct SocketLiveness {
+    int keepalive = -1;
+    int idle = -1;
+    int interval = -1;
+    int probes = -1;
+    int user_timeout_ms = -1;
+};
+
+int option(int fd, int level, int name) {
+    int value = -1;
+    socklen_t length = sizeof value;
+    getsockopt(fd, level, name, &value, &length);
+    return value;
+}
+
+// The TCP sockets of this process connected to 127.0.0.1:`port`, as getsockopt sees them.
+std::vector<SocketLiveness> sockets_to(uint16_t port) {
+    std::vector<SocketLiveness> found;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        const int fd = std::stoi(entry.path().filename().string());
+        struct stat st {};
+        sockaddr_in peer{};
+        socklen_t length = sizeof peer;
+        if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+            getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0 ||
+            peer.sin_family != AF_INET || ntohs(peer.sin_port) != port)
+            continue;
+        found.push_back(
+            {option(fd, SOL_SOCKET, SO_KEEPALIVE), option(fd, IPPROTO_TCP, TCP_KEEPIDLE),
+             option(fd, IPPROTO_TCP, TCP_KEEPINTVL), option(fd, IPPROTO_TCP, TCP_KEEPCNT),
+             option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT)});
+    }
+    return found;
+}
+
+// A soft mount with timeo=30 (3 s) and retrans=2: calls may take 9 s; probes every 3 s, three
+// of them; unacknowledged data given up after 9 s.
+constexpr uint64_t kSoftTimeoutMs = 9000;
+
+void expect_soft_mount_liveness(uint16_t port) {
+    const std::vector<SocketLiveness> sockets = sockets_to(port);
+    ASSERT_EQ(sockets.size(), 1u) << "one connection to port " << port;
+    EXPECT_EQ(sockets[0].keepalive, 1) << "SO_KEEPALIVE";
+    EXPECT_EQ(sockets[0].idle, 3) << "TCP_KEEPIDLE";
+    EXPECT_EQ(sockets[0].interval, 3) << "TCP_KEEPINTVL";
+    EXPECT_EQ(sockets[0].probes, 3) << "TCP_KEEPCNT";
+    EXPECT_EQ(sockets[0].user_timeout_ms, static_cast<int>(kSoftTimeoutMs)) << "TCP_USER_TIMEOUT";
+}
+
+std::unique_ptr<nfs::Nfs3Client> nfs3_client_of(const GaneshaServer& server,
+                                                uint64_t call_timeout_ms) {
+    nfs::ConnectionSettings settings;
+    settings.host = "127.0.0.1";
+    settings.export_path = server.export_dir().string();
+    settings.nfs_port = server.nfs_port();
+    settings.mount_port = server.mount_port();
+    settings.call_timeout_ms = call_timeout_ms;
+    auto client =
+        std::make_unique<nfs::Nfs3Client>(std::make_unique<nfs::Nfs3Connection>(settings));
+    client->start();
+    return client;
+}
+
+nfs::v4::SessionSettings session_settings_of(const GaneshaServer& server,
+                                             std::chrono::milliseconds call_timeout) {
+    nfs::v4::SessionSettings settings;
+    settings.rpc.host = "127.0.0.1";
+    settings.rpc.port = server.nfs_port();
+    settings.rpc.credentials.machine_name = "nfsfuse-test";
+    settings.owner_id = "nfsfuse-test-liveness";
+    settings.call_timeout = call_timeout;
+    return settings;
+}
+
+TEST(ConnectionLivenessTest, TheNfs4ConnectionProbesAndGivesUpWithinTheTimeout) {
+    nfs::v4::Session session(
+        session_settings_of(shared_server(), std::chrono::milliseconds(kSoftTimeoutMs)));
+    expect_soft_mount_liveness(shared_server().nfs_port());
+}
+
+TEST(ConnectionLivenessTest, AHardNfs4MountGivesUpAConnectionAfterLinuxsDefault) {
+    nfs::v4::Session session(session_settings_of(shared_server(), 0ms));
+    const std::vector<SocketLiveness> sockets = sockets_to(shared_server().nfs_port());
+    ASSERT_EQ(sockets.size(), 1u);
+    EXPECT_EQ(sockets[0].keepalive, 1);
+    EXPECT_EQ(sockets[0].idle, 60);
+    EXPECT_EQ(sockets[0].user_timeout_ms, 180000) << "timeo=600 * (retrans=2 + 1)";
+}
+
+TEST(ConnectionLivenessTest, TheNfs3ConnectionProbesAndGivesUpWithinTheTimeout) {
+    auto client = nfs3_client_of(shared_server(), kSoftTimeoutMs);
+    expect_soft_mount_liveness(shared_server().nfs_port());
+}
+
+TEST(ConnectionLivenessTest, TheNfs3ConnectionMadeAfterAServerRestartHasThemToo) {
+    GaneshaServer server(scratch_root() / current_test_dir_name());
+    auto client = nfs3_client_of(server, 30000);
+    const nfs::CancelToken cancel;
+    client->getattr(cancel, client->root());
+    server.stop();
+    server.start();
+    client->getattr(cancel, client->root());  // on a new connection
+    const std::vector<SocketLiveness> sockets = sockets_to(server.nfs_port());
+    ASSERT_EQ(sockets.size(), 1u);
+    EXPECT_EQ(sockets[0].keepalive, 1) << "libnfs's new socket";
+    EXPECT_EQ(sockets[0].user_timeout_ms, 30000);
+}
+
+}  // namespace
+}  // namespace nfsfuse::it
