@@ -84,9 +84,13 @@ TEST(SessionTest, SetsUpClientAndSessionAndCarriesCalls) {
 }
 
 // A WRITE replayed after a connection reset, sent without cachethis: the server ran it but kept
-// no reply, and says so in SEQUENCE (Linux's nfsd). The call goes on with the slot's next id.
-TEST(SessionTest, AReplayWithoutACachedReplyIsSentAgainWithTheNextSequenceId) {
-    auto* server = new FakeNfs4Server(1, FakeNfs4Server::Uncached::sequence_fails);
+// no reply. It says so in SEQUENCE (Linux's nfsd), or SEQUENCE succeeds and the operation after
+// it carries the error (the reply nfs-ganesha caches for a request without cachethis; the slot's
+// id advanced already). Either way the call goes on with the slot's next id.
+class SessionReplayTest : public ::testing::TestWithParam<FakeNfs4Server::Uncached> {};
+
+TEST_P(SessionReplayTest, AReplayWithoutACachedReplyIsSentAgainWithTheNextSequenceId) {
+    auto* server = new FakeNfs4Server(1, GetParam());
     auto session = session_over(server);
     server->after = lose_first_reply();
     EXPECT_NO_THROW(put_root(*session));
@@ -100,20 +104,14 @@ TEST(SessionTest, AReplayWithoutACachedReplyIsSentAgainWithTheNextSequenceId) {
     EXPECT_EQ(session->sessions_created(), 1u);
 }
 
-// The same where SEQUENCE succeeds and the operation after it carries the error (the reply
-// nfs-ganesha caches for a request without cachethis): the slot's id advanced already.
-TEST(SessionTest, AnUncachedReplyInTheOperationAfterSequenceIsSentAgain) {
-    auto* server = new FakeNfs4Server(1, FakeNfs4Server::Uncached::next_operation_fails);
-    auto session = session_over(server);
-    server->after = lose_first_reply();
-    EXPECT_NO_THROW(put_root(*session));
-    const std::vector<Request> sent = put_roots(*server);
-    ASSERT_EQ(sent.size(), 3u);
-    EXPECT_EQ(sent[2].sequence, sent[0].sequence + 1);
-    EXPECT_EQ(server->misordered(), 0u);
-    put_root(*session);
-    EXPECT_EQ(server->misordered(), 0u);
-}
+INSTANTIATE_TEST_SUITE_P(ServerKinds, SessionReplayTest,
+                         ::testing::Values(FakeNfs4Server::Uncached::sequence_fails,
+                                           FakeNfs4Server::Uncached::next_operation_fails),
+                         [](const auto& kind) {
+                             return kind.param == FakeNfs4Server::Uncached::sequence_fails
+                                        ? "SequenceFails"
+                                        : "NextOperationFails";
+                         });
 
 // SEQ_FALSE_RETRY: the server saw this slot and id with another request. The id is used up.
 TEST(SessionTest, AFalseRetryIsSentAgainWithTheNextSequenceId) {
