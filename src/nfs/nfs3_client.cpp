@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <random>
 #include <thread>
 
 #include "nfs/nfs3_status.h"
@@ -27,18 +28,23 @@ std::vector<char> c_string(const std::string& text) {
     return out;
 }
 
-sattr3 initial_attributes(const NewObjectAttributes& attributes) {
+SetAttributes initial_changes(const NewObjectAttributes& attributes) {
     SetAttributes changes;
     changes.mode = attributes.mode;
     changes.uid = attributes.uid;
     changes.gid = attributes.gid;
-    return to_sattr3(changes);
+    return changes;
+}
+
+sattr3 initial_attributes(const NewObjectAttributes& attributes) {
+    return to_sattr3(initial_changes(attributes));
 }
 
 }  // namespace
 
 Nfs3Client::Nfs3Client(std::vector<std::unique_ptr<Nfs3Connection>> connections)
-    : connections_(std::move(connections)) {
+    : connections_(std::move(connections)),
+      first_verifier_(std::random_device{}() * 0x100000000ULL + std::random_device{}()) {
     if (connections_.empty()) throw Error(EINVAL, "Nfs3Client needs a connection");
 }
 
@@ -277,16 +283,13 @@ OpenedFile Nfs3Client::open(const CancelToken& cancel, const FileHandle& fh, Ope
     return {0, getattr(cancel, fh)};
 }
 
-CreatedFile Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir,
-                               const std::string& name, const NewObjectAttributes& attributes,
-                               bool exclusive, OpenAccess) {
+Nfs3Client::CreatedObject Nfs3Client::send_create(const CancelToken& cancel, const FileHandle& dir,
+                                                  const std::string& name, const createhow3& how) {
     auto c_name = c_string(name);
     CREATE3args args{};
     args.where.dir = as_nfs_fh3(dir);
     args.where.name = c_name.data();
-    // GUARDED fails with EEXIST like O_EXCL; UNCHECKED opens an existing file like plain O_CREAT.
-    args.how.mode = exclusive ? GUARDED : UNCHECKED;
-    args.how.createhow3_u.obj_attributes = initial_attributes(attributes);
+    args.how = how;
     CreatedObject created;
     execute<CREATE3res>(
         cancel, "CREATE",
@@ -294,7 +297,50 @@ CreatedFile Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir,
             return rpc_nfs3_create_async(rpc, cb, &args, p);
         },
         [&](CREATE3res& reply) { created = capture_created(reply.CREATE3res_u.resok); });
-    return {0, complete_entry(cancel, dir, name, std::move(created))};
+    return created;
+}
+
+CreatedFile Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir,
+                               const std::string& name, const NewObjectAttributes& attributes,
+                               bool exclusive, OpenAccess) {
+    if (exclusive) return {0, create_exclusive(cancel, dir, name, attributes)};
+    // UNCHECKED opens an existing file like plain O_CREAT.
+    createhow3 how{};
+    how.mode = UNCHECKED;
+    how.createhow3_u.obj_attributes = initial_attributes(attributes);
+    return {0, complete_entry(cancel, dir, name, send_create(cancel, dir, name, how))};
+}
+
+// O_EXCL. Not GUARDED, though it fails with EEXIST just the same: libnfs sends a call again on
+// a new connection when the old one broke, and a GUARDED CREATE that ran before the break then
+// fails with EEXIST on the very file it made. EXCLUSIVE carries a verifier the server stores
+// with the file, so it answers the replay with success and EEXIST only to someone else's file
+// (RFC 1813 section 3.3.8). No attributes go with EXCLUSIVE (the server may keep the verifier
+// in the times), so a SETATTR sets mode, owner and both times afterwards, as Linux's
+// nfs3_proc_create does.
+Entry Nfs3Client::create_exclusive(const CancelToken& cancel, const FileHandle& dir,
+                                   const std::string& name, const NewObjectAttributes& attributes) {
+    createhow3 how{};
+    how.mode = EXCLUSIVE;
+    const uint64_t verifier = first_verifier_ + verifiers_used_.fetch_add(1);
+    static_assert(sizeof how.createhow3_u.verf == sizeof verifier);
+    std::memcpy(how.createhow3_u.verf, &verifier, sizeof verifier);
+    CreatedObject created;
+    try {
+        created = send_create(cancel, dir, name, how);
+    } catch (const Error& error) {
+        if (error.errnum() != EOPNOTSUPP) throw;
+        // A server without EXCLUSIVE (NFS3ERR_NOTSUPP): GUARDED, the best it offers.
+        how.mode = GUARDED;
+        how.createhow3_u.obj_attributes = initial_attributes(attributes);
+        return complete_entry(cancel, dir, name, send_create(cancel, dir, name, how));
+    }
+    Entry entry = complete_entry(cancel, dir, name, std::move(created));
+    SetAttributes changes = initial_changes(attributes);
+    changes.atime_how = SetAttributes::Time::server_now;
+    changes.mtime_how = SetAttributes::Time::server_now;
+    entry.attributes = setattr(cancel, entry.handle, changes);
+    return entry;
 }
 
 Entry Nfs3Client::mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,

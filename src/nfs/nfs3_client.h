@@ -84,6 +84,12 @@ class Nfs3Client final : public NfsClient {
     };
     template <class ResOk>
     static CreatedObject capture_created(const ResOk& ok);
+    // Sends CREATE `how` of `name` in `dir`.
+    CreatedObject send_create(const CancelToken& cancel, const FileHandle& dir,
+                              const std::string& name, const createhow3& how);
+    // CREATE that fails with EEXIST when the name exists, safe to replay (see the .cpp).
+    Entry create_exclusive(const CancelToken& cancel, const FileHandle& dir,
+                           const std::string& name, const NewObjectAttributes& attributes);
     // Fills in what the server left out with LOOKUP / GETATTR.
     Entry complete_entry(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                          CreatedObject created);
@@ -93,6 +99,10 @@ class Nfs3Client final : public NfsClient {
 
     std::vector<std::unique_ptr<Nfs3Connection>> connections_;  // at least one
     std::atomic<size_t> next_data_connection_{0};
+    // Exclusive CREATE verifiers: a random start, then one more for each call, so no two calls
+    // of this client (nor, most likely, of another) send the same.
+    const uint64_t first_verifier_;
+    std::atomic<uint64_t> verifiers_used_{0};
     CallCounters counters_;
 };
 

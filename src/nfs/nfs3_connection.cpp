@@ -11,6 +11,7 @@
 #include <condition_variable>
 
 #include "nfs/mount_protocol.h"
+#include "nfs/tcp_liveness.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs {
@@ -52,7 +53,9 @@ struct Nfs3Connection::PendingCall {
     }
 };
 
-Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings) : settings_(settings) {
+Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings)
+    : settings_(settings),
+      liveness_(tcp_liveness_for(std::chrono::milliseconds(settings.call_timeout_ms))) {
     const std::string where = settings.host + ":" + settings.export_path;
     const uint32_t uid = settings.uid.value_or(getuid());
     const uint32_t gid = settings.gid.value_or(getgid());
@@ -94,6 +97,7 @@ Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings) : settings_(s
                                   ? static_cast<int>((settings.call_timeout_ms + 999) / 1000 * 1000)
                                   : -1);
     rpc_ = nfs_get_rpc_context(context_);
+    apply_liveness();
     max_read_ = static_cast<uint32_t>(std::min<uint64_t>(nfs_get_readmax(context_), kMaxTransfer));
     max_write_ =
         static_cast<uint32_t>(std::min<uint64_t>(nfs_get_writemax(context_), kMaxTransfer));
@@ -144,7 +148,8 @@ void Nfs3Connection::note_connection_state(bool failed, short revents) {
 
 bool Nfs3Connection::service_once(int timeout_ms, short& revents) {
     pollfd fds[2];
-    fds[0] = {rpc_get_fd(rpc_), static_cast<short>(rpc_which_events(rpc_)), 0};
+    // POLLRDHUP: the server closed the connection, which libnfs replaces (see below).
+    fds[0] = {rpc_get_fd(rpc_), static_cast<short>(rpc_which_events(rpc_) | POLLRDHUP), 0};
     fds[1] = {wake_fd_, POLLIN, 0};
     context_mutex_.unlock();
     // The periodic wake-up also lets libnfs time out requests (it checks inside rpc_service).
@@ -160,9 +165,19 @@ bool Nfs3Connection::service_once(int timeout_ms, short& revents) {
     // libnfs reconnects inside rpc_service when the socket broke, and reports success; with the
     // server down the new connect fails at once, so the service thread paces the attempts.
     const bool broken = (revents & (POLLERR | POLLHUP)) != 0;
-    const bool failed = rpc_service(rpc_, revents) < 0 || broken;
+    const bool failed = rpc_service(rpc_, static_cast<short>(revents & ~POLLRDHUP)) < 0 || broken;
+    // libnfs made a new socket, or will on the next turn: it knows nothing of keepalive.
+    if (failed || (revents & POLLRDHUP)) apply_liveness();
     note_connection_state(failed, revents);
     return !failed;
+}
+
+void Nfs3Connection::apply_liveness() {
+    const int fd = rpc_get_fd(rpc_);
+    if (fd < 0) return;  // no socket right now: set on the next one
+    if (const int failed = apply_tcp_liveness(fd, liveness_))
+        logger()->warn("{}: no TCP keepalive on the connection: {}", settings_.host,
+                       strerror(failed));
 }
 
 void Nfs3Connection::service_loop() {

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "nfs/cancel_token.h"
+#include "nfs/tcp_liveness.h"
 #include "nfs/types.h"
 
 struct nfs_context;
@@ -84,6 +85,9 @@ class Nfs3Connection {
     // releases it while polling. Returns false when the connection failed; `revents` is what the
     // poll saw.
     bool service_once(int timeout_ms, short& revents);
+    // Sets TCP keepalive and user timeout on libnfs's socket, which libnfs makes anew on every
+    // reconnect. Under context_mutex_.
+    void apply_liveness();
     // Logs the connection failing and working again, and keeps failing_ (under context_mutex_).
     void note_connection_state(bool failed, short revents);
     // As the driver: services the socket until `pending` is done, the call is cancelled or past
@@ -92,6 +96,7 @@ class Nfs3Connection {
                           PendingCall& pending);
 
     ConnectionSettings settings_;
+    const TcpLiveness liveness_;      // from the call timeout, as the kernel's
     std::mutex context_mutex_;        // guards context_ (libnfs contexts are not thread-safe)
     nfs_context* context_ = nullptr;  // guarded by context_mutex_
     rpc_context* rpc_ = nullptr;      // belongs to context_; guarded by context_mutex_

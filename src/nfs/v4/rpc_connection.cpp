@@ -1,5 +1,7 @@
 #include "nfs/v4/rpc_connection.h"
 
+#include <spdlog/spdlog.h>
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -35,7 +37,8 @@ std::string errno_text(int error) {
 }
 
 // Connects a non-blocking TCP socket within `timeout`; returns it or throws.
-int connect_tcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout) {
+int connect_tcp(const std::string& host, uint16_t port, std::chrono::milliseconds timeout,
+                const TcpLiveness& liveness) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -68,6 +71,8 @@ int connect_tcp(const std::string& host, uint16_t port, std::chrono::millisecond
         }
         const int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (const int failed = apply_tcp_liveness(fd, liveness))
+            spdlog::warn("{}: no TCP keepalive on the connection: {}", where, errno_text(failed));
         return fd;
     }
     throw Error(last_error, "cannot connect to " + where + ": " + errno_text(last_error));
@@ -134,7 +139,8 @@ uint64_t RpcConnection::connections_made() const {
 }
 
 void RpcConnection::connect_locked() {
-    fd_ = connect_tcp(settings_.host, settings_.port, settings_.connect_timeout);
+    fd_ =
+        connect_tcp(settings_.host, settings_.port, settings_.connect_timeout, settings_.liveness);
     ++connections_made_;
     header_bytes_ = 0;
     record_ = RecordBuffer{};

@@ -21,32 +21,11 @@
 #include <vector>
 
 #include "nfs/cancel_token.h"
+#include "nfs/tcp_liveness.h"
 #include "nfs/v4/rpc_message.h"
+#include "nfs/v4/rpc_transport.h"
 
 namespace nfsfuse::nfs::v4 {
-
-// The bytes of one received record. Not zeroed when allocated (recv writes over them at once;
-// zeroing a 1 MiB READ reply was a fifth of nfsfuse's CPU time in a sequential read).
-class RecordBuffer {
-  public:
-    size_t size() const { return size_; }
-    char* data() { return bytes_.get(); }
-    std::string_view view() const { return {bytes_.get(), size_}; }
-    // Makes it `size` bytes long, keeping what it holds; bytes added are not initialised.
-    void grow(size_t size);
-
-  private:
-    std::unique_ptr<char[]> bytes_;
-    size_t size_ = 0;
-    size_t capacity_ = 0;
-};
-
-// A reply record and where the procedure's results start in it: no copy of a 1 MiB READ.
-struct RpcReply {
-    RecordBuffer record;
-    size_t results_offset = 0;
-    std::string_view results() const { return record.view().substr(results_offset); }
-};
 
 struct RpcSettings {
     std::string host;
@@ -55,22 +34,21 @@ struct RpcSettings {
     uint32_t version = 4;
     AuthSys credentials;
     std::chrono::milliseconds connect_timeout{15000};
+    // Finds a connection dead whose server vanished without a word (see tcp_liveness.h).
+    TcpLiveness liveness = tcp_liveness_for(std::chrono::milliseconds{0});
 };
 
-class RpcConnection {
+class RpcConnection : public RpcTransport {
   public:
     // Connects at once; throws nfsfuse::Error naming the server when it cannot.
     explicit RpcConnection(RpcSettings settings);
-    ~RpcConnection();
+    ~RpcConnection() override;
     RpcConnection(const RpcConnection&) = delete;
     RpcConnection& operator=(const RpcConnection&) = delete;
 
-    // Calls `procedure` with `arguments` (the XDR after the RPC header) and returns the results
-    // (the reply after its header). `timeout` 0 waits for ever. Throws ETIMEDOUT, EINTR (cancel),
-    // ECONNRESET (the connection broke: the call may or may not have run), or the errors of
-    // decode_reply_header.
+    // RpcTransport::call; the errors of the reply's header are decode_reply_header's.
     RpcReply call(const CancelToken& cancel, uint32_t procedure, std::string_view arguments,
-                  std::chrono::milliseconds timeout);
+                  std::chrono::milliseconds timeout) override;
 
     // How many times the connection was made (1 after construction), for tests and logs.
     uint64_t connections_made() const;

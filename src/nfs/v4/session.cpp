@@ -20,6 +20,8 @@ constexpr milliseconds kFirstPause{50};
 constexpr milliseconds kLongestPause{3000};
 // Bounds for setup calls on a hard mount: a user waiting at `mount` wants an answer.
 constexpr milliseconds kSetupTimeout{60000};
+// Bound for ending a replaced session: it is only tidying up.
+constexpr milliseconds kDestroyTimeout{5000};
 // The back channel we offer but never use (no delegations): the smallest the server takes.
 constexpr ChannelAttrs kBackChannel{0, 4096, 4096, 0, 2, 1};
 constexpr uint32_t kCallbackProgram = 0x40000000;
@@ -32,10 +34,23 @@ bool is_one_of(T value, std::initializer_list<T> values) {
 
 }  // namespace
 
+namespace {
+
+// The connection's TCP liveness follows the mount's timeout, as the kernel's does.
+RpcSettings rpc_settings_of(const SessionSettings& settings) {
+    RpcSettings rpc = settings.rpc;
+    rpc.liveness = tcp_liveness_for(settings.call_timeout);
+    return rpc;
+}
+
+}  // namespace
+
 Session::Session(SessionSettings settings)
+    : Session(settings, std::make_unique<RpcConnection>(rpc_settings_of(settings))) {}
+
+Session::Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport)
     : settings_(std::move(settings)),
-      rpc_(settings_.rpc),
-      slots_(1),
+      rpc_(std::move(transport)),
       verifier_(
           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())) {
     // No other thread can see this object yet: no locking needed until it returns.
@@ -107,7 +122,8 @@ Session::~Session() {
     stop_lease_renewal();
     try {
         const CancelToken never;
-        call_without_session(never, [&](CompoundBuilder& b) { b.destroy_session(sessionid_); });
+        const SessionId session = current()->id;
+        call_without_session(never, [&](CompoundBuilder& b) { b.destroy_session(session); });
         call_without_session(never, [&](CompoundBuilder& b) { b.destroy_clientid(clientid_); });
     } catch (const Error& error) {
         spdlog::debug("ending the NFSv4.1 session: {}", error.what());
@@ -120,8 +136,12 @@ uint64_t Session::clientid() const {
 }
 
 uint64_t Session::sessions_created() const {
+    return current()->generation;
+}
+
+std::shared_ptr<Session::Current> Session::current() const {
     std::lock_guard lock(mutex_);
-    return generation_;
+    return current_;
 }
 
 milliseconds Session::remaining(Clock::time_point deadline) const {
@@ -132,11 +152,15 @@ milliseconds Session::remaining(Clock::time_point deadline) const {
 }
 
 RpcReply Session::call_without_session(const CancelToken& cancel, const Build& build) {
+    return call_without_session(
+        cancel, build, settings_.call_timeout.count() ? settings_.call_timeout : kSetupTimeout);
+}
+
+RpcReply Session::call_without_session(const CancelToken& cancel, const Build& build,
+                                       milliseconds timeout) {
     CompoundBuilder builder("nfsfuse");
     build(builder);
-    const milliseconds timeout =
-        settings_.call_timeout.count() ? settings_.call_timeout : kSetupTimeout;
-    return rpc_.call(cancel, kNfsProc4Compound, builder.finish(), timeout);
+    return rpc_->call(cancel, kNfsProc4Compound, builder.finish(), timeout);
 }
 
 void Session::exchange_id(const CancelToken& cancel) {
@@ -163,22 +187,32 @@ void Session::create_session(const CancelToken& cancel) {
     CompoundReply results(reply.results());
     const CreateSessionReply created = results.create_session();
     ++create_session_sequence_;
-    sessionid_ = created.sessionid;
-    slots_.reset(std::max<uint32_t>(1, created.fore.maxrequests));
-    ++generation_;
-    spdlog::debug("NFSv4.1 session with {}: {} slots", settings_.rpc.host, slots_.size());
+    std::shared_ptr<Current> replaced = std::move(current_);
+    current_ = std::make_shared<Current>(created.sessionid, replaced ? replaced->generation + 1 : 1,
+                                         std::max<uint32_t>(1, created.fore.maxrequests));
+    // Calls waiting for one of its slots go over to the new session.
+    if (replaced) replaced->slots.retire();
+    spdlog::debug("NFSv4.1 session with {}: {} slots", settings_.rpc.host, current_->slots.size());
 }
 
-bool Session::recover(const CancelToken& cancel, uint64_t seen_generation, bool new_client) {
+Session::Recovered Session::recover(const CancelToken& cancel, uint64_t seen_generation,
+                                    Nfs4Status status) {
     std::lock_guard lock(mutex_);
-    if (generation_ != seen_generation) return false;  // another thread recovered already
-    spdlog::info("{}: {}", settings_.rpc.host,
+    if (current_->generation != seen_generation) return {};  // another thread recovered already
+    const bool new_client = is_one_of(status, {Nfs4Status::stale_clientid, Nfs4Status::expired});
+    spdlog::info("{}: {} ({})", settings_.rpc.host,
                  new_client ? "the server forgot this client; registering again"
-                            : "the NFSv4.1 session ended; starting a new one");
+                            : "the NFSv4.1 session ended; starting a new one",
+                 nfs4_status_name(status));
+    const SessionId old_session = current_->id;
     if (!new_client) {
         try {
             create_session(cancel);
-            return false;
+            // A session the server still has (a dead one, or one whose slots we lost track of)
+            // holds its reply cache there until it is destroyed.
+            if (is_one_of(status, {Nfs4Status::deadsession, Nfs4Status::seq_misordered}))
+                return {false, old_session};
+            return {};
         } catch (const Nfs4Error& error) {
             if (!is_one_of(error.status(), {Nfs4Status::stale_clientid, Nfs4Status::expired}))
                 throw;
@@ -187,7 +221,26 @@ bool Session::recover(const CancelToken& cancel, uint64_t seen_generation, bool 
     }
     exchange_id(cancel);
     create_session(cancel);
-    return true;
+    return {true, std::nullopt};
+}
+
+void Session::after_recovery(const CancelToken& cancel, const Recovered& recovered) {
+    if (recovered.old_session) destroy_session(cancel, *recovered.old_session);
+    if (recovered.new_client) reclaim_complete(cancel);
+}
+
+void Session::destroy_session(const CancelToken& cancel, const SessionId& session) {
+    // Best effort: the server drops it with our lease anyway, so a failure only costs it memory
+    // for a while and must not fail or hold up the call that recovered.
+    try {
+        const RpcReply reply = call_without_session(
+            cancel, [&](CompoundBuilder& b) { b.destroy_session(session); }, kDestroyTimeout);
+        CompoundReply(reply.results()).destroy_session();
+        spdlog::debug("{}: the replaced NFSv4.1 session is destroyed", settings_.rpc.host);
+    } catch (const Error& error) {
+        spdlog::info("{}: destroying the replaced NFSv4.1 session: {}", settings_.rpc.host,
+                     error.what());
+    }
 }
 
 void Session::call(const CancelToken& cancel, const char* what, const Build& build,
@@ -200,17 +253,24 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             settings_.call_timeout.count() ? std::min(pause, remaining(deadline)) : pause);
         pause = std::min(pause * 2, kLongestPause);
     };
+    // Sent again at once the first time; should the server keep refusing, with pauses (a call
+    // must not spin on a broken server).
+    int replays_refused = 0;
+    const auto refused_replay = [&](const Nfs4Error& error) {
+        spdlog::debug("{}: {}; sending it again with the slot's next sequence id", what,
+                      error.what());
+        if (replays_refused++ > 0) back_off();
+    };
     for (;;) {
-        SlotTable::Slot slot = slots_.acquire(cancel);
-        SessionId session;
-        uint64_t generation = 0;
-        {
-            std::lock_guard lock(mutex_);
-            session = sessionid_;
-            generation = generation_;
-        }
+        // Slot and session id from one session: a slot of an old session (taken before a
+        // recovery) must never go out with the new session's id.
+        const std::shared_ptr<Current> session = current();
+        SlotTable& slots = session->slots;
+        const std::optional<SlotTable::Slot> acquired = slots.acquire(cancel);
+        if (!acquired) continue;  // replaced while we waited: the new session's slots
+        const SlotTable::Slot slot = *acquired;
         CompoundBuilder builder(what);
-        builder.sequence(session, slot.sequence, slot.id, slots_.highest_in_use(), cachethis);
+        builder.sequence(session->id, slot.sequence, slot.id, slots.highest_in_use(), cachethis);
         build(builder);
         const std::string arguments = builder.finish();
 
@@ -219,7 +279,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             // A broken connection: the same bytes again, on the same slot (a replay).
             for (;;) {
                 try {
-                    reply = rpc_.call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
+                    reply = rpc_->call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
                     break;
                 } catch (const Error& error) {
                     // The connection broke, or a new one cannot be made yet (server down or
@@ -234,25 +294,33 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
         } catch (...) {
             // Timed out or interrupted: the server may have run it; count the slot as used. If
             // it did not, the next use gets NFS4ERR_SEQ_MISORDERED and a new session.
-            slots_.completed(slot, slots_.size() - 1);
+            slots.completed(slot, slots.size() - 1);
             throw;
         }
 
         CompoundReply results(reply.results());
         try {
             const SequenceReply sequence = results.sequence();
-            slots_.completed(slot, sequence.target_highest_slotid);
+            slots.completed(slot, sequence.target_highest_slotid);
             last_renewed_.store(Clock::now().time_since_epoch().count());
         } catch (const Nfs4Error& error) {
-            slots_.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
             const Nfs4Status status = error.status();
+            if (is_one_of(status, {Nfs4Status::retry_uncached_rep, Nfs4Status::seq_false_retry})) {
+                // A replay (after a broken connection) the server ran but kept no reply for, or
+                // an id it saw with another request: past the id, and the request once more (as
+                // Linux does). Only requests sent without cachethis, which may run twice, meet
+                // the first.
+                slots.skipped(slot);
+                refused_replay(error);
+                continue;
+            }
+            slots.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
             if (is_one_of(status, {Nfs4Status::delay, Nfs4Status::grace})) {
                 back_off();
             } else if (is_one_of(status, {Nfs4Status::badsession, Nfs4Status::deadsession,
-                                          Nfs4Status::seq_misordered})) {
-                if (recover(cancel, generation, /*new_client=*/false)) reclaim_complete(cancel);
-            } else if (is_one_of(status, {Nfs4Status::stale_clientid, Nfs4Status::expired})) {
-                if (recover(cancel, generation, /*new_client=*/true)) reclaim_complete(cancel);
+                                          Nfs4Status::seq_misordered, Nfs4Status::stale_clientid,
+                                          Nfs4Status::expired})) {
+                after_recovery(cancel, recover(cancel, session->generation, status));
             } else {
                 throw;
             }
@@ -262,6 +330,12 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             read(results);
             return;
         } catch (const Nfs4Error& error) {
+            if (error.status() == Nfs4Status::retry_uncached_rep) {
+                // The same as above, told after a successful SEQUENCE (the reply nfs-ganesha
+                // keeps for requests without cachethis): the slot's id advanced already.
+                refused_replay(error);
+                continue;
+            }
             if (!is_one_of(error.status(), {Nfs4Status::delay, Nfs4Status::grace})) throw;
             back_off();
         }

@@ -7,12 +7,17 @@
 //   (a replay: the server runs it at most once);
 // - NFS4ERR_DELAY or NFS4ERR_GRACE: wait (growing pauses) and send again;
 // - NFS4ERR_BADSESSION or NFS4ERR_DEADSESSION (a restarted server): a new session, then again;
+//   a request takes its slot and session id from one session, so a call that raced a recovery
+//   finds out (BADSESSION, or a retired slot table) and goes again on the new one; an old session
+//   the server still knows (DEADSESSION, SEQ_MISORDERED) is ended with DESTROY_SESSION;
 // - NFS4ERR_STALE_CLIENTID or NFS4ERR_EXPIRED (the server forgot us): EXCHANGE_ID again, a new
 //   session, then again;
-// - NFS4ERR_SEQ_MISORDERED: a new session (our idea of the slots no longer matches the server's).
+// - NFS4ERR_SEQ_MISORDERED: a new session (our idea of the slots no longer matches the server's);
+// - NFS4ERR_RETRY_UNCACHED_REP or NFS4ERR_SEQ_FALSE_RETRY (a replay the server cannot answer,
+//   or a sequence id it saw with another request): the slot's next sequence id, then again.
 // A soft call gives up after its timeout (ETIMEDOUT), a hard one only when cancelled (EINTR).
 // Thread-safety: call() from any number of threads; as many run at once as the session has
-// slots. Ownership: owns its RpcConnection.
+// slots. Ownership: owns its transport (an RpcConnection, or a unit test's fake server).
 #pragma once
 
 #include <atomic>
@@ -22,13 +27,16 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "nfs/cancel_token.h"
 #include "nfs/v4/compound_builder.h"
 #include "nfs/v4/compound_reply.h"
+#include "nfs/v4/nfs4_constants.h"
 #include "nfs/v4/rpc_connection.h"
+#include "nfs/v4/rpc_transport.h"
 #include "nfs/v4/slot_table.h"
 
 namespace nfsfuse::nfs::v4 {
@@ -56,6 +64,8 @@ class Session {
 
     // Connects and sets up client id and session. Throws nfsfuse::Error naming the server.
     explicit Session(SessionSettings settings);
+    // The same over `transport` (settings.rpc then only names the server in messages).
+    Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport);
     // Ends the session and the client id on the server (best effort: it forgets them anyway
     // after the lease).
     ~Session();
@@ -77,34 +87,52 @@ class Session {
     uint64_t renewals_sent() const { return renewals_sent_.load(); }
 
     uint64_t clientid() const;
-    uint32_t slot_count() const { return slots_.size(); }
+    uint32_t slot_count() const { return current()->slots.size(); }
     // Sessions created so far (1 after construction), for tests and logs.
     uint64_t sessions_created() const;
 
   private:
+    // One session on the server: its id and its slots, replaced together by a recovery.
+    struct Current {
+        Current(const SessionId& session, uint64_t number, uint32_t slot_count)
+            : id(session), generation(number), slots(slot_count) {}
+        const SessionId id;
+        const uint64_t generation;  // sessions created before it and it
+        SlotTable slots;
+    };
+    // What a recovery leaves to do outside the lock.
+    struct Recovered {
+        bool new_client = false;               // RECLAIM_COMPLETE is due
+        std::optional<SessionId> old_session;  // the server still knows it: DESTROY_SESSION
+    };
+
     // Sends a COMPOUND with no SEQUENCE (EXCHANGE_ID, CREATE_SESSION) and returns the reply.
+    RpcReply call_without_session(const CancelToken& cancel, const Build& build,
+                                  std::chrono::milliseconds timeout);
     RpcReply call_without_session(const CancelToken& cancel, const Build& build);
     void exchange_id(const CancelToken& cancel);
+    // With mutex_ held (or before anyone else sees this object).
     void create_session(const CancelToken& cancel);
-    // Replaces the session (and the client id first when `new_client`, or when the server no
-    // longer knows it) unless another thread did already since `seen_generation`. Returns
-    // whether it made a new client id: RECLAIM_COMPLETE is then due (outside the lock).
-    bool recover(const CancelToken& cancel, uint64_t seen_generation, bool new_client);
+    std::shared_ptr<Current> current() const;
+    // Replaces the session that failed with `status` (and the client id first when the server
+    // no longer knows it) unless another thread did already since `seen_generation`.
+    Recovered recover(const CancelToken& cancel, uint64_t seen_generation, Nfs4Status status);
+    // What is left after recover(), outside the lock.
+    void after_recovery(const CancelToken& cancel, const Recovered& recovered);
+    void destroy_session(const CancelToken& cancel, const SessionId& session);
     void reclaim_complete(const CancelToken& cancel);
     std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) const;
     void renew_lease_until_stopped(std::chrono::milliseconds interval);
     void stop_lease_renewal();
 
     const SessionSettings settings_;
-    RpcConnection rpc_;
-    SlotTable slots_;
+    const std::unique_ptr<RpcTransport> rpc_;
     const uint64_t verifier_;  // co_verifier: tells the server which incarnation of us this is
 
     mutable std::mutex mutex_;  // guards what follows; held while recovering
     uint64_t clientid_ = 0;
     uint32_t create_session_sequence_ = 0;
-    SessionId sessionid_{};
-    uint64_t generation_ = 0;  // sessions created
+    std::shared_ptr<Current> current_;  // never null after construction
 
     // The lease renewal thread and what stops it.
     std::atomic<std::chrono::steady_clock::rep> last_renewed_{0};  // a SEQUENCE succeeded

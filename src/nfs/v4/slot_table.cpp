@@ -12,25 +12,23 @@ constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
 }  // namespace
 
-SlotTable::SlotTable(uint32_t slots) {
-    reset(slots);
-}
+SlotTable::SlotTable(uint32_t slots)
+    : slots_(std::max<uint32_t>(1, slots)), target_(static_cast<uint32_t>(slots_.size() - 1)) {}
 
-void SlotTable::reset(uint32_t slots) {
+void SlotTable::retire() {
     std::lock_guard lock(mutex_);
-    slots_.assign(std::max<uint32_t>(1, slots), State{});
-    target_ = static_cast<uint32_t>(slots_.size() - 1);
-    ++generation_;
+    retired_ = true;
     freed_.notify_all();
 }
 
-SlotTable::Slot SlotTable::acquire(const CancelToken& cancel) {
+std::optional<SlotTable::Slot> SlotTable::acquire(const CancelToken& cancel) {
     std::unique_lock lock(mutex_);
     for (;;) {
+        if (retired_) return std::nullopt;
         for (uint32_t id = 0; id < slots_.size() && usable(id); ++id) {
             if (!slots_[id].in_use) {
                 slots_[id].in_use = true;
-                return Slot{id, slots_[id].sequence, generation_};
+                return Slot{id, slots_[id].sequence};
             }
         }
         if (cancel.cancelled()) throw Error(EINTR, "interrupted while waiting for a session slot");
@@ -48,7 +46,7 @@ uint32_t SlotTable::highest_in_use() const {
 
 void SlotTable::completed(const Slot& slot, uint32_t target) {
     std::lock_guard lock(mutex_);
-    if (slot.session != generation_ || slot.id >= slots_.size()) return;  // an old session
+    if (slot.id >= slots_.size()) return;
     State& state = slots_[slot.id];
     state.sequence = slot.sequence + 1;
     state.in_use = false;
@@ -57,9 +55,17 @@ void SlotTable::completed(const Slot& slot, uint32_t target) {
     freed_.notify_all();
 }
 
+void SlotTable::skipped(const Slot& slot) {
+    std::lock_guard lock(mutex_);
+    if (slot.id >= slots_.size()) return;
+    slots_[slot.id].sequence = slot.sequence + 1;
+    slots_[slot.id].in_use = false;
+    freed_.notify_all();
+}
+
 void SlotTable::released_unused(const Slot& slot) {
     std::lock_guard lock(mutex_);
-    if (slot.session != generation_ || slot.id >= slots_.size()) return;
+    if (slot.id >= slots_.size()) return;
     slots_[slot.id].in_use = false;
     freed_.notify_all();
 }

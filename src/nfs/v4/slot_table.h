@@ -6,12 +6,15 @@
 // never reached the server, the slot is given back unchanged; and when the reply was lost with the
 // connection, the caller keeps the slot and sends the very same request again (a replay).
 // The server may ask for fewer slots (target_highest_slotid): slots above it are left unused.
+// A table belongs to one session: a new session comes with a new table, and the old one is
+// retired so that calls still waiting on it go over to the new one.
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "nfs/cancel_token.h"
@@ -23,24 +26,28 @@ class SlotTable {
     struct Slot {
         uint32_t id = 0;
         uint32_t sequence = 0;
-        uint64_t session = 0;  // which reset it was taken after: older ones are ignored
     };
 
     // `slots`: how many the session was given (ca_maxrequests), at least 1.
     explicit SlotTable(uint32_t slots);
 
-    // A free slot, the lowest first; waits while all are in use. Throws EINTR when `cancel` fires.
-    Slot acquire(const CancelToken& cancel);
+    // A free slot, the lowest first; waits while all are in use. Nothing once the table is
+    // retired (its session was replaced). Throws EINTR when `cancel` fires.
+    std::optional<Slot> acquire(const CancelToken& cancel);
     // The highest slot id in use right now, for SEQUENCE's sa_highest_slotid.
     uint32_t highest_in_use() const;
     // The server ran the request (SEQUENCE succeeded): the slot's sequence advances. `target`:
     // the server's sr_target_highest_slotid.
     void completed(const Slot& slot, uint32_t target);
+    // The server holds this sequence id for an earlier request: it kept no reply to replay
+    // (NFS4ERR_RETRY_UNCACHED_REP) or saw another request with it (NFS4ERR_SEQ_FALSE_RETRY).
+    // The id is used up: free, with the next one.
+    void skipped(const Slot& slot);
     // The server did not run it (SEQUENCE failed, or it was never sent): free, unchanged.
     void released_unused(const Slot& slot);
-    // A new session: `slots` fresh slots starting at sequence id 1. Slots held now are
-    // released_unused/completed by their holders afterwards and then ignored.
-    void reset(uint32_t slots);
+    // Its session was replaced: acquire() hands out nothing more and wakes its waiters. Slots
+    // held now are given back by their holders as usual.
+    void retire();
 
     uint32_t size() const;
 
@@ -55,7 +62,7 @@ class SlotTable {
     std::condition_variable freed_;
     std::vector<State> slots_;  // guarded by mutex_
     uint32_t target_ = 0;       // guarded by mutex_: the highest slot id the server wants used
-    uint64_t generation_ = 0;   // guarded by mutex_: bumped by reset
+    bool retired_ = false;      // guarded by mutex_
 };
 
 }  // namespace nfsfuse::nfs::v4
