@@ -138,6 +138,7 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
         // The same owner after a restart of this mount: the server can drop our old state.
         settings.owner_id = std::string("nfsfuse:") + hostname + ":" + mountpoint;
         settings.call_timeout = std::chrono::milliseconds(timeout_ms);
+        settings.liveness_timeout = std::chrono::milliseconds(mount_options.soft_deadline_ms());
         if (mount_options.nconnect > 1)
             spdlog::warn(
                 "nconnect={}: NFSv4.1 mounts use one connection for now (vers=3 has "
@@ -153,6 +154,7 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
     settings.uid = mount_options.uid;
     settings.gid = mount_options.gid;
     settings.call_timeout_ms = timeout_ms;
+    settings.liveness_timeout_ms = mount_options.soft_deadline_ms();
     std::vector<std::unique_ptr<nfs::Nfs3Connection>> connections;
     for (uint32_t i = 0; i < mount_options.nconnect; ++i)
         connections.push_back(std::make_unique<nfs::Nfs3Connection>(settings));

@@ -55,7 +55,9 @@ struct Nfs3Connection::PendingCall {
 
 Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings)
     : settings_(settings),
-      liveness_(tcp_liveness_for(std::chrono::milliseconds(settings.call_timeout_ms))) {
+      liveness_(tcp_liveness_for(std::chrono::milliseconds(settings.liveness_timeout_ms
+                                                               ? settings.liveness_timeout_ms
+                                                               : settings.call_timeout_ms))) {
     const std::string where = settings.host + ":" + settings.export_path;
     const uint32_t uid = settings.uid.value_or(getuid());
     const uint32_t gid = settings.gid.value_or(getgid());

@@ -40,6 +40,9 @@ struct ConnectionSettings {
     std::optional<uint32_t> gid;
     // 0: wait for ever (hard mount). Otherwise a call fails with ETIMEDOUT after this long.
     uint64_t call_timeout_ms = 0;
+    // The mount's timeo * (retrans + 1), hard or soft: how long the connection may stay silent
+    // before it is given up and made again (tcp_liveness.h). 0: the soft timeout, or nfs(5)'s.
+    uint64_t liveness_timeout_ms = 0;
 };
 
 class Nfs3Connection {

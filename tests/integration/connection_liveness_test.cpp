@@ -122,6 +122,17 @@ TEST(ConnectionLivenessTest, AHardNfs4MountGivesUpAConnectionAfterLinuxsDefault)
     EXPECT_EQ(sockets[0].user_timeout_ms, 180000) << "timeo=600 * (retrans=2 + 1)";
 }
 
+// nfsfuse passes a hard mount's own timeo * (retrans + 1) (fusefs/main.cpp).
+TEST(ConnectionLivenessTest, AHardNfs4MountWithItsOwnTimeoGivesUpAfterIt) {
+    nfs::v4::SessionSettings settings = session_settings_of(shared_server(), 0ms);
+    settings.liveness_timeout = 30000ms;
+    nfs::v4::Session session(settings);
+    const std::vector<SocketLiveness> sockets = sockets_to(shared_server().nfs_port());
+    ASSERT_EQ(sockets.size(), 1u);
+    EXPECT_EQ(sockets[0].idle, 10) << "timeo";
+    EXPECT_EQ(sockets[0].user_timeout_ms, 30000);
+}
+
 TEST(ConnectionLivenessTest, TheNfs3ConnectionProbesAndGivesUpWithinTheTimeout) {
     auto client = nfs3_client_of(shared_server(), kSoftTimeoutMs);
     expect_soft_mount_liveness(shared_server().nfs_port());

@@ -39,7 +39,8 @@ namespace {
 // The connection's TCP liveness follows the mount's timeout, as the kernel's does.
 RpcSettings rpc_settings_of(const SessionSettings& settings) {
     RpcSettings rpc = settings.rpc;
-    rpc.liveness = tcp_liveness_for(settings.call_timeout);
+    rpc.liveness = tcp_liveness_for(settings.liveness_timeout.count() ? settings.liveness_timeout
+                                                                      : settings.call_timeout);
     return rpc;
 }
 

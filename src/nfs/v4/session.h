@@ -48,6 +48,9 @@ struct SessionSettings {
     std::string owner_id;
     // How long one call may take in all, retries included; 0: for ever (hard mount).
     std::chrono::milliseconds call_timeout{0};
+    // The mount's timeo * (retrans + 1), hard or soft: how long the connection may stay silent
+    // before it is given up and made again (tcp_liveness.h). 0: call_timeout, or nfs(5)'s.
+    std::chrono::milliseconds liveness_timeout{0};
     uint32_t slots = 16;                 // asked for; the server may grant fewer
     uint32_t max_request = 1056 * 1024;  // a 1 MiB WRITE and its headers
     // A 512 KiB READ (or READDIR) and its headers. Not 1 MiB: the largest reply a session allows
