@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 
 namespace nfsfuse::vfs {
@@ -40,10 +39,14 @@ void FileTable::settle_all(const nfs::CancelToken& cancel) const {
     for (const auto& file : all()) file->settle(cancel);
 }
 
-bool FileTable::any_open() const {
-    const auto files = all();
-    return std::any_of(files.begin(), files.end(),
-                       [](const auto& file) { return file->is_open(); });
+void FileTable::opened(File& file) {
+    file.opened();
+    ++opens_;
+}
+
+std::optional<PendingRemoval> FileTable::released(File& file) {
+    --opens_;
+    return file.released();
 }
 
 std::string FileTable::hidden_name(uint64_t fileid) {

@@ -6,8 +6,10 @@
 // Ownership: owned by the Filesystem; holds its Files through shared_ptr.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -32,8 +34,12 @@ class FileTable {
     std::vector<std::shared_ptr<File>> all() const;
     // settle() for every file: sizes listed by a READDIR include what we hold.
     void settle_all(const nfs::CancelToken& cancel) const;
-    // Whether any file is open (an unlink then looks whether it removes an open file).
-    bool any_open() const;
+    // File::opened and File::released, counted for any_open.
+    void opened(File& file);
+    std::optional<PendingRemoval> released(File& file);
+    // Whether any file is open (an unlink then looks whether it removes an open file): one
+    // counter, so an unlink among thousands of files known but closed costs nothing.
+    bool any_open() const { return opens_.load() > 0; }
     // A fresh hidden name for an open file that is unlinked, unique within this mount.
     std::string hidden_name(uint64_t fileid);
 
@@ -43,6 +49,7 @@ class FileTable {
     std::unordered_map<nfs::FileHandle, std::shared_ptr<File>, nfs::FileHandleHash>
         files_;                    // guarded by mutex_
     uint64_t hidden_counter_ = 0;  // guarded by mutex_
+    std::atomic<uint64_t> opens_{0};
 };
 
 }  // namespace nfsfuse::vfs

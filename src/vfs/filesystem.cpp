@@ -460,8 +460,12 @@ bool Filesystem::keep_cache_at_open(File& file, const nfs::Attributes& current) 
 }
 
 uint64_t Filesystem::register_open(std::shared_ptr<File> file, nfs::OpenId open) {
-    file->opened();
-    return reinterpret_cast<uint64_t>(new OpenFile{std::move(file), open, false, std::nullopt});
+    files_.opened(*file);
+    auto owned = std::make_unique<OpenFile>(OpenFile{std::move(file), open, false, std::nullopt});
+    const auto handle = reinterpret_cast<uint64_t>(owned.get());
+    std::lock_guard lock(handles_mutex_);
+    open_files_.emplace(handle, std::move(owned));
+    return handle;
 }
 
 OpenReply Filesystem::open(const nfs::CancelToken& cancel, uint64_t ino, int flags) {
@@ -541,16 +545,23 @@ void Filesystem::flush(const nfs::CancelToken& cancel, uint64_t handle) {
 
 void Filesystem::release_received(uint64_t handle) {
     OpenFile& open = open_file(handle);
-    open.removal_at_close = open.file->released();
+    open.removal_at_close = files_.released(*open.file);
     open.counted_closed = true;
 }
 
 void Filesystem::release(uint64_t handle) noexcept {
-    std::unique_ptr<OpenFile> open(&open_file(handle));
+    std::unique_ptr<OpenFile> open;
+    {
+        std::lock_guard lock(handles_mutex_);
+        const auto found = open_files_.find(handle);
+        if (found == open_files_.end()) return;
+        open = std::move(found->second);
+        open_files_.erase(found);
+    }
     // A RELEASE from the kernel was counted when it was read (release_received); a handle the
     // kernel never got is counted here.
     const std::optional<PendingRemoval> removal =
-        open->counted_closed ? std::move(open->removal_at_close) : open->file->released();
+        open->counted_closed ? std::move(open->removal_at_close) : files_.released(*open->file);
     client_.close(open->open);
     const nfs::FileHandle fh = open->file->handle();
     if (!open->file->is_open() && open->file->has_pending()) {
@@ -582,7 +593,11 @@ void Filesystem::release(uint64_t handle) noexcept {
 // --- directories --------------------------------------------------------------------------
 
 uint64_t Filesystem::opendir(uint64_t ino) {
-    return reinterpret_cast<uint64_t>(new OpenDirectory{inodes_.handle(ino), {}});
+    auto owned = std::make_unique<OpenDirectory>(OpenDirectory{inodes_.handle(ino), {}});
+    const auto handle = reinterpret_cast<uint64_t>(owned.get());
+    std::lock_guard lock(handles_mutex_);
+    open_directories_.emplace(handle, std::move(owned));
+    return handle;
 }
 
 const std::vector<nfs::DirectoryEntry>& Filesystem::readdir(const nfs::CancelToken& cancel,
@@ -596,7 +611,8 @@ const std::vector<nfs::DirectoryEntry>& Filesystem::readdir(const nfs::CancelTok
 }
 
 void Filesystem::releasedir(uint64_t handle) noexcept {
-    delete reinterpret_cast<OpenDirectory*>(handle);
+    std::lock_guard lock(handles_mutex_);
+    open_directories_.erase(handle);
 }
 
 // --- shutdown -----------------------------------------------------------------------------

@@ -11,9 +11,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cache/block_cache.h"
@@ -200,6 +203,12 @@ class Filesystem {
     cache::BlockCache blocks_;
     cache::DirectoryNames names_;
     cache::RecentAttributes recent_attributes_;
+    // The open handles, owned here (the kernel releases them all before an unmount completes;
+    // a Filesystem that ends first frees them). The handle is the object's address, so reads
+    // and writes need no lookup; only open and release take this mutex.
+    std::mutex handles_mutex_;
+    std::unordered_map<uint64_t, std::unique_ptr<OpenFile>> open_files_;             // guarded
+    std::unordered_map<uint64_t, std::unique_ptr<OpenDirectory>> open_directories_;  // guarded
     FileContext file_context_;  // refers to senders_, which stops before it goes
     FileTable files_;
     WriteSenders senders_;  // its jobs use the files, the context and the caches: stops first

@@ -83,13 +83,29 @@ FakeNfsServer::Lock FakeNfsServer::begin(const std::string& procedure) {
         std::lock_guard lock(mutex_);
         ++calls_[procedure];
     }
-    if (before_call) before_call(procedure);
+    if (const auto before = hook(before_call_)) (*before)(procedure);
     return Lock(mutex_);
 }
 
 void FakeNfsServer::end(Lock& lock, const std::string& procedure) {
     lock.unlock();
-    if (after_call) after_call(procedure);
+    if (const auto after = hook(after_call_)) (*after)(procedure);
+}
+
+void FakeNfsServer::set_before_call(Hook hook) {
+    std::lock_guard lock(hooks_mutex_);
+    before_call_ = hook ? std::make_shared<const Hook>(std::move(hook)) : nullptr;
+}
+
+void FakeNfsServer::set_after_call(Hook hook) {
+    std::lock_guard lock(hooks_mutex_);
+    after_call_ = hook ? std::make_shared<const Hook>(std::move(hook)) : nullptr;
+}
+
+std::shared_ptr<const FakeNfsServer::Hook> FakeNfsServer::hook(
+    const std::shared_ptr<const Hook>& which) const {
+    std::lock_guard lock(hooks_mutex_);
+    return which;
 }
 
 void FakeNfsServer::restart() {

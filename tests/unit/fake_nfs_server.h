@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,11 +25,14 @@ class FakeNfsServer : public nfs::NfsClient {
     FakeNfsServer();
 
     // --- for tests ---
+    using Hook = std::function<void(const std::string& procedure)>;
     // Runs before every call, with its procedure name ("WRITE", "COMMIT"...), without the lock:
-    // it may throw (an interrupted call) or change the server (a restart in the middle).
-    std::function<void(const std::string& procedure)> before_call;
+    // it may throw (an interrupted call) or change the server (a restart in the middle). Calls
+    // come from write-behind's threads too, also after the test set another hook: a hook must
+    // own (or share) what it uses. nullptr: none.
+    void set_before_call(Hook hook);
     // Runs after a call changed the server, with its procedure name, without the lock.
-    std::function<void(const std::string& procedure)> after_call;
+    void set_after_call(Hook hook);
 
     // A crash and restart: every file loses what is not durable; a new write verifier.
     void restart();
@@ -120,6 +124,11 @@ class FakeNfsServer : public nfs::NfsClient {
     // Drops one link of `id`; the object goes with its last link.
     void unlink_node(uint64_t id);
 
+    std::shared_ptr<const Hook> hook(const std::shared_ptr<const Hook>& which) const;
+
+    mutable std::mutex hooks_mutex_;
+    std::shared_ptr<const Hook> before_call_;  // guarded by hooks_mutex_
+    std::shared_ptr<const Hook> after_call_;   // guarded by hooks_mutex_
     mutable std::mutex mutex_;
     std::map<uint64_t, Node> nodes_;         // guarded by mutex_
     uint64_t next_id_ = 2;                   // guarded by mutex_

@@ -42,7 +42,7 @@ class FileTest : public ::testing::Test {
     }
     ~FileTest() override {
         // No hook may run into a test's locals once it has returned.
-        server_.before_call = nullptr;
+        server_.set_before_call(nullptr);
     }
 
     void write(uint64_t offset, const std::string& data) { file_->write(cancel_, offset, data); }
@@ -59,11 +59,11 @@ class FileTest : public ::testing::Test {
     void at_call(const std::string& procedure, uint64_t nth, std::function<void()> action) {
         const uint64_t target = server_.calls(procedure) + nth;
         auto done = std::make_shared<std::atomic<bool>>(false);
-        server_.before_call = [this, procedure, target, done,
-                               action = std::move(action)](const std::string& called) {
+        server_.set_before_call([this, procedure, target, done,
+                                 action = std::move(action)](const std::string& called) {
             if (called == procedure && server_.calls(procedure) == target && !done->exchange(true))
                 action();
-        };
+        });
     }
     std::string durable() const { return server_.durable_contents(handle_); }
     std::string contents() const { return server_.contents(handle_); }
@@ -165,9 +165,9 @@ TEST_F(FileTest, UnstableDataIsCommittedOnceOverTheThreshold) {
 }
 
 TEST_F(FileTest, AFailedSendIsReportedAtFlushOnceAndRefusesLaterWrites) {
-    server_.before_call = [](const std::string& procedure) {
+    server_.set_before_call([](const std::string& procedure) {
         if (procedure == "WRITE") throw Error(ENOSPC, "WRITE: no space");
-    };
+    });
     write(0, "0123456789abcdef");  // full: fails on the wire
     file_->settle(cancel_);
     try {
@@ -176,7 +176,7 @@ TEST_F(FileTest, AFailedSendIsReportedAtFlushOnceAndRefusesLaterWrites) {
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), ENOSPC);
     }
-    server_.before_call = nullptr;
+    server_.set_before_call(nullptr);
     try {
         file_->flush(cancel_);
         ADD_FAILURE() << "flush did not report the failed write";
@@ -214,16 +214,16 @@ TEST_F(FileTest, AnInterruptedResendLeavesTheRestOwed) {
     file_->settle(cancel_);
     const uint64_t writes = server_.calls("WRITE");
     at_call("COMMIT", 1, [&] { server_.restart(); });
-    server_.after_call = [&](const std::string& procedure) {
+    server_.set_after_call([&](const std::string& procedure) {
         // The first WRITE of the resend: the application is interrupted.
         if (procedure == "WRITE" && server_.calls("WRITE") == writes + 1) interrupted.cancel();
-    };
+    });
     try {
         file_->flush(interrupted);
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), EINTR);
     }
-    server_.after_call = nullptr;
+    server_.set_after_call(nullptr);
     server_.restart();  // whatever the resend put there is lost again
     file_->flush(cancel_);
     EXPECT_EQ(durable(), "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccdddddddddddddddd");
@@ -297,14 +297,13 @@ TEST_F(FileTest, OpensCountAndTheLastCloseHandsBackTheHiddenName) {
 }
 
 TEST_F(FileTest, InterruptedWhileWaitingForRoomTakesNothing) {
-    server_.before_call = [](const std::string&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    };
+    server_.set_before_call(
+        [](const std::string&) { std::this_thread::sleep_for(std::chrono::milliseconds(100)); });
     for (int i = 0; i < 4; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
     CancelToken interrupted;
     interrupted.cancel();
     EXPECT_THROW(file_->write(interrupted, 64, std::string(16, 'z')), Error);
-    server_.before_call = nullptr;
+    server_.set_before_call(nullptr);
     file_->flush(cancel_);
     EXPECT_EQ(durable(), std::string(64, 'a')) << "an interrupted write() wrote something";
 }

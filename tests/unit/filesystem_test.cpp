@@ -23,7 +23,7 @@ constexpr uint64_t kRoot = 1;
 class FilesystemTest : public ::testing::Test {
   protected:
     FilesystemTest() { server_.set_max_transfer(64); }
-    ~FilesystemTest() override { server_.before_call = nullptr; }
+    ~FilesystemTest() override { server_.set_before_call(nullptr); }
 
     CreateReply create(const std::string& name) {
         return fs_.create(cancel_, kRoot, name, 0644, O_RDWR | O_CREAT, {});
@@ -62,9 +62,9 @@ TEST_F(FilesystemTest, ShutdownWritesTheDataOfFilesStillOpen) {
 TEST_F(FilesystemTest, ShutdownReportsWhatCouldNotBeWritten) {
     const CreateReply created = create("full.txt");
     fs_.write(cancel_, created.open.handle, 0, "no room for this");
-    server_.before_call = [](const std::string& procedure) {
+    server_.set_before_call([](const std::string& procedure) {
         if (procedure == "WRITE") throw Error(ENOSPC, "WRITE: no space left");
-    };
+    });
     const ShutdownReport report = fs_.shutdown(cancel_);
     ASSERT_EQ(report.failures.size(), 1u);
     EXPECT_NE(report.failures[0].find("16 bytes not written"), std::string::npos)

@@ -14,8 +14,10 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,7 +29,7 @@
 namespace nfsfuse::testing::model {
 namespace {
 
-constexpr uint64_t kDefaultSeeds = 4000;
+constexpr uint64_t kDefaultSeeds = 20000;
 constexpr size_t kStepsPerSequence = 60;
 constexpr uint64_t kRootIno = 1;
 
@@ -45,7 +47,7 @@ struct Descriptor {
 class Run {
   public:
     Run() : filesystem_(server_, settings()) { server_.set_max_transfer(64); }
-    ~Run() { server_.before_call = nullptr; }
+    ~Run() { server_.set_before_call(nullptr); }
 
     Outcome execute(const std::vector<Step>& steps) {
         try {
@@ -169,28 +171,28 @@ class Run {
     }
 
     Outcome interrupted_fsync(const Descriptor& d, uint32_t at_call) {
-        nfs::CancelToken interrupted;
-        uint64_t calls = 0;
-        server_.before_call = [&](const std::string&) {
-            if (++calls == at_call) interrupted.cancel();
-        };
+        // Shared with the hook: write-behind's threads may still run it after this returns.
+        auto interrupted = std::make_shared<nfs::CancelToken>();
+        auto calls = std::make_shared<std::atomic<uint64_t>>(0);
+        server_.set_before_call([interrupted, calls, at_call](const std::string&) {
+            if (++*calls == at_call) interrupted->cancel();
+        });
         bool done = true;
         try {
-            filesystem_.flush(interrupted, d.handle);
+            filesystem_.flush(*interrupted, d.handle);
         } catch (const Error& e) {
             if (e.errnum() != EINTR) throw;
             done = false;  // nothing promised: the data is still owed
         }
-        server_.before_call = nullptr;
+        server_.set_before_call(nullptr);
         return done ? check_durable(d, "fsync (not interrupted after all)") : Outcome{};
     }
 
     void restart_at_next_commit() {
-        server_.before_call = [this, armed = true](const std::string& procedure) mutable {
-            if (!armed || procedure != "COMMIT") return;
-            armed = false;
-            server_.restart();
-        };
+        auto armed = std::make_shared<std::atomic<bool>>(true);
+        server_.set_before_call([this, armed](const std::string& procedure) {
+            if (procedure == "COMMIT" && armed->exchange(false)) server_.restart();
+        });
     }
 
     Outcome other_client_write(const Step& s) {

@@ -36,8 +36,11 @@ std::optional<std::string> Checkpoints::wait_reached(std::chrono::milliseconds t
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string name;
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
+        // Once a name has begun, the rest of it is read whatever the time: the child writes it
+        // in one go, and a name cut in two would be lost.
+        const auto left = name.empty() ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             deadline - std::chrono::steady_clock::now())
+                                       : std::chrono::milliseconds(10000);
         if (left.count() <= 0) return std::nullopt;
         pollfd wait{.fd = to_test_[0], .events = POLLIN, .revents = 0};
         const int ready = ::poll(&wait, 1, static_cast<int>(left.count()));
