@@ -2,9 +2,36 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace nfsfuse::vfs {
+
+PendingWrites::Chunks::iterator PendingWrites::insert(Chunks::const_iterator hint, uint64_t offset,
+                                                      Chunk chunk) {
+    bytes_[static_cast<size_t>(chunk.state)] += chunk.length;
+    if (chunk.state == State::dirty) dirty_.insert(offset);
+    return chunks_.emplace_hint(hint, offset, std::move(chunk));
+}
+
+PendingWrites::Chunks::iterator PendingWrites::erase(Chunks::iterator it) {
+    bytes_[static_cast<size_t>(it->second.state)] -= it->second.length;
+    if (it->second.state == State::dirty) dirty_.erase(it->first);
+    return chunks_.erase(it);
+}
+
+void PendingWrites::erase(Chunks::iterator first, Chunks::iterator last) {
+    while (first != last) first = erase(first);
+}
+
+void PendingWrites::set_state(Chunks::iterator it, State state) {
+    Chunk& chunk = it->second;
+    bytes_[static_cast<size_t>(chunk.state)] -= chunk.length;
+    if (chunk.state == State::dirty) dirty_.erase(it->first);
+    chunk.state = state;
+    bytes_[static_cast<size_t>(state)] += chunk.length;
+    if (state == State::dirty) dirty_.insert(it->first);
+}
 
 void PendingWrites::split_at(uint64_t offset) {
     auto after = chunks_.upper_bound(offset);
@@ -18,14 +45,15 @@ void PendingWrites::split_at(uint64_t offset) {
     tail.start += head;
     tail.length -= head;
     chunk.length = head;
-    chunks_.emplace_hint(after, offset, std::move(tail));
+    bytes_[static_cast<size_t>(tail.state)] -= tail.length;  // insert() counts them again
+    insert(after, offset, std::move(tail));
 }
 
 void PendingWrites::cut(uint64_t begin, uint64_t end) {
     if (begin >= end) return;
     split_at(begin);
     split_at(end);
-    chunks_.erase(chunks_.lower_bound(begin), chunks_.lower_bound(end));
+    erase(chunks_.lower_bound(begin), chunks_.lower_bound(end));
 }
 
 bool PendingWrites::append_to_previous(uint64_t offset, std::string_view data) {
@@ -39,6 +67,7 @@ bool PendingWrites::append_to_previous(uint64_t offset, std::string_view data) {
         return false;
     chunk.bytes->append(data);
     chunk.length += data.size();
+    bytes_[static_cast<size_t>(State::dirty)] += data.size();
     return true;
 }
 
@@ -49,14 +78,13 @@ void PendingWrites::write(uint64_t offset, std::string_view data) {
     Chunk chunk;
     chunk.bytes = std::make_shared<std::string>(data);
     chunk.length = data.size();
-    chunks_.emplace(offset, std::move(chunk));
+    insert(chunks_.lower_bound(offset), offset, std::move(chunk));
 }
 
 std::vector<PendingWrites::Run> PendingWrites::dirty_runs(uint64_t limit) const {
     std::vector<Run> runs;
-    for (const auto& [offset, chunk] : chunks_) {
-        if (chunk.state != State::dirty) continue;
-        const uint64_t end = offset + chunk.length;
+    for (const uint64_t offset : dirty_) {
+        const uint64_t end = offset + chunks_.at(offset).length;
         if (!runs.empty() && runs.back().end == offset) {
             runs.back().end = end;
         } else {
@@ -87,7 +115,7 @@ PendingWrites::Request PendingWrites::start_sending(const Run& run) {
     if (std::next(first) == last) {
         // One chunk (the common case: one application write, or appends gathered in place).
         Chunk& chunk = first->second;
-        chunk.state = State::sending;
+        set_state(first, State::sending);
         chunk.tag = tag;
         request.bytes = chunk.bytes;
         request.data = chunk.view();
@@ -96,9 +124,9 @@ PendingWrites::Request PendingWrites::start_sending(const Run& run) {
         auto joined = std::make_shared<std::string>();
         joined->reserve(run.size());
         for (auto it = first; it != last; ++it) joined->append(it->second.view());
-        chunks_.erase(first, last);
-        Chunk chunk{joined, 0, joined->size(), State::sending, tag, 0};
-        chunks_.emplace(run.begin, chunk);
+        erase(first, last);
+        insert(chunks_.lower_bound(run.begin), run.begin,
+               Chunk{joined, 0, joined->size(), State::sending, tag, 0});
         request.bytes = joined;
         request.data = *joined;
     }
@@ -117,27 +145,26 @@ void PendingWrites::finish(uint64_t tag, Settle settle) {
         // Bytes of the WRITE overwritten since are not its to settle.
         if (chunk.state != State::sending || chunk.tag != tag) {
             ++it;
-        } else if (settle(chunk)) {
-            ++it;
+        } else if (const std::optional<State> next = settle(chunk)) {
+            set_state(it++, *next);
         } else {
-            it = chunks_.erase(it);
+            it = erase(it);
         }
     }
 }
 
 void PendingWrites::sent(uint64_t tag, bool stable, uint64_t verifier) {
-    finish(tag, [&](Chunk& chunk) {
-        if (stable) return false;
-        chunk.state = State::unstable;
+    finish(tag, [&](Chunk& chunk) -> std::optional<State> {
+        if (stable) return std::nullopt;
         chunk.verifier = verifier;
-        return true;
+        return State::unstable;
     });
 }
 
 void PendingWrites::send_failed(uint64_t tag, bool keep) {
-    finish(tag, [&](Chunk& chunk) {
-        if (keep) chunk.state = State::dirty;
-        return keep;
+    finish(tag, [&](Chunk&) -> std::optional<State> {
+        if (!keep) return std::nullopt;
+        return State::dirty;
     });
 }
 
@@ -155,11 +182,10 @@ uint64_t PendingWrites::committed(const CommitSnapshot& snapshot, uint64_t verif
         if (chunk.state != State::unstable || !snapshot.contains(chunk.tag)) {
             ++it;
         } else if (chunk.verifier == verifier) {
-            it = chunks_.erase(it);
+            it = erase(it);
         } else {
-            chunk.state = State::dirty;
             made_dirty += chunk.length;
-            ++it;
+            set_state(it++, State::dirty);
         }
     }
     return made_dirty;
@@ -170,7 +196,8 @@ void PendingWrites::truncate(uint64_t size) {
 }
 
 void PendingWrites::drop_all_but_sending() {
-    std::erase_if(chunks_, [](const auto& item) { return item.second.state != State::sending; });
+    for (auto it = chunks_.begin(); it != chunks_.end();)
+        it = it->second.state == State::sending ? std::next(it) : erase(it);
 }
 
 void PendingWrites::overlay(uint64_t offset, std::string& out) const {
@@ -192,22 +219,8 @@ uint64_t PendingWrites::owed_end() const {
     return offset + chunk.length;
 }
 
-bool PendingWrites::has_dirty() const {
-    return std::any_of(chunks_.begin(), chunks_.end(),
-                       [](const auto& item) { return item.second.state == State::dirty; });
-}
-
-uint64_t PendingWrites::unstable_bytes() const {
-    uint64_t bytes = 0;
-    for (const auto& [offset, chunk] : chunks_)
-        if (chunk.state == State::unstable) bytes += chunk.length;
-    return bytes;
-}
-
 uint64_t PendingWrites::owed_bytes() const {
-    uint64_t bytes = 0;
-    for (const auto& [offset, chunk] : chunks_) bytes += chunk.length;
-    return bytes;
+    return bytes_[0] + bytes_[1] + bytes_[2];
 }
 
 }  // namespace nfsfuse::vfs

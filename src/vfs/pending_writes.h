@@ -9,6 +9,7 @@
 // Ownership: by value in vfs::File. Chunks share their bytes with the WRITEs that carry them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -76,8 +77,8 @@ class PendingWrites {
     uint64_t owed_end() const;
 
     bool empty() const { return chunks_.empty() && on_the_wire_.empty(); }
-    bool has_dirty() const;
-    uint64_t unstable_bytes() const;
+    bool has_dirty() const { return !dirty_.empty(); }
+    uint64_t unstable_bytes() const { return bytes_[static_cast<size_t>(State::unstable)]; }
     uint64_t owed_bytes() const;
 
   private:
@@ -93,6 +94,14 @@ class PendingWrites {
     };
     using Chunks = std::map<uint64_t, Chunk>;  // by file offset; chunks never overlap
 
+    // Every change of chunks_ goes through these, which keep bytes_ and dirty_ in step: a write
+    // must not walk thousands of unstable chunks (4 KiB random writes up to the commit
+    // threshold) to find the few dirty ones.
+    Chunks::iterator insert(Chunks::const_iterator hint, uint64_t offset, Chunk chunk);
+    Chunks::iterator erase(Chunks::iterator it);
+    void erase(Chunks::iterator first, Chunks::iterator last);
+    void set_state(Chunks::iterator it, State state);
+
     // Splits the chunk containing `offset` (if any starts before and ends after it) in two.
     void split_at(uint64_t offset);
     // Removes every byte of [begin, end) from the chunks.
@@ -105,6 +114,8 @@ class PendingWrites {
     bool append_to_previous(uint64_t offset, std::string_view data);
 
     Chunks chunks_;
+    std::array<uint64_t, 3> bytes_{};      // by State
+    std::set<uint64_t> dirty_;             // offsets of the dirty chunks
     std::map<uint64_t, Run> on_the_wire_;  // by tag: the range each WRITE on the wire covers
     uint64_t next_tag_ = 1;
 };
