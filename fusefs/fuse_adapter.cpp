@@ -151,9 +151,10 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
     });
 }
 
-void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
     run_request(req, "mknod", [&](const nfs::CancelToken& cancel) {
-        return reply_entry(req, filesystem(req).mknod(cancel, parent, name, mode, caller_of(req)));
+        return reply_entry(req,
+                           filesystem(req).mknod(cancel, parent, name, mode, rdev, caller_of(req)));
     });
 }
 

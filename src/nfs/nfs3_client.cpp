@@ -377,14 +377,33 @@ Entry Nfs3Client::symlink(const CancelToken& cancel, const FileHandle& dir, cons
     return complete_entry(cancel, dir, name, std::move(created));
 }
 
-Entry Nfs3Client::mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                         const NewObjectAttributes& attributes) {
+Entry Nfs3Client::mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                        const SpecialFile& what, const NewObjectAttributes& attributes) {
     auto c_name = c_string(name);
     MKNOD3args args{};
     args.where.dir = as_nfs_fh3(dir);
     args.where.name = c_name.data();
-    args.what.type = NF3FIFO;
-    args.what.mknoddata3_u.pipe_attributes = initial_attributes(attributes);
+    const devicedata3 device{initial_attributes(attributes), {what.major, what.minor}};
+    switch (what.type) {
+        case FileType::fifo:
+            args.what.type = NF3FIFO;
+            args.what.mknoddata3_u.pipe_attributes = initial_attributes(attributes);
+            break;
+        case FileType::socket:
+            args.what.type = NF3SOCK;
+            args.what.mknoddata3_u.sock_attributes = initial_attributes(attributes);
+            break;
+        case FileType::char_device:
+            args.what.type = NF3CHR;
+            args.what.mknoddata3_u.chr_device = device;
+            break;
+        case FileType::block_device:
+            args.what.type = NF3BLK;
+            args.what.mknoddata3_u.blk_device = device;
+            break;
+        default:
+            throw Error(EINVAL, "MKNOD " + name + ": not a FIFO, socket or device");
+    }
     CreatedObject created;
     execute<MKNOD3res>(
         cancel, "MKNOD",

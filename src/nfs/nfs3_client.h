@@ -54,8 +54,8 @@ class Nfs3Client final : public NfsClient {
                 const NewObjectAttributes& attributes) override;
     Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                   const std::string& target, const NewObjectAttributes& attributes) override;
-    Entry mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                 const NewObjectAttributes& attributes) override;
+    Entry mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                const SpecialFile& what, const NewObjectAttributes& attributes) override;
     Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
                const std::string& name) override;
     DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,

@@ -75,8 +75,8 @@ class Namespace {
                         const NewObjectAttributes& attributes) = 0;
     virtual Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
                           const std::string& target, const NewObjectAttributes& attributes) = 0;
-    virtual Entry mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                         const NewObjectAttributes& attributes) = 0;
+    virtual Entry mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                        const SpecialFile& what, const NewObjectAttributes& attributes) = 0;
     virtual Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
                        const std::string& name) = 0;
     // These three return what the server said about the directories they changed.

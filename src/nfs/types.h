@@ -99,6 +99,14 @@ struct SetAttributes {
     timespec mtime{};
 };
 
+// A FIFO, a unix socket, or a block or character device (with its major and minor numbers): the
+// objects MKNOD (NFSv3) and CREATE (NFSv4) make besides directories and symlinks.
+struct SpecialFile {
+    FileType type = FileType::fifo;
+    uint32_t major = 0;
+    uint32_t minor = 0;
+};
+
 // Attributes of an object being created. The owner is set only when the creator asks for it
 // (nfsfuse mounted by root gives new files to the calling user, as the kernel client does).
 struct NewObjectAttributes {
@@ -115,7 +123,7 @@ struct DirectoryChange {
 };
 
 // The result of anything that names a new or looked-up object. parent_change: set by the calls
-// that add the name to a directory (create, mkdir, symlink, mkfifo, link).
+// that add the name to a directory (create, mkdir, symlink, mknod, link).
 struct Entry {
     FileHandle handle;
     Attributes attributes;

@@ -4,6 +4,7 @@
 #include <linux/fs.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <memory>
@@ -47,6 +48,28 @@ nfs::OpenAccess access_of(int flags) {
             return nfs::OpenAccess::write;
         default:
             return nfs::OpenAccess::read_write;
+    }
+}
+
+// What mknod(2)'s mode and device make, other than a regular file. Whether a device node may be
+// used is the mount's nodev policy, not a reason to refuse creating one (the kernel client
+// creates them as well).
+std::optional<nfs::SpecialFile> special_file_of(uint32_t mode, uint64_t rdev) {
+    const auto device = [&](nfs::FileType type) {
+        return nfs::SpecialFile{type, static_cast<uint32_t>(major(rdev)),
+                                static_cast<uint32_t>(minor(rdev))};
+    };
+    switch (mode & S_IFMT) {
+        case S_IFIFO:
+            return nfs::SpecialFile{nfs::FileType::fifo, 0, 0};
+        case S_IFSOCK:
+            return nfs::SpecialFile{nfs::FileType::socket, 0, 0};
+        case S_IFCHR:
+            return device(nfs::FileType::char_device);
+        case S_IFBLK:
+            return device(nfs::FileType::block_device);
+        default:
+            return std::nullopt;
     }
 }
 
@@ -287,15 +310,16 @@ std::string Filesystem::readlink(const nfs::CancelToken& cancel, uint64_t ino) {
 }
 
 EntryReply Filesystem::mknod(const nfs::CancelToken& cancel, uint64_t parent,
-                             const std::string& name, uint32_t mode, const Caller& caller) {
+                             const std::string& name, uint32_t mode, uint64_t rdev,
+                             const Caller& caller) {
     reject_if_read_only();
     const auto attributes = new_object_attributes(caller, mode & 07777);
     const nfs::FileHandle dir = inodes_.handle(parent);
-    if (!S_ISFIFO(mode) && !S_ISREG(mode))
-        throw Error(
-            EPERM, "mknod " + name + ": only regular files and FIFOs can be created over NFS here");
+    const std::optional<nfs::SpecialFile> special = special_file_of(mode, rdev);
+    if (!special && !S_ISREG(mode))
+        throw Error(EINVAL, "mknod " + name + ": not a file type NFS knows");
     const nfs::Entry entry = changing(dir, [&] {
-        if (S_ISFIFO(mode)) return client_.mkfifo(cancel, dir, name, attributes);
+        if (special) return client_.mknod(cancel, dir, name, *special, attributes);
         // NFSv4 makes regular files only by opening them: close at once.
         const nfs::CreatedFile created = client_.create(cancel, dir, name, attributes,
                                                         /*exclusive=*/true, nfs::OpenAccess::read);

@@ -101,9 +101,10 @@ class Filesystem {
     AttributesReply setattr(const nfs::CancelToken& cancel, uint64_t ino,
                             std::optional<uint64_t> open_handle, const nfs::SetAttributes& changes);
     std::string readlink(const nfs::CancelToken& cancel, uint64_t ino);
-    // Regular files and FIFOs (`mode` with its S_IFMT bits).
+    // Regular files, FIFOs, unix sockets and block and character devices (`mode` with its
+    // S_IFMT bits; `rdev`: the device's number).
     EntryReply mknod(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
-                     uint32_t mode, const Caller& caller);
+                     uint32_t mode, uint64_t rdev, const Caller& caller);
     EntryReply mkdir(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
                      uint32_t mode, const Caller& caller);
     EntryReply symlink(const nfs::CancelToken& cancel, const std::string& target, uint64_t parent,

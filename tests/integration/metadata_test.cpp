@@ -1,9 +1,13 @@
 // Attributes and special files through the mount: chmod, chown, utimensat, hard links, symlinks,
-// FIFOs, statfs, access(2), and inode numbers that are stable and equal to the server's fileid.
+// FIFOs, devices and unix sockets, statfs, access(2), and inode numbers that are stable and equal
+// to the server's fileid.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,6 +165,42 @@ TEST_F(MetadataTest, MknodMakesAFifo) {
     EXPECT_TRUE(S_ISFIFO(st.st_mode)) << std::oct << st.st_mode;
     EXPECT_EQ(st.st_mode & 07777, 0640u);
     EXPECT_TRUE(S_ISFIFO(lstat_or_throw(srv("fifo")).st_mode)) << "on the server";
+}
+
+// As the kernel client (NFSv3 MKNOD, NFSv4 CREATE of NF4CHR/NF4BLK): the device numbers are kept.
+// Whether such a node may be opened is the mount's nodev policy.
+TEST_F(MetadataTest, MknodMakesCharacterAndBlockDevicesWithTheirNumbers) {
+    ASSERT_TRUE(succeeds(SYSCALL(::mknod(mnt("null").c_str(), S_IFCHR | 0640, makedev(1, 3)))));
+    ASSERT_TRUE(
+        succeeds(SYSCALL(::mknod(mnt("disk").c_str(), S_IFBLK | 0600, makedev(259, 70000)))));
+    const struct stat chr = lstat_or_throw(mnt("null"));
+    EXPECT_TRUE(S_ISCHR(chr.st_mode)) << std::oct << chr.st_mode;
+    EXPECT_EQ(chr.st_mode & 07777, 0640u);
+    EXPECT_EQ(major(chr.st_rdev), 1u);
+    EXPECT_EQ(minor(chr.st_rdev), 3u);
+    const struct stat blk = lstat_or_throw(mnt("disk"));
+    EXPECT_TRUE(S_ISBLK(blk.st_mode)) << std::oct << blk.st_mode;
+    EXPECT_EQ(major(blk.st_rdev), 259u);
+    EXPECT_EQ(minor(blk.st_rdev), 70000u);
+    const struct stat on_server = lstat_or_throw(srv("disk"));
+    EXPECT_TRUE(S_ISBLK(on_server.st_mode)) << "on the server";
+    EXPECT_EQ(on_server.st_rdev, makedev(259, 70000)) << "on the server";
+}
+
+// Containers put unix sockets on shared volumes: bind() creates the socket file through mknod.
+TEST_F(MetadataTest, AUnixSocketCanBeBoundOnTheMount) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    UniqueFd socket_fd(fd);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string path = mnt("app.sock");
+    ASSERT_LT(path.size(), sizeof address.sun_path) << "the test's path is too long for a socket";
+    path.copy(address.sun_path, path.size());
+    ASSERT_TRUE(succeeds(SYSCALL(
+        ::bind(socket_fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address))));
+    EXPECT_TRUE(S_ISSOCK(lstat_or_throw(mnt("app.sock")).st_mode));
+    EXPECT_TRUE(S_ISSOCK(lstat_or_throw(srv("app.sock")).st_mode)) << "on the server";
 }
 
 TEST_F(MetadataTest, StatfsReportsCapacity) {

@@ -109,7 +109,7 @@ TEST_F(Nfs4ClientTest, NamesAreLinkedRenamedListedAndRemoved) {
     client_->symlink(cancel_, dir_, "s", "a", {0777, {}, {}});
     EXPECT_EQ(client_->readlink(cancel_, client_->lookup(cancel_, dir_, "s").handle), "a");
     client_->mkdir(cancel_, dir_, "d", {0755, {}, {}});
-    client_->mkfifo(cancel_, dir_, "p", {0600, {}, {}});
+    client_->mknod(cancel_, dir_, "p", {}, {0600, {}, {}});
     client_->rename(cancel_, dir_, "b", dir_, "c");
 
     std::vector<std::string> names;

@@ -62,6 +62,8 @@ nfs::Attributes FakeNfsServer::attributes_of(uint64_t id) const {
     attributes.size = n.type == nfs::FileType::symlink ? n.target.size() : n.data.size();
     attributes.used = attributes.size;
     attributes.fileid = id;
+    attributes.rdev_major = n.major;
+    attributes.rdev_minor = n.minor;
     // Every change gets its own time: stamps of NFSv3 (size, mtime, ctime) tell them apart too.
     attributes.mtime = {static_cast<time_t>(n.change), 0};
     attributes.ctime = attributes.mtime;
@@ -332,10 +334,16 @@ nfs::Entry FakeNfsServer::symlink(const nfs::CancelToken&, const nfs::FileHandle
     return add(dir, name, std::move(created));
 }
 
-nfs::Entry FakeNfsServer::mkfifo(const nfs::CancelToken&, const nfs::FileHandle& dir,
-                                 const std::string& name,
-                                 const nfs::NewObjectAttributes& attributes) {
-    return add_typed("MKNOD", dir, name, nfs::FileType::fifo, attributes.mode);
+nfs::Entry FakeNfsServer::mknod(const nfs::CancelToken&, const nfs::FileHandle& dir,
+                                const std::string& name, const nfs::SpecialFile& what,
+                                const nfs::NewObjectAttributes& attributes) {
+    Lock lock = begin("MKNOD");
+    Node created;
+    created.type = what.type;
+    created.mode = attributes.mode;
+    created.major = what.major;
+    created.minor = what.minor;
+    return add(dir, name, std::move(created));
 }
 
 nfs::Entry FakeNfsServer::link(const nfs::CancelToken&, const nfs::FileHandle& target,

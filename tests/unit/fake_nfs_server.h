@@ -74,8 +74,9 @@ class FakeNfsServer : public nfs::NfsClient {
     nfs::Entry symlink(const nfs::CancelToken&, const nfs::FileHandle& dir, const std::string& name,
                        const std::string& target,
                        const nfs::NewObjectAttributes& attributes) override;
-    nfs::Entry mkfifo(const nfs::CancelToken&, const nfs::FileHandle& dir, const std::string& name,
-                      const nfs::NewObjectAttributes& attributes) override;
+    nfs::Entry mknod(const nfs::CancelToken&, const nfs::FileHandle& dir, const std::string& name,
+                     const nfs::SpecialFile& what,
+                     const nfs::NewObjectAttributes& attributes) override;
     nfs::Entry link(const nfs::CancelToken&, const nfs::FileHandle& target,
                     const nfs::FileHandle& dir, const std::string& name) override;
     nfs::DirectoryChange remove(const nfs::CancelToken&, const nfs::FileHandle& dir,
@@ -98,9 +99,11 @@ class FakeNfsServer : public nfs::NfsClient {
         uint32_t gid = 0;
         uint32_t nlink = 1;
         uint64_t change = 1;
-        std::string data;                          // regular: what the file holds now
-        std::string durable;                       // regular: what survives a restart
-        std::string target;                        // symlink
+        std::string data;     // regular: what the file holds now
+        std::string durable;  // regular: what survives a restart
+        std::string target;   // symlink
+        uint32_t major = 0;   // devices
+        uint32_t minor = 0;
         std::map<std::string, uint64_t> children;  // directory
     };
     using Lock = std::unique_lock<std::mutex>;

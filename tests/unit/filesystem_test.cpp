@@ -6,6 +6,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <string>
 
@@ -122,6 +124,22 @@ TEST_F(FilesystemTest, TheKernelKeepsItsPagesWhileItKnowsAnUnchangedFile) {
     server_.write_as_another_client(server_.resolve("kept.txt"), 0, "other");
     EXPECT_FALSE(fs_.open(cancel_, created.entry.ino, O_RDONLY).keep_cache)
         << "another client's change kept stale pages";
+}
+
+TEST_F(FilesystemTest, MknodMakesEveryFileTypeWithItsDeviceNumbers) {
+    const EntryReply chr = fs_.mknod(cancel_, kRoot, "tty", S_IFCHR | 0620, makedev(4, 1), {});
+    EXPECT_EQ(chr.attributes.type, nfs::FileType::char_device);
+    EXPECT_EQ(chr.attributes.rdev_major, 4u);
+    EXPECT_EQ(chr.attributes.rdev_minor, 1u);
+    const EntryReply blk = fs_.mknod(cancel_, kRoot, "sda", S_IFBLK | 0600, makedev(8, 0), {});
+    EXPECT_EQ(blk.attributes.type, nfs::FileType::block_device);
+    EXPECT_EQ(blk.attributes.rdev_major, 8u);
+    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "s", S_IFSOCK | 0755, 0, {}).attributes.type,
+              nfs::FileType::socket);
+    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "p", S_IFIFO | 0644, 0, {}).attributes.type,
+              nfs::FileType::fifo);
+    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "f", S_IFREG | 0644, 0, {}).attributes.type,
+              nfs::FileType::regular);
 }
 
 TEST_F(FilesystemTest, TheSizeIncludesDataTheServerLostUntilItIsSentAgain) {

@@ -433,10 +433,26 @@ Entry Nfs4Client::symlink(const CancelToken& cancel, const FileHandle& dir, cons
     });
 }
 
-Entry Nfs4Client::mkfifo(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                         const NewObjectAttributes& attributes) {
+Entry Nfs4Client::mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+                        const SpecialFile& what, const NewObjectAttributes& attributes) {
+    Ftype4 type = Ftype4::fifo;
+    switch (what.type) {
+        case FileType::fifo:
+            break;
+        case FileType::socket:
+            type = Ftype4::sock;
+            break;
+        case FileType::char_device:
+            type = Ftype4::chr;
+            break;
+        case FileType::block_device:
+            type = Ftype4::blk;
+            break;
+        default:
+            throw Error(EINVAL, "CREATE " + name + ": not a FIFO, socket or device");
+    }
     return create_object(cancel, "CREATE", dir, [&](CompoundBuilder& b) {
-        b.create_special(Ftype4::fifo, name, to_set(attributes));
+        b.create_special(type, name, to_set(attributes), what.major, what.minor);
     });
 }
 
