@@ -44,37 +44,43 @@ void File::own_write_done(const nfs::WriteResult& result) {
     std::optional<nfs::ChangeStamp> after;
     if (result.after) after = nfs::change_stamp_of(*result.after);
     pages_stamp_.after_own_write(result.before, after);
-    // Our own change: the blocks were invalidated when it was written here. The stamp moves
-    // along when nobody else changed the file in between; otherwise it is unknown now.
-    if (server_stamp_ && result.before && after && *server_stamp_ == *result.before) {
-        server_stamp_ = after;
-    } else {
-        server_stamp_.reset();
+    // Our own change: the blocks were invalidated when it was written here.
+    blocks_stamp_.after_own_write(result.before, after);
+}
+
+File::WriteOutcome File::send_write(const nfs::CancelToken& cancel, uint64_t offset,
+                                    std::string_view data, nfs::Stability stability) {
+    try {
+        nfs::WriteResult result = context_.data.write(cancel, handle_, offset, data, stability);
+        if (context_.written) context_.written(handle_);
+        return result;
+    } catch (const Error& error) {
+        return error;
     }
+}
+
+void File::write_returned(uint64_t tag, const WriteOutcome& outcome) {
+    if (const auto* result = std::get_if<nfs::WriteResult>(&outcome)) {
+        writes_.sent(tag, result->stable, result->verifier);
+        own_write_done(*result);
+        return;
+    }
+    // Interrupted: the bytes stay owed (the next settle sends them). Anything else failed.
+    const Error& failure = std::get<Error>(outcome);
+    const bool interrupted = failure.errnum() == EINTR;
+    writes_.send_failed(tag, interrupted);
+    if (!interrupted) record_failure(failure.errnum(), failure.what());
 }
 
 void File::send_in_background(PendingWrites::Request request) {
     context_.senders.post([self = shared_from_this(), request = std::move(request)] {
-        std::optional<nfs::WriteResult> result;
-        std::optional<Error> failure;
-        try {
-            // No cancellation: the application's write() has returned already. A soft mount's
-            // timeout bounds the call; a hard mount waits for the server like any NFS client.
-            result = self->context_.data.write(nfs::CancelToken{}, self->handle_, request.offset,
-                                               request.data, nfs::Stability::unstable);
-        } catch (const Error& error) {
-            failure = error;
-        }
-        if (result && self->context_.written) self->context_.written(self->handle_);
+        // No cancellation: the application's write() has returned already. A soft mount's
+        // timeout bounds the call; a hard mount waits for the server like any NFS client.
+        const WriteOutcome outcome = self->send_write(nfs::CancelToken{}, request.offset,
+                                                      request.data, nfs::Stability::unstable);
         {
             std::lock_guard lock(self->mutex_);
-            if (result) {
-                self->writes_.sent(request.tag, result->stable, result->verifier);
-                self->own_write_done(*result);
-            } else {
-                self->writes_.send_failed(request.tag, /*keep=*/false);
-                self->record_failure(failure->errnum(), failure->what());
-            }
+            self->write_returned(request.tag, outcome);
             // Runs a finished WRITE held back (overlapping it, or beyond the limit) may go now.
             self->dispatch(Dispatch::complete_runs);
         }
@@ -99,27 +105,13 @@ bool File::send_alone_stable(const nfs::CancelToken& cancel, Lock& lock) {
     if (runs.size() != 1) return false;
     const PendingWrites::Request request = writes_.start_sending(runs.front());
     lock.unlock();
-    std::optional<nfs::WriteResult> result;
-    std::optional<Error> failure;
-    try {
-        result = context_.data.write(cancel, handle_, request.offset, request.data,
-                                     nfs::Stability::file_sync);
-    } catch (const Error& error) {
-        failure = error;
-    }
-    if (result && context_.written) context_.written(handle_);
+    const WriteOutcome outcome =
+        send_write(cancel, request.offset, request.data, nfs::Stability::file_sync);
     lock.lock();
-    if (result) {
-        writes_.sent(request.tag, result->stable, result->verifier);
-        own_write_done(*result);
-    } else {
-        // Interrupted: the bytes stay owed (the next settle sends them). Anything else failed.
-        const bool interrupted = failure->errnum() == EINTR;
-        writes_.send_failed(request.tag, interrupted);
-        if (!interrupted) record_failure(failure->errnum(), failure->what());
-    }
+    write_returned(request.tag, outcome);
     changed_.notify_all();
-    if (failure && failure->errnum() == EINTR) throw *failure;
+    if (const auto* failure = std::get_if<Error>(&outcome); failure && failure->errnum() == EINTR)
+        throw *failure;
     return true;
 }
 
@@ -158,16 +150,10 @@ uint64_t File::commit_once(const nfs::CancelToken& cancel, Lock& lock) {
 void File::write_through(const nfs::CancelToken& cancel, Lock& lock, uint64_t offset,
                          std::string_view data) {
     lock.unlock();
-    nfs::WriteResult result;
-    try {
-        result = context_.data.write(cancel, handle_, offset, data, nfs::Stability::file_sync);
-    } catch (...) {
-        lock.lock();
-        throw;
-    }
-    if (context_.written) context_.written(handle_);
+    const WriteOutcome outcome = send_write(cancel, offset, data, nfs::Stability::file_sync);
     lock.lock();
-    own_write_done(result);
+    if (const auto* failure = std::get_if<Error>(&outcome)) throw *failure;
+    own_write_done(std::get<nfs::WriteResult>(outcome));
 }
 
 void File::write(const nfs::CancelToken& cancel, uint64_t offset, std::string_view data) {
@@ -248,7 +234,7 @@ nfs::Attributes File::set_attributes(const nfs::CancelToken& cancel,
         writes_.truncate(*changes.size);
         data_changed_here();
     }
-    if (attributes) server_stamp_ = nfs::change_stamp_of(*attributes);
+    if (attributes) blocks_stamp_.still(nfs::change_stamp_of(*attributes));
     changed_.notify_all();
     if (failure) std::rethrow_exception(failure);
     return *attributes;
@@ -298,15 +284,13 @@ uint64_t File::owed_bytes() {
 
 void File::server_stamp(const nfs::ChangeStamp& stamp) {
     std::lock_guard lock(mutex_);
-    if (server_stamp_ && *server_stamp_ == stamp) return;
     // Changed, or unknown since a change we could not follow: what is cached may be older.
-    data_changed_here();
-    server_stamp_ = stamp;
+    if (!blocks_stamp_.still(stamp)) data_changed_here();
 }
 
 bool File::keep_pages_at_open(const nfs::ChangeStamp& now) {
     std::lock_guard lock(mutex_);
-    return pages_stamp_.keep_at_open(now);
+    return pages_stamp_.still(now);
 }
 
 void File::forget_pages() {

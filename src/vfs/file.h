@@ -26,11 +26,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "cache/block_cache.h"
-#include "cache/page_stamp.h"
+#include "cache/stamp_chain.h"
 #include "nfs/nfs_client.h"
+#include "util/error.h"
 #include "vfs/pending_writes.h"
 #include "vfs/write_senders.h"
 
@@ -135,6 +137,14 @@ class File : public std::enable_shared_from_this<File> {
     // One COMMIT of the current snapshot (none when nothing is unstable). Returns the bytes
     // written under another verifier, dirty again.
     uint64_t commit_once(const nfs::CancelToken& cancel, Lock& lock);
+    // A WRITE's answer, or why it failed.
+    using WriteOutcome = std::variant<nfs::WriteResult, Error>;
+    // Sends one WRITE; called without the lock.
+    WriteOutcome send_write(const nfs::CancelToken& cancel, uint64_t offset, std::string_view data,
+                            nfs::Stability stability);
+    // With the lock: the WRITE `tag` came back. Its bytes are settled or unstable; if it failed
+    // they are dropped and the failure recorded, unless it was interrupted (they stay owed).
+    void write_returned(uint64_t tag, const WriteOutcome& outcome);
     void send_in_background(PendingWrites::Request request);
     void write_through(const nfs::CancelToken& cancel, Lock& lock, uint64_t offset,
                        std::string_view data);
@@ -151,11 +161,11 @@ class File : public std::enable_shared_from_this<File> {
     // Guarded by mutex_:
     PendingWrites writes_;
     std::optional<std::pair<int, std::string>> failure_;  // errno and message, not reported yet
-    uint64_t last_write_end_ = 0;  // where the last write() ended: its run may still grow
-    bool exclusive_ = false;       // a SETATTR is on the wire: nothing else changes the data
-    uint64_t generation_;          // of the data; cached blocks of another one are not used
-    std::optional<nfs::ChangeStamp> server_stamp_;  // the latest the server told us
-    cache::PageStamp pages_stamp_;                  // the one the kernel's pages match
+    uint64_t last_write_end_ = 0;     // where the last write() ended: its run may still grow
+    bool exclusive_ = false;          // a SETATTR is on the wire: nothing else changes the data
+    uint64_t generation_;             // of the data; cached blocks of another one are not used
+    cache::StampChain blocks_stamp_;  // the server's, as the blocks of `generation_` match it
+    cache::StampChain pages_stamp_;   // the one the kernel's pages match
     uint64_t opens_ = 0;
     std::optional<PendingRemoval> removal_;  // the hidden name to remove at the last close
 };

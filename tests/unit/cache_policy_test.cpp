@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cache/cache_timeouts.h"
-#include "cache/page_stamp.h"
+#include "cache/stamp_chain.h"
 #include "options/mount_options.h"
 #include "util/error.h"
 
@@ -87,74 +87,74 @@ nfs::ChangeStamp stamp(uint64_t size, time_t mtime, time_t ctime,
     return {size, {mtime, 0}, {ctime, 0}, change};
 }
 
-TEST(PageStamp, FirstOpenKnowsNothingSoDropsTheCache) {
-    PageStamp stamps;
-    EXPECT_FALSE(stamps.keep_at_open(stamp(10, 1, 1)));
+TEST(StampChain, FirstOpenKnowsNothingSoDropsTheCache) {
+    StampChain stamps;
+    EXPECT_FALSE(stamps.still(stamp(10, 1, 1)));
 }
 
-TEST(PageStamp, UnchangedFileKeepsItsPagesAtTheNextOpen) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1));
-    EXPECT_TRUE(stamps.keep_at_open(stamp(10, 1, 1)));
-    EXPECT_TRUE(stamps.keep_at_open(stamp(10, 1, 1)));
+TEST(StampChain, UnchangedFileKeepsItsPagesAtTheNextOpen) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1));
+    EXPECT_TRUE(stamps.still(stamp(10, 1, 1)));
+    EXPECT_TRUE(stamps.still(stamp(10, 1, 1)));
 }
 
-TEST(PageStamp, AnyChangeOfSizeMtimeOrCtimeDropsThem) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1));
-    EXPECT_FALSE(stamps.keep_at_open(stamp(11, 1, 1)));
-    EXPECT_FALSE(stamps.keep_at_open(stamp(11, 2, 1)));
-    EXPECT_FALSE(stamps.keep_at_open(stamp(11, 2, 2)));
+TEST(StampChain, AnyChangeOfSizeMtimeOrCtimeDropsThem) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1));
+    EXPECT_FALSE(stamps.still(stamp(11, 1, 1)));
+    EXPECT_FALSE(stamps.still(stamp(11, 2, 1)));
+    EXPECT_FALSE(stamps.still(stamp(11, 2, 2)));
     nfs::ChangeStamp nanoseconds = stamp(11, 2, 2);
     nanoseconds.mtime.tv_nsec = 1;
-    EXPECT_FALSE(stamps.keep_at_open(nanoseconds));
-    EXPECT_TRUE(stamps.keep_at_open(nanoseconds));  // and the new stamp holds from then on
+    EXPECT_FALSE(stamps.still(nanoseconds));
+    EXPECT_TRUE(stamps.still(nanoseconds));  // and the new stamp holds from then on
 }
 
-TEST(PageStamp, OurOwnWriteMovesTheStampAlong) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1));
+TEST(StampChain, OurOwnWriteMovesTheStampAlong) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1));
     stamps.after_own_write(stamp(10, 1, 1), stamp(20, 2, 2));
     stamps.after_own_write(stamp(20, 2, 2), stamp(30, 3, 3));
-    EXPECT_TRUE(stamps.keep_at_open(stamp(30, 3, 3)));
+    EXPECT_TRUE(stamps.still(stamp(30, 3, 3)));
 }
 
-TEST(PageStamp, AWriteThatFoundSomeoneElsesChangeDropsThePages) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1));
+TEST(StampChain, AWriteThatFoundSomeoneElsesChangeDropsThePages) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1));
     // The server had (15, 5, 5) before our write: another client wrote in between.
     stamps.after_own_write(stamp(15, 5, 5), stamp(20, 6, 6));
-    EXPECT_FALSE(stamps.keep_at_open(stamp(20, 6, 6)));
+    EXPECT_FALSE(stamps.still(stamp(20, 6, 6)));
 }
 
-TEST(PageStamp, AWriteWithoutWccDataDropsThePages) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1));
+TEST(StampChain, AWriteWithoutWccDataDropsThePages) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1));
     stamps.after_own_write(std::nullopt, stamp(20, 2, 2));
-    EXPECT_FALSE(stamps.keep_at_open(stamp(20, 2, 2)));
+    EXPECT_FALSE(stamps.still(stamp(20, 2, 2)));
     stamps.after_own_write(stamp(20, 2, 2), std::nullopt);
-    EXPECT_FALSE(stamps.keep_at_open(stamp(20, 2, 2)));
+    EXPECT_FALSE(stamps.still(stamp(20, 2, 2)));
 }
 
 // NFSv4: the change attribute decides, even when a change left size and times as they were.
-TEST(PageStamp, WithTheChangeAttributeOnlyItDecides) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1, 100));
-    EXPECT_FALSE(stamps.keep_at_open(stamp(10, 1, 1, 101)));
+TEST(StampChain, WithTheChangeAttributeOnlyItDecides) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1, 100));
+    EXPECT_FALSE(stamps.still(stamp(10, 1, 1, 101)));
     stamps.after_own_write(stamp(10, 1, 1, 101), stamp(10, 1, 1, 102));
-    EXPECT_TRUE(stamps.keep_at_open(stamp(10, 1, 1, 102)));
+    EXPECT_TRUE(stamps.still(stamp(10, 1, 1, 102)));
     stamps.after_own_write(stamp(10, 1, 1, 103), stamp(10, 1, 1, 104));  // 102 to 103: not us
-    EXPECT_FALSE(stamps.keep_at_open(stamp(10, 1, 1, 104)));
+    EXPECT_FALSE(stamps.still(stamp(10, 1, 1, 104)));
 }
 
-TEST(PageStamp, ForgetDropsThePagesAtTheNextOpen) {
-    PageStamp stamps;
-    stamps.keep_at_open(stamp(10, 1, 1));
+TEST(StampChain, ForgetDropsThePagesAtTheNextOpen) {
+    StampChain stamps;
+    stamps.still(stamp(10, 1, 1));
     stamps.forget();
-    EXPECT_FALSE(stamps.keep_at_open(stamp(10, 1, 1)));
-    PageStamp never_opened;
+    EXPECT_FALSE(stamps.still(stamp(10, 1, 1)));
+    StampChain never_opened;
     never_opened.after_own_write(stamp(1, 1, 1), stamp(2, 2, 2));  // no stamp made
-    EXPECT_FALSE(never_opened.keep_at_open(stamp(2, 2, 2)));
+    EXPECT_FALSE(never_opened.still(stamp(2, 2, 2)));
 }
 
 }  // namespace
