@@ -20,10 +20,11 @@ std::vector<std::string> nfsfuse_command(const std::filesystem::path& binary,
                                          const std::filesystem::path& target) {
     check_nfsfuse_can_mount(spec);
     const bool v3 = spec.version == NfsVersion::v3;
-    // allow_other: containers run as any user. default_permissions: the kernel then checks each
-    // caller against the mode bits, since the server only ever sees nfsfuse's own credentials.
+    // allow_other: containers run as any user. nfsfuse, run as root, sends each caller's own
+    // credentials, so the server decides what each may do, as with a kernel mount
+    // (fuseopts=default_permissions adds the kernel's check of the mode bits).
     std::string options = "vers=" + to_string(spec.version);  // 3 or 4.1: 4.0 was refused above
-    options += ",allow_other,default_permissions";
+    options += ",allow_other";
     if (spec.port) options += ",port=" + std::to_string(*spec.port);
     // NFSv4 has no MOUNT service; parse_volume_options accepts mountport with vers=3 only.
     if (v3 && spec.mount_port) options += ",mountport=" + std::to_string(*spec.mount_port);

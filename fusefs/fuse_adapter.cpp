@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fusefs/caller_credentials.h"
 #include "fusefs/fuse_stat.h"
 #include "fusefs/kernel_readahead.h"
 #include "fusefs/request_scope.h"
@@ -32,9 +33,10 @@ vfs::Filesystem& filesystem(fuse_req_t req) {
     return adapter(req).filesystem();
 }
 
-vfs::Caller caller_of(fuse_req_t req) {
-    const fuse_ctx* ctx = fuse_req_ctx(req);
-    return {ctx->uid, ctx->gid};
+// run_request on behalf of the request's caller.
+void run(fuse_req_t req, const char* operation,
+         const std::function<Reply(const nfs::CallContext&)>& work) {
+    run_request(req, operation, adapter(req).caller(req), work);
 }
 
 fuse_entry_param to_entry_param(const vfs::EntryReply& entry) {
@@ -93,8 +95,8 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    run_request(req, "lookup", [&](const nfs::CancelToken& cancel) {
-        return reply_entry(req, filesystem(req).lookup(cancel, parent, name));
+    run(req, "lookup", [&](const nfs::CallContext& context) {
+        return reply_entry(req, filesystem(req).lookup(context, parent, name));
     });
 }
 
@@ -109,8 +111,8 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-    run_request(req, "getattr", [&](const nfs::CancelToken& cancel) {
-        return reply_attributes(req, filesystem(req).getattr(cancel, ino));
+    run(req, "getattr", [&](const nfs::CallContext& context) {
+        return reply_attributes(req, filesystem(req).getattr(context, ino));
     });
 }
 
@@ -136,73 +138,71 @@ nfs::SetAttributes to_set_attributes(const struct stat* st, int to_set) {
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
-    run_request(req, "setattr", [&](const nfs::CancelToken& cancel) {
+    run(req, "setattr", [&](const nfs::CallContext& context) {
         std::optional<uint64_t> open;
         if (fi) open = fi->fh;
         return reply_attributes(
-            req, filesystem(req).setattr(cancel, ino, open, to_set_attributes(st, to_set)));
+            req, filesystem(req).setattr(context, ino, open, to_set_attributes(st, to_set)));
     });
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-    run_request(req, "readlink", [&](const nfs::CancelToken& cancel) {
-        std::string target = filesystem(req).readlink(cancel, ino);
+    run(req, "readlink", [&](const nfs::CallContext& context) {
+        std::string target = filesystem(req).readlink(context, ino);
         return Reply([req, target] { fuse_reply_readlink(req, target.c_str()); });
     });
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-    run_request(req, "mknod", [&](const nfs::CancelToken& cancel) {
-        return reply_entry(req,
-                           filesystem(req).mknod(cancel, parent, name, mode, rdev, caller_of(req)));
+    run(req, "mknod", [&](const nfs::CallContext& context) {
+        return reply_entry(req, filesystem(req).mknod(context, parent, name, mode, rdev));
     });
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-    run_request(req, "mkdir", [&](const nfs::CancelToken& cancel) {
-        return reply_entry(req, filesystem(req).mkdir(cancel, parent, name, mode, caller_of(req)));
+    run(req, "mkdir", [&](const nfs::CallContext& context) {
+        return reply_entry(req, filesystem(req).mkdir(context, parent, name, mode));
     });
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    run_request(req, "unlink", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).unlink(cancel, parent, name);
+    run(req, "unlink", [&](const nfs::CallContext& context) {
+        filesystem(req).unlink(context, parent, name);
         return reply_ok(req);
     });
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    run_request(req, "rmdir", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).rmdir(cancel, parent, name);
+    run(req, "rmdir", [&](const nfs::CallContext& context) {
+        filesystem(req).rmdir(context, parent, name);
         return reply_ok(req);
     });
 }
 
 void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
-    run_request(req, "symlink", [&](const nfs::CancelToken& cancel) {
-        return reply_entry(req,
-                           filesystem(req).symlink(cancel, target, parent, name, caller_of(req)));
+    run(req, "symlink", [&](const nfs::CallContext& context) {
+        return reply_entry(req, filesystem(req).symlink(context, target, parent, name));
     });
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
                const char* new_name, unsigned int flags) {
-    run_request(req, "rename", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).rename(cancel, parent, name, new_parent, new_name, flags);
+    run(req, "rename", [&](const nfs::CallContext& context) {
+        filesystem(req).rename(context, parent, name, new_parent, new_name, flags);
         return reply_ok(req);
     });
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
-    run_request(req, "link", [&](const nfs::CancelToken& cancel) {
-        return reply_entry(req, filesystem(req).link(cancel, ino, new_parent, new_name));
+    run(req, "link", [&](const nfs::CallContext& context) {
+        return reply_entry(req, filesystem(req).link(context, ino, new_parent, new_name));
     });
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    run_request(req, "open", [&](const nfs::CancelToken& cancel) {
+    run(req, "open", [&](const nfs::CallContext& context) {
         FuseAdapter& fuse = adapter(req);
-        const vfs::OpenReply open = fuse.filesystem().open(cancel, ino, fi->flags);
+        const vfs::OpenReply open = fuse.filesystem().open(context, ino, fi->flags);
         // The attributes the kernel holds (its idea of the size above all) may predate another
         // client's change: offset -1 makes it drop them, and only them.
         if (fuse.session()) fuse_lowlevel_notify_inval_inode(fuse.session(), ino, -1, 0);
@@ -212,17 +212,17 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
-    run_request(req, "create", [&](const nfs::CancelToken& cancel) {
+    run(req, "create", [&](const nfs::CallContext& context) {
         const vfs::CreateReply created =
-            filesystem(req).create(cancel, parent, name, mode, fi->flags, caller_of(req));
+            filesystem(req).create(context, parent, name, mode, fi->flags);
         return reply_opened(req, fi, created.open, to_entry_param(created.entry));
     });
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
-    run_request(req, "read", [&](const nfs::CancelToken& cancel) {
+    run(req, "read", [&](const nfs::CallContext& context) {
         auto pieces = std::make_shared<std::vector<cache::BlockCache::Piece>>(filesystem(req).read(
-            cancel, fi->fh, static_cast<uint64_t>(offset), static_cast<uint32_t>(size)));
+            context, fi->fh, static_cast<uint64_t>(offset), static_cast<uint32_t>(size)));
         return Reply([req, pieces] {
             std::vector<iovec> iov;
             for (const auto& piece : *pieces)  // iovec is not const-correct; it is only read
@@ -234,8 +234,8 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t offset,
               fuse_file_info* fi) {
-    run_request(req, "write", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).write(cancel, fi->fh, static_cast<uint64_t>(offset),
+    run(req, "write", [&](const nfs::CallContext& context) {
+        filesystem(req).write(context, fi->fh, static_cast<uint64_t>(offset),
                               std::string_view(buf, size));
         return Reply([req, size] { fuse_reply_write(req, size); });
     });
@@ -243,8 +243,8 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
 
 // close(2) of one descriptor.
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    run_request(req, "flush", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).flush(cancel, fi->fh);
+    run(req, "flush", [&](const nfs::CallContext& context) {
+        filesystem(req).flush(context, fi->fh);
         return reply_ok(req);
     });
 }
@@ -255,14 +255,14 @@ void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
-    run_request(req, "fsync", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).flush(cancel, fi->fh);
+    run(req, "fsync", [&](const nfs::CallContext& context) {
+        filesystem(req).flush(context, fi->fh);
         return reply_ok(req);
     });
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    run_request(req, "opendir", [&](const nfs::CancelToken&) {
+    run(req, "opendir", [&](const nfs::CallContext&) {
         vfs::Filesystem& fs = filesystem(req);
         fi->fh = fs.opendir(ino);
         return Reply([req, fi, &fs] {
@@ -274,10 +274,10 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 // Fills one reply buffer with entries from `offset` on. With `plus`, entries the server gave a
 // handle and attributes for are handed to the kernel as looked up (one lookup each).
 void read_directory(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
-    run_request(req, plus ? "readdirplus" : "readdir", [&](const nfs::CancelToken& cancel) {
+    run(req, plus ? "readdirplus" : "readdir", [&](const nfs::CallContext& context) {
         vfs::Filesystem& fs = filesystem(req);
         const std::vector<nfs::DirectoryEntry>& entries =
-            fs.readdir(cancel, fi->fh, static_cast<uint64_t>(offset));
+            fs.readdir(context, fi->fh, static_cast<uint64_t>(offset));
         auto buffer = std::make_shared<std::vector<char>>(size);
         size_t used = 0;
         for (size_t index = static_cast<size_t>(offset); index < entries.size(); ++index) {
@@ -329,8 +329,8 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t ino) {
-    run_request(req, "statfs", [&](const nfs::CancelToken& cancel) {
-        const struct statvfs st = to_statvfs(filesystem(req).statfs(cancel, ino));
+    run(req, "statfs", [&](const nfs::CallContext& context) {
+        const struct statvfs st = to_statvfs(filesystem(req).statfs(context, ino));
         return Reply([req, st] { fuse_reply_statfs(req, &st); });
     });
 }
@@ -356,8 +356,8 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
 }
 
 void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
-    run_request(req, "access", [&](const nfs::CancelToken& cancel) {
-        filesystem(req).access(cancel, ino, mask);
+    run(req, "access", [&](const nfs::CallContext& context) {
+        filesystem(req).access(context, ino, mask);
         return reply_ok(req);
     });
 }
@@ -405,6 +405,11 @@ void FuseAdapter::after_init() {
         if (settings_.readahead_kib > 0 && !settings_.mountpoint.empty())
             set_kernel_readahead(settings_.mountpoint, settings_.readahead_kib);
     });
+}
+
+std::optional<nfs::Credentials> FuseAdapter::caller(fuse_req_t req) const {
+    if (!settings_.per_caller_credentials) return std::nullopt;
+    return credentials_of(req);
 }
 
 const fuse_lowlevel_ops& FuseAdapter::operations() {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "vfs/filesystem.h"
 
@@ -21,6 +22,9 @@ namespace nfsfuse::fusefs {
 struct AdapterSettings {
     std::filesystem::path mountpoint;  // absolute
     uint32_t readahead_kib = 0;        // kernel readahead window; 0: the kernel's default
+    // Each request goes to the server with its caller's credentials; otherwise every request
+    // goes with the mount's one identity (uid=/gid=, or an unprivileged nfsfuse's own).
+    bool per_caller_credentials = false;
 };
 
 class FuseAdapter {
@@ -36,6 +40,8 @@ class FuseAdapter {
     fuse_session* session() const { return session_; }
 
     vfs::Filesystem& filesystem() { return filesystem_; }
+    // Whom `req` is served for: its caller, or empty for the mount's own identity.
+    std::optional<nfs::Credentials> caller(fuse_req_t req) const;
     // Called by every request: the first one, after INIT, sets what only applies after INIT.
     void after_init();
 

@@ -24,6 +24,7 @@
 #include "fusefs/request_loop.h"
 #include "nfs/nfs3_client.h"
 #include "nfs/v4/nfs4_client.h"
+#include "options/mount_identity.h"
 #include "options/mount_options.h"
 #include "util/error.h"
 
@@ -123,18 +124,18 @@ void set_up_logging(bool to_terminal, bool debug) {
 // nconnect libnfs connections.
 std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
                                             const options::MountOptions& mount_options,
+                                            const options::MountIdentity& identity,
                                             const std::string& mountpoint) {
     const uint64_t timeout_ms = mount_options.hard ? 0 : mount_options.soft_deadline_ms();
     const std::optional<uint16_t> port = target.port ? target.port : mount_options.port;
+    char hostname[256] = {};
+    gethostname(hostname, sizeof hostname - 1);
     if (mount_options.version == options::NfsVersion::v4_1) {
         nfs::v4::SessionSettings settings;
         settings.rpc.host = target.host;
         settings.rpc.port = port.value_or(2049);
-        char hostname[256] = {};
-        gethostname(hostname, sizeof hostname - 1);
         settings.rpc.credentials.machine_name = hostname;
-        settings.rpc.credentials.uid = mount_options.uid.value_or(getuid());
-        settings.rpc.credentials.gid = mount_options.gid.value_or(getgid());
+        settings.rpc.credentials.credentials = identity.own;
         // The same owner after a restart of this mount: the server can drop our old state.
         settings.owner_id = std::string("nfsfuse:") + hostname + ":" + mountpoint;
         settings.call_timeout = std::chrono::milliseconds(timeout_ms);
@@ -151,8 +152,8 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
     settings.export_path = target.export_path;
     settings.nfs_port = port;
     settings.mount_port = mount_options.mount_port;
-    settings.uid = mount_options.uid;
-    settings.gid = mount_options.gid;
+    settings.identity = identity.own;
+    settings.machine_name = hostname;
     settings.call_timeout_ms = timeout_ms;
     settings.liveness_timeout_ms = mount_options.soft_deadline_ms();
     std::vector<std::unique_ptr<nfs::Nfs3Connection>> connections;
@@ -165,15 +166,15 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
 // it is sent and committed now, for at most `bound` (the mount's timeout), since the kernel
 // will never ask for it. Returns false (logged file by file) when some could not be written.
 bool write_everything_before_exit(vfs::Filesystem& filesystem, std::chrono::milliseconds bound) {
-    nfs::CancelToken cancel;
+    nfs::CallContext context;
     std::mutex mutex;
     std::condition_variable done_changed;
     bool done = false;
     std::thread timer([&] {
         std::unique_lock lock(mutex);
-        if (!done_changed.wait_for(lock, bound, [&] { return done; })) cancel.cancel();
+        if (!done_changed.wait_for(lock, bound, [&] { return done; })) context.cancel();
     });
-    const vfs::ShutdownReport report = filesystem.shutdown(cancel);
+    const vfs::ShutdownReport report = filesystem.shutdown(context);
     {
         std::lock_guard lock(mutex);
         done = true;
@@ -202,19 +203,19 @@ int run(int argc, char** argv) {
     mount_options.debug = mount_options.debug || command.debug;
     set_up_logging(true, mount_options.debug);
 
+    const options::MountIdentity identity =
+        options::mount_identity(mount_options, options::process_credentials());
     const std::unique_ptr<nfs::NfsClient> client =
-        make_client(target, mount_options, command.mountpoint);
-    const uint32_t uid = mount_options.uid.value_or(getuid());
+        make_client(target, mount_options, identity, command.mountpoint);
 
     vfs::FilesystemSettings fs_settings;
     fs_settings.read_only = mount_options.read_only;
     fs_settings.cache = mount_options.cache;
     fs_settings.attribute_cache = mount_options.attribute_cache;
     fs_settings.block_cache_bytes = size_t{mount_options.cache_size_mib} * 1024 * 1024;
-    fs_settings.chown_new_objects_to_caller = uid == 0;
     vfs::Filesystem filesystem(*client, fs_settings);
-    fusefs::FuseAdapter adapter(filesystem,
-                                {as_in_mountinfo(command.mountpoint), mount_options.readahead_kib});
+    fusefs::FuseAdapter adapter(filesystem, {as_in_mountinfo(command.mountpoint),
+                                             mount_options.readahead_kib, identity.per_caller});
 
     FuseSession session(fuse_arguments(mount_options, command.source), adapter);
     session.mount(command.mountpoint);
@@ -222,7 +223,11 @@ int run(int argc, char** argv) {
     if (!foreground) set_up_logging(false, mount_options.debug);
     if (fuse_daemonize(foreground ? 1 : 0) != 0) throw Error(EIO, "cannot daemonize");
     client->start();  // threads are started after fuse_daemonize's fork
-    spdlog::info("mounted {} on {}", command.source, command.mountpoint);
+    spdlog::info("mounted {} on {}; {}", command.source, command.mountpoint,
+                 identity.per_caller
+                     ? "each request goes as its caller"
+                     : "every request goes as uid " + std::to_string(identity.own.uid) + " gid " +
+                           std::to_string(identity.own.gid));
     const bool served = session.serve();
     const bool written = write_everything_before_exit(
         filesystem, std::chrono::milliseconds(mount_options.soft_deadline_ms()));

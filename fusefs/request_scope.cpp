@@ -10,7 +10,7 @@ namespace nfsfuse::fusefs {
 namespace {
 
 void on_interrupt(fuse_req_t, void* data) {
-    static_cast<nfs::CancelToken*>(data)->cancel();
+    static_cast<nfs::CallContext*>(data)->cancel();
 }
 
 // Errors a filesystem routinely returns (a missing name, a full directory) are not worth a warning.
@@ -22,14 +22,14 @@ bool is_routine(int errnum) {
 
 }  // namespace
 
-void run_request(fuse_req_t req, const char* operation,
-                 const std::function<Reply(const nfs::CancelToken&)>& work) {
-    nfs::CancelToken cancel;
-    fuse_req_interrupt_func(req, on_interrupt, &cancel);
+void run_request(fuse_req_t req, const char* operation, std::optional<nfs::Credentials> caller,
+                 const std::function<Reply(const nfs::CallContext&)>& work) {
+    nfs::CallContext context(std::move(caller));
+    fuse_req_interrupt_func(req, on_interrupt, &context);
     Reply reply;
     int errnum = 0;
     try {
-        reply = work(cancel);
+        reply = work(context);
     } catch (const Error& e) {
         errnum = e.errnum();
         if (is_routine(errnum))
@@ -41,7 +41,7 @@ void run_request(fuse_req_t req, const char* operation,
         spdlog::error("{}: unexpected failure: {}", operation, e.what());
     }
     // Unhook before replying: libfuse runs the hook under the request's lock, which this takes, so
-    // after it returns no hook runs any more and `cancel` may die with this frame.
+    // after it returns no hook runs any more and `context` may die with this frame.
     fuse_req_interrupt_func(req, nullptr, nullptr);
     if (errnum != 0)
         fuse_reply_err(req, errnum);

@@ -8,7 +8,7 @@
 namespace nfsfuse::cache {
 namespace {
 
-// How often a wait for another reader's fetch looks at its CancelToken.
+// How often a wait for another reader's fetch looks at its CallContext.
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
 BlockCache::Piece piece_of(std::shared_ptr<const nfs::ReadResult> buffer, size_t begin,
@@ -61,16 +61,16 @@ void BlockCache::evict_over_capacity() {
     }
 }
 
-std::vector<BlockCache::Piece> BlockCache::read_uncached(const nfs::CancelToken& cancel,
+std::vector<BlockCache::Piece> BlockCache::read_uncached(const nfs::CallContext& context,
                                                          const nfs::FileHandle& fh, uint64_t offset,
                                                          uint32_t length) {
-    auto buffer = std::make_shared<const nfs::ReadResult>(fetch_(cancel, fh, offset, length));
+    auto buffer = std::make_shared<const nfs::ReadResult>(fetch_(context, fh, offset, length));
     Piece piece = piece_of(std::move(buffer), 0, length);
     if (piece.size == 0) return {};
     return {std::move(piece)};
 }
 
-void BlockCache::fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+void BlockCache::fetch_blocks(const nfs::CallContext& context, const nfs::FileHandle& fh,
                               uint64_t first, uint64_t last,
                               const std::map<uint64_t, SlotPtr>& claimed, Lock& lock) {
     lock.unlock();
@@ -79,7 +79,7 @@ void BlockCache::fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHan
     try {
         const auto length = static_cast<uint32_t>((last - first + 1) * block_size_);
         buffer = std::make_shared<const nfs::ReadResult>(
-            fetch_(cancel, fh, first * block_size_, length));
+            fetch_(context, fh, first * block_size_, length));
     } catch (...) {
         failure = std::current_exception();
     }
@@ -104,10 +104,10 @@ void BlockCache::fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHan
     if (failure) std::rethrow_exception(failure);
 }
 
-std::vector<BlockCache::Piece> BlockCache::read(const nfs::CancelToken& cancel,
+std::vector<BlockCache::Piece> BlockCache::read(const nfs::CallContext& context,
                                                 const nfs::FileHandle& fh, uint64_t generation,
                                                 uint64_t offset, uint32_t length) {
-    if (!enabled() || length == 0) return read_uncached(cancel, fh, offset, length);
+    if (!enabled() || length == 0) return read_uncached(context, fh, offset, length);
     const uint64_t first = offset / block_size_;
     const uint64_t last = (offset + length - 1) / block_size_;
     const bool keeps_blocks = length >= block_size_ / 2;
@@ -124,7 +124,7 @@ std::vector<BlockCache::Piece> BlockCache::read(const nfs::CancelToken& cancel,
         if (!slot) {
             if (!keeps_blocks) {
                 lock.unlock();
-                return read_uncached(cancel, fh, offset, length);
+                return read_uncached(context, fh, offset, length);
             }
             slot = claim(fh, index, generation);
             claimed[index] = slot;
@@ -134,17 +134,17 @@ std::vector<BlockCache::Piece> BlockCache::read(const nfs::CancelToken& cancel,
     if (!claimed.empty()) {
         // One READ from the first block missing to the last (blocks in between that others
         // hold are read again rather than split the READ).
-        fetch_blocks(cancel, fh, claimed.begin()->first, claimed.rbegin()->first, claimed, lock);
+        fetch_blocks(context, fh, claimed.begin()->first, claimed.rbegin()->first, claimed, lock);
     }
     // Blocks other readers fetch: wait for them rather than ask the server twice.
     for (const auto& [index, slot] : slots) {
         while (slot->state == State::fetching) {
-            if (cancel.cancelled()) throw Error(EINTR, "interrupted while a block was read");
+            if (context.cancelled()) throw Error(EINTR, "interrupted while a block was read");
             fetched_.wait_for(lock, kCancelPoll);
         }
         if (slot->state == State::failed) {  // that reader's fetch failed: read it ourselves
             lock.unlock();
-            return read_uncached(cancel, fh, offset, length);
+            return read_uncached(context, fh, offset, length);
         }
         if (slot->kept) lru_.splice(lru_.begin(), lru_, slot->lru_position);
     }

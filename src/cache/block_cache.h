@@ -26,7 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
 #include "nfs/types.h"
 
 namespace nfsfuse::cache {
@@ -40,7 +40,7 @@ class BlockCache {
         size_t size = 0;
     };
     // Reads [offset, offset + length) of a file from the server. Throws nfsfuse::Error.
-    using Fetch = std::function<nfs::ReadResult(const nfs::CancelToken&, const nfs::FileHandle&,
+    using Fetch = std::function<nfs::ReadResult(const nfs::CallContext&, const nfs::FileHandle&,
                                                 uint64_t offset, uint32_t length)>;
 
     // capacity_bytes 0: nothing is kept (every read is fetched as asked).
@@ -51,10 +51,10 @@ class BlockCache {
     bool enabled() const { return capacity_ > 0; }
 
     // The bytes of [offset, offset + length), in order; fewer (or none) where the file ends.
-    // Throws the fetch's error (nothing of a failed fetch is kept); EINTR when `cancel` fires
-    // while waiting for another reader's fetch.
-    // Only blocks read under `generation` are used; others of the file are dropped.
-    std::vector<Piece> read(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+    // Throws the fetch's error (nothing of a failed fetch is kept); EINTR when `context` is
+    // cancelled while waiting for another reader's fetch. Only blocks read under `generation` are
+    // used; others of the file are dropped.
+    std::vector<Piece> read(const nfs::CallContext& context, const nfs::FileHandle& fh,
                             uint64_t generation, uint64_t offset, uint32_t length);
     // Frees the file's blocks, and keeps none fetched before now (their generation is old).
     void forget_file(const nfs::FileHandle& fh);
@@ -74,11 +74,11 @@ class BlockCache {
     using SlotPtr = std::shared_ptr<Slot>;
     using Lock = std::unique_lock<std::mutex>;
 
-    std::vector<Piece> read_uncached(const nfs::CancelToken& cancel, const nfs::FileHandle& fh,
+    std::vector<Piece> read_uncached(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                      uint64_t offset, uint32_t length);
     // With the lock held (`lock` is released during the fetch): fetches blocks [first, last] in
     // one READ and fills the slots this reader claimed for them.
-    void fetch_blocks(const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t first,
+    void fetch_blocks(const nfs::CallContext& context, const nfs::FileHandle& fh, uint64_t first,
                       uint64_t last, const std::map<uint64_t, SlotPtr>& claimed, Lock& lock);
     SlotPtr lookup(const nfs::FileHandle& fh, uint64_t index) const;
     SlotPtr claim(const nfs::FileHandle& fh, uint64_t index, uint64_t generation);

@@ -31,8 +31,6 @@ std::vector<char> c_string(const std::string& text) {
 SetAttributes initial_changes(const NewObjectAttributes& attributes) {
     SetAttributes changes;
     changes.mode = attributes.mode;
-    changes.uid = attributes.uid;
-    changes.gid = attributes.gid;
     return changes;
 }
 
@@ -65,18 +63,18 @@ Nfs3Connection& Nfs3Client::connection_for(const char* what) {
 }
 
 template <class Reply, class OnOk>
-void Nfs3Client::execute(const CancelToken& cancel, const char* what,
+void Nfs3Client::execute(const CallContext& context, const char* what,
                          const Nfs3Connection::Submit& submit, OnOk&& on_ok) {
     for (int attempt = 0;; ++attempt) {
         int status = 0;
         counters_.count(what);
-        connection_for(what).call(cancel, what, submit, [&](void* data) {
+        connection_for(what).call(context, what, submit, [&](void* data) {
             auto* reply = static_cast<Reply*>(data);
             status = reply->status;
             if (status == NFS3_OK) on_ok(*reply);
         });
         if (status == NFS3_OK) return;
-        if (status == NFS3ERR_JUKEBOX && attempt < kJukeboxRetries && !cancel.cancelled()) {
+        if (status == NFS3ERR_JUKEBOX && attempt < kJukeboxRetries && !context.cancelled()) {
             std::this_thread::sleep_for(kJukeboxDelay);
             continue;
         }
@@ -85,24 +83,25 @@ void Nfs3Client::execute(const CancelToken& cancel, const char* what,
     }
 }
 
-Entry Nfs3Client::complete_entry(const CancelToken& cancel, const FileHandle& dir,
+Entry Nfs3Client::complete_entry(const CallContext& context, const FileHandle& dir,
                                  const std::string& name, CreatedObject created) {
     Entry entry;
     if (created.handle) {
         entry.handle = std::move(*created.handle);
-        entry.attributes = created.attributes ? *created.attributes : getattr(cancel, entry.handle);
+        entry.attributes =
+            created.attributes ? *created.attributes : getattr(context, entry.handle);
     } else {
-        entry = lookup(cancel, dir, name);
+        entry = lookup(context, dir, name);
     }
     entry.parent_change = created.parent_change;
     return entry;
 }
 
-Attributes Nfs3Client::getattr(const CancelToken& cancel, const FileHandle& fh) {
+Attributes Nfs3Client::getattr(const CallContext& context, const FileHandle& fh) {
     GETATTR3args args{as_nfs_fh3(fh)};
     Attributes result;
     execute<GETATTR3res>(
-        cancel, "GETATTR",
+        context, "GETATTR",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_getattr_async(rpc, cb, &args, p);
         },
@@ -112,14 +111,14 @@ Attributes Nfs3Client::getattr(const CancelToken& cancel, const FileHandle& fh) 
     return result;
 }
 
-Attributes Nfs3Client::setattr(const CancelToken& cancel, const FileHandle& fh,
+Attributes Nfs3Client::setattr(const CallContext& context, const FileHandle& fh,
                                const SetAttributes& changes) {
     SETATTR3args args{};
     args.object = as_nfs_fh3(fh);
     args.new_attributes = to_sattr3(changes);
     std::optional<Attributes> after;
     execute<SETATTR3res>(
-        cancel, "SETATTR",
+        context, "SETATTR",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_setattr_async(rpc, cb, &args, p);
         },
@@ -127,10 +126,10 @@ Attributes Nfs3Client::setattr(const CancelToken& cancel, const FileHandle& fh,
             const post_op_attr& post = reply.SETATTR3res_u.resok.obj_wcc.after;
             if (post.attributes_follow) after = from_fattr3(post.post_op_attr_u.attributes);
         });
-    return after ? *after : getattr(cancel, fh);
+    return after ? *after : getattr(context, fh);
 }
 
-Entry Nfs3Client::lookup(const CancelToken& cancel, const FileHandle& dir,
+Entry Nfs3Client::lookup(const CallContext& context, const FileHandle& dir,
                          const std::string& name) {
     auto c_name = c_string(name);
     LOOKUP3args args{};
@@ -139,7 +138,7 @@ Entry Nfs3Client::lookup(const CancelToken& cancel, const FileHandle& dir,
     Entry entry;
     bool have_attributes = false;
     execute<LOOKUP3res>(
-        cancel, "LOOKUP",
+        context, "LOOKUP",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_lookup_async(rpc, cb, &args, p);
         },
@@ -150,15 +149,15 @@ Entry Nfs3Client::lookup(const CancelToken& cancel, const FileHandle& dir,
             if (have_attributes)
                 entry.attributes = from_fattr3(ok.obj_attributes.post_op_attr_u.attributes);
         });
-    if (!have_attributes) entry.attributes = getattr(cancel, entry.handle);
+    if (!have_attributes) entry.attributes = getattr(context, entry.handle);
     return entry;
 }
 
-uint32_t Nfs3Client::access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) {
+uint32_t Nfs3Client::access(const CallContext& context, const FileHandle& fh, uint32_t wanted) {
     ACCESS3args args{as_nfs_fh3(fh), wanted};
     uint32_t granted = 0;
     execute<ACCESS3res>(
-        cancel, "ACCESS",
+        context, "ACCESS",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_access_async(rpc, cb, &args, p);
         },
@@ -166,11 +165,11 @@ uint32_t Nfs3Client::access(const CancelToken& cancel, const FileHandle& fh, uin
     return granted;
 }
 
-std::string Nfs3Client::readlink(const CancelToken& cancel, const FileHandle& fh) {
+std::string Nfs3Client::readlink(const CallContext& context, const FileHandle& fh) {
     READLINK3args args{as_nfs_fh3(fh)};
     std::string target;
     execute<READLINK3res>(
-        cancel, "READLINK",
+        context, "READLINK",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_readlink_async(rpc, cb, &args, p);
         },
@@ -178,7 +177,7 @@ std::string Nfs3Client::readlink(const CancelToken& cancel, const FileHandle& fh
     return target;
 }
 
-ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+ReadResult Nfs3Client::read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
     return read_fully(
         offset, count, max_read(), [&](uint64_t at, uint32_t length, ReadResult& result) {
@@ -188,7 +187,7 @@ ReadResult Nfs3Client::read(const CancelToken& cancel, const FileHandle& fh, uin
             args.count = length;
             size_t got = 0;
             execute<READ3res>(
-                cancel, "READ",
+                context, "READ",
                 [&](rpc_context* rpc, auto cb, void* p) {
                     return rpc_nfs3_read_async(rpc, cb, &args, p);
                 },
@@ -216,7 +215,7 @@ uint64_t verifier_of(const writeverf3& verifier) {
 
 }  // namespace
 
-WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+WriteResult Nfs3Client::write(const CallContext& context, const FileHandle& fh, uint64_t offset,
                               std::string_view data, Stability stability) {
     WriteResult result;
     size_t done = 0;
@@ -232,7 +231,7 @@ WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, u
         args.data.data_val = const_cast<char*>(data.data() + done);
         uint32_t written = 0;
         execute<WRITE3res>(
-            cancel, "WRITE",
+            context, "WRITE",
             [&](rpc_context* rpc, auto cb, void* p) {
                 return rpc_nfs3_write_async(rpc, cb, &args, p);
             },
@@ -255,11 +254,11 @@ WriteResult Nfs3Client::write(const CancelToken& cancel, const FileHandle& fh, u
     return result;
 }
 
-uint64_t Nfs3Client::commit(const CancelToken& cancel, const FileHandle& fh) {
+uint64_t Nfs3Client::commit(const CallContext& context, const FileHandle& fh) {
     COMMIT3args args{as_nfs_fh3(fh), 0, 0};
     uint64_t verifier = 0;
     execute<COMMIT3res>(
-        cancel, "COMMIT",
+        context, "COMMIT",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_commit_async(rpc, cb, &args, p);
         },
@@ -279,11 +278,40 @@ Nfs3Client::CreatedObject Nfs3Client::capture_created(const ResOk& ok) {
     return created;
 }
 
-OpenedFile Nfs3Client::open(const CancelToken& cancel, const FileHandle& fh, OpenAccess) {
-    return {0, getattr(cancel, fh)};
+OpenedFile Nfs3Client::open(const CallContext& context, const FileHandle& fh, OpenAccess access) {
+    // NFSv3 has no OPEN: like the kernel client, ask ACCESS whether the caller may open the file
+    // this way. Its reply carries the attributes close-to-open wants, so this costs the GETATTR
+    // it replaces.
+    uint32_t wanted = 0;
+    if (access != OpenAccess::write) wanted |= access_read;
+    if (access != OpenAccess::read) wanted |= access_modify | access_extend;
+    ACCESS3args args{as_nfs_fh3(fh), wanted};
+    uint32_t granted = 0;
+    std::optional<Attributes> attributes;
+    execute<ACCESS3res>(
+        context, "ACCESS",
+        [&](rpc_context* rpc, auto cb, void* p) {
+            return rpc_nfs3_access_async(rpc, cb, &args, p);
+        },
+        [&](ACCESS3res& reply) {
+            const ACCESS3resok& ok = reply.ACCESS3res_u.resok;
+            granted = ok.access;
+            if (ok.obj_attributes.attributes_follow)
+                attributes = from_fattr3(ok.obj_attributes.post_op_attr_u.attributes);
+        });
+    const bool may_read = (granted & access_read) != 0;
+    // Writing is allowed when either is granted, as the kernel client decides
+    // (nfs_access_calc_mask).
+    const bool may_write = (granted & (access_modify | access_extend)) != 0;
+    if (((wanted & access_read) && !may_read) || ((wanted & access_modify) && !may_write))
+        throw Error(EACCES, "open: the server denies this caller " +
+                                std::string(access == OpenAccess::read    ? "reading"
+                                            : access == OpenAccess::write ? "writing"
+                                                                          : "reading and writing"));
+    return {0, attributes ? *attributes : getattr(context, fh)};
 }
 
-Nfs3Client::CreatedObject Nfs3Client::send_create(const CancelToken& cancel, const FileHandle& dir,
+Nfs3Client::CreatedObject Nfs3Client::send_create(const CallContext& context, const FileHandle& dir,
                                                   const std::string& name, const createhow3& how) {
     auto c_name = c_string(name);
     CREATE3args args{};
@@ -292,7 +320,7 @@ Nfs3Client::CreatedObject Nfs3Client::send_create(const CancelToken& cancel, con
     args.how = how;
     CreatedObject created;
     execute<CREATE3res>(
-        cancel, "CREATE",
+        context, "CREATE",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_create_async(rpc, cb, &args, p);
         },
@@ -300,15 +328,15 @@ Nfs3Client::CreatedObject Nfs3Client::send_create(const CancelToken& cancel, con
     return created;
 }
 
-CreatedFile Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir,
+CreatedFile Nfs3Client::create(const CallContext& context, const FileHandle& dir,
                                const std::string& name, const NewObjectAttributes& attributes,
                                bool exclusive, OpenAccess) {
-    if (exclusive) return {0, create_exclusive(cancel, dir, name, attributes)};
+    if (exclusive) return {0, create_exclusive(context, dir, name, attributes)};
     // UNCHECKED opens an existing file like plain O_CREAT.
     createhow3 how{};
     how.mode = UNCHECKED;
     how.createhow3_u.obj_attributes = initial_attributes(attributes);
-    return {0, complete_entry(cancel, dir, name, send_create(cancel, dir, name, how))};
+    return {0, complete_entry(context, dir, name, send_create(context, dir, name, how))};
 }
 
 // O_EXCL. Not GUARDED, though it fails with EEXIST just the same: libnfs sends a call again on
@@ -318,7 +346,7 @@ CreatedFile Nfs3Client::create(const CancelToken& cancel, const FileHandle& dir,
 // (RFC 1813 section 3.3.8). No attributes go with EXCLUSIVE (the server may keep the verifier
 // in the times), so a SETATTR sets mode, owner and both times afterwards, as Linux's
 // nfs3_proc_create does.
-Entry Nfs3Client::create_exclusive(const CancelToken& cancel, const FileHandle& dir,
+Entry Nfs3Client::create_exclusive(const CallContext& context, const FileHandle& dir,
                                    const std::string& name, const NewObjectAttributes& attributes) {
     createhow3 how{};
     how.mode = EXCLUSIVE;
@@ -327,23 +355,23 @@ Entry Nfs3Client::create_exclusive(const CancelToken& cancel, const FileHandle& 
     std::memcpy(how.createhow3_u.verf, &verifier, sizeof verifier);
     CreatedObject created;
     try {
-        created = send_create(cancel, dir, name, how);
+        created = send_create(context, dir, name, how);
     } catch (const Error& error) {
         if (error.errnum() != EOPNOTSUPP) throw;
         // A server without EXCLUSIVE (NFS3ERR_NOTSUPP): GUARDED, the best it offers.
         how.mode = GUARDED;
         how.createhow3_u.obj_attributes = initial_attributes(attributes);
-        return complete_entry(cancel, dir, name, send_create(cancel, dir, name, how));
+        return complete_entry(context, dir, name, send_create(context, dir, name, how));
     }
-    Entry entry = complete_entry(cancel, dir, name, std::move(created));
+    Entry entry = complete_entry(context, dir, name, std::move(created));
     SetAttributes changes = initial_changes(attributes);
     changes.atime_how = SetAttributes::Time::server_now;
     changes.mtime_how = SetAttributes::Time::server_now;
-    entry.attributes = setattr(cancel, entry.handle, changes);
+    entry.attributes = setattr(context, entry.handle, changes);
     return entry;
 }
 
-Entry Nfs3Client::mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+Entry Nfs3Client::mkdir(const CallContext& context, const FileHandle& dir, const std::string& name,
                         const NewObjectAttributes& attributes) {
     auto c_name = c_string(name);
     MKDIR3args args{};
@@ -352,14 +380,15 @@ Entry Nfs3Client::mkdir(const CancelToken& cancel, const FileHandle& dir, const 
     args.attributes = initial_attributes(attributes);
     CreatedObject created;
     execute<MKDIR3res>(
-        cancel, "MKDIR",
+        context, "MKDIR",
         [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_mkdir_async(rpc, cb, &args, p); },
         [&](MKDIR3res& reply) { created = capture_created(reply.MKDIR3res_u.resok); });
-    return complete_entry(cancel, dir, name, std::move(created));
+    return complete_entry(context, dir, name, std::move(created));
 }
 
-Entry Nfs3Client::symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                          const std::string& target, const NewObjectAttributes& attributes) {
+Entry Nfs3Client::symlink(const CallContext& context, const FileHandle& dir,
+                          const std::string& name, const std::string& target,
+                          const NewObjectAttributes& attributes) {
     auto c_name = c_string(name);
     auto c_target = c_string(target);
     SYMLINK3args args{};
@@ -369,15 +398,15 @@ Entry Nfs3Client::symlink(const CancelToken& cancel, const FileHandle& dir, cons
     args.symlink.symlink_data = c_target.data();
     CreatedObject created;
     execute<SYMLINK3res>(
-        cancel, "SYMLINK",
+        context, "SYMLINK",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_symlink_async(rpc, cb, &args, p);
         },
         [&](SYMLINK3res& reply) { created = capture_created(reply.SYMLINK3res_u.resok); });
-    return complete_entry(cancel, dir, name, std::move(created));
+    return complete_entry(context, dir, name, std::move(created));
 }
 
-Entry Nfs3Client::mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+Entry Nfs3Client::mknod(const CallContext& context, const FileHandle& dir, const std::string& name,
                         const SpecialFile& what, const NewObjectAttributes& attributes) {
     auto c_name = c_string(name);
     MKNOD3args args{};
@@ -406,13 +435,13 @@ Entry Nfs3Client::mknod(const CancelToken& cancel, const FileHandle& dir, const 
     }
     CreatedObject created;
     execute<MKNOD3res>(
-        cancel, "MKNOD",
+        context, "MKNOD",
         [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_mknod_async(rpc, cb, &args, p); },
         [&](MKNOD3res& reply) { created = capture_created(reply.MKNOD3res_u.resok); });
-    return complete_entry(cancel, dir, name, std::move(created));
+    return complete_entry(context, dir, name, std::move(created));
 }
 
-Entry Nfs3Client::link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+Entry Nfs3Client::link(const CallContext& context, const FileHandle& target, const FileHandle& dir,
                        const std::string& name) {
     auto c_name = c_string(name);
     LINK3args args{};
@@ -422,17 +451,17 @@ Entry Nfs3Client::link(const CancelToken& cancel, const FileHandle& target, cons
     std::optional<Attributes> after;
     DirectoryChange parent_change;
     execute<LINK3res>(
-        cancel, "LINK",
+        context, "LINK",
         [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_link_async(rpc, cb, &args, p); },
         [&](LINK3res& reply) {
             const post_op_attr& post = reply.LINK3res_u.resok.file_attributes;
             if (post.attributes_follow) after = from_fattr3(post.post_op_attr_u.attributes);
             parent_change = from_wcc_data(reply.LINK3res_u.resok.linkdir_wcc);
         });
-    return Entry{target, after ? *after : getattr(cancel, target), parent_change};
+    return Entry{target, after ? *after : getattr(context, target), parent_change};
 }
 
-DirectoryChange Nfs3Client::remove(const CancelToken& cancel, const FileHandle& dir,
+DirectoryChange Nfs3Client::remove(const CallContext& context, const FileHandle& dir,
                                    const std::string& name) {
     auto c_name = c_string(name);
     REMOVE3args args{};
@@ -440,7 +469,7 @@ DirectoryChange Nfs3Client::remove(const CancelToken& cancel, const FileHandle& 
     args.object.name = c_name.data();
     DirectoryChange change;
     execute<REMOVE3res>(
-        cancel, "REMOVE",
+        context, "REMOVE",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_remove_async(rpc, cb, &args, p);
         },
@@ -448,7 +477,7 @@ DirectoryChange Nfs3Client::remove(const CancelToken& cancel, const FileHandle& 
     return change;
 }
 
-DirectoryChange Nfs3Client::rmdir(const CancelToken& cancel, const FileHandle& dir,
+DirectoryChange Nfs3Client::rmdir(const CallContext& context, const FileHandle& dir,
                                   const std::string& name) {
     auto c_name = c_string(name);
     RMDIR3args args{};
@@ -456,13 +485,13 @@ DirectoryChange Nfs3Client::rmdir(const CancelToken& cancel, const FileHandle& d
     args.object.name = c_name.data();
     DirectoryChange change;
     execute<RMDIR3res>(
-        cancel, "RMDIR",
+        context, "RMDIR",
         [&](rpc_context* rpc, auto cb, void* p) { return rpc_nfs3_rmdir_async(rpc, cb, &args, p); },
         [&](RMDIR3res& reply) { change = from_wcc_data(reply.RMDIR3res_u.resok.dir_wcc); });
     return change;
 }
 
-RenameChanges Nfs3Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
+RenameChanges Nfs3Client::rename(const CallContext& context, const FileHandle& from_dir,
                                  const std::string& from_name, const FileHandle& to_dir,
                                  const std::string& to_name) {
     auto c_from = c_string(from_name);
@@ -474,7 +503,7 @@ RenameChanges Nfs3Client::rename(const CancelToken& cancel, const FileHandle& fr
     args.to.name = c_to.data();
     RenameChanges changes;
     execute<RENAME3res>(
-        cancel, "RENAME",
+        context, "RENAME",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_rename_async(rpc, cb, &args, p);
         },
@@ -485,7 +514,7 @@ RenameChanges Nfs3Client::rename(const CancelToken& cancel, const FileHandle& fr
     return changes;
 }
 
-std::vector<DirectoryEntry> Nfs3Client::readdir(const CancelToken& cancel, const FileHandle& dir) {
+std::vector<DirectoryEntry> Nfs3Client::readdir(const CallContext& context, const FileHandle& dir) {
     std::vector<DirectoryEntry> entries;
     READDIRPLUS3args args{};
     args.dir = as_nfs_fh3(dir);
@@ -494,7 +523,7 @@ std::vector<DirectoryEntry> Nfs3Client::readdir(const CancelToken& cancel, const
     bool eof = false;
     while (!eof) {
         execute<READDIRPLUS3res>(
-            cancel, "READDIRPLUS",
+            context, "READDIRPLUS",
             [&](rpc_context* rpc, auto cb, void* p) {
                 return rpc_nfs3_readdirplus_async(rpc, cb, &args, p);
             },
@@ -518,11 +547,11 @@ std::vector<DirectoryEntry> Nfs3Client::readdir(const CancelToken& cancel, const
     return entries;
 }
 
-FsStats Nfs3Client::statfs(const CancelToken& cancel, const FileHandle& fh) {
+FsStats Nfs3Client::statfs(const CallContext& context, const FileHandle& fh) {
     FSSTAT3args args{as_nfs_fh3(fh)};
     FsStats stats;
     execute<FSSTAT3res>(
-        cancel, "FSSTAT",
+        context, "FSSTAT",
         [&](rpc_context* rpc, auto cb, void* p) {
             return rpc_nfs3_fsstat_async(rpc, cb, &args, p);
         },

@@ -32,48 +32,48 @@ class Nfs3Client final : public NfsClient {
     uint32_t max_read() const override { return connections_.front()->max_read(); }
     uint32_t max_write() const override { return connections_.front()->max_write(); }
 
-    Attributes getattr(const CancelToken& cancel, const FileHandle& fh) override;
-    Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+    Attributes getattr(const CallContext& context, const FileHandle& fh) override;
+    Attributes setattr(const CallContext& context, const FileHandle& fh,
                        const SetAttributes& changes) override;
-    Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+    Entry lookup(const CallContext& context, const FileHandle& dir,
                  const std::string& name) override;
-    uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) override;
-    std::string readlink(const CancelToken& cancel, const FileHandle& fh) override;
-    ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+    uint32_t access(const CallContext& context, const FileHandle& fh, uint32_t wanted) override;
+    std::string readlink(const CallContext& context, const FileHandle& fh) override;
+    ReadResult read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                     uint32_t count) override;
-    WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+    WriteResult write(const CallContext& context, const FileHandle& fh, uint64_t offset,
                       std::string_view data, Stability stability) override;
-    uint64_t commit(const CancelToken& cancel, const FileHandle& fh) override;
+    uint64_t commit(const CallContext& context, const FileHandle& fh) override;
     // NFSv3 has no opens: open is the GETATTR of close-to-open, close does nothing.
-    OpenedFile open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) override;
+    OpenedFile open(const CallContext& context, const FileHandle& fh, OpenAccess access) override;
     void close(OpenId) noexcept override {}
-    CreatedFile create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    CreatedFile create(const CallContext& context, const FileHandle& dir, const std::string& name,
                        const NewObjectAttributes& attributes, bool exclusive,
                        OpenAccess access) override;
-    Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry mkdir(const CallContext& context, const FileHandle& dir, const std::string& name,
                 const NewObjectAttributes& attributes) override;
-    Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry symlink(const CallContext& context, const FileHandle& dir, const std::string& name,
                   const std::string& target, const NewObjectAttributes& attributes) override;
-    Entry mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry mknod(const CallContext& context, const FileHandle& dir, const std::string& name,
                 const SpecialFile& what, const NewObjectAttributes& attributes) override;
-    Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+    Entry link(const CallContext& context, const FileHandle& target, const FileHandle& dir,
                const std::string& name) override;
-    DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,
+    DirectoryChange remove(const CallContext& context, const FileHandle& dir,
                            const std::string& name) override;
-    DirectoryChange rmdir(const CancelToken& cancel, const FileHandle& dir,
+    DirectoryChange rmdir(const CallContext& context, const FileHandle& dir,
                           const std::string& name) override;
-    RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
+    RenameChanges rename(const CallContext& context, const FileHandle& from_dir,
                          const std::string& from_name, const FileHandle& to_dir,
                          const std::string& to_name) override;
-    std::vector<DirectoryEntry> readdir(const CancelToken& cancel, const FileHandle& dir) override;
-    FsStats statfs(const CancelToken& cancel, const FileHandle& fh) override;
+    std::vector<DirectoryEntry> readdir(const CallContext& context, const FileHandle& dir) override;
+    FsStats statfs(const CallContext& context, const FileHandle& fh) override;
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:
     // Sends one request built by `submit`; on NFS3_OK runs on_ok(reply) on the service thread,
     // otherwise throws the mapped errno. Retries NFS3ERR_JUKEBOX (server busy) with back-off.
     template <class Reply, class OnOk>
-    void execute(const CancelToken& cancel, const char* what, const Nfs3Connection::Submit& submit,
+    void execute(const CallContext& context, const char* what, const Nfs3Connection::Submit& submit,
                  OnOk&& on_ok);
 
     // What a create-style reply said about the new object; the server may leave out either part.
@@ -85,13 +85,13 @@ class Nfs3Client final : public NfsClient {
     template <class ResOk>
     static CreatedObject capture_created(const ResOk& ok);
     // Sends CREATE `how` of `name` in `dir`.
-    CreatedObject send_create(const CancelToken& cancel, const FileHandle& dir,
+    CreatedObject send_create(const CallContext& context, const FileHandle& dir,
                               const std::string& name, const createhow3& how);
     // CREATE that fails with EEXIST when the name exists, safe to replay (see the .cpp).
-    Entry create_exclusive(const CancelToken& cancel, const FileHandle& dir,
+    Entry create_exclusive(const CallContext& context, const FileHandle& dir,
                            const std::string& name, const NewObjectAttributes& attributes);
     // Fills in what the server left out with LOOKUP / GETATTR.
-    Entry complete_entry(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry complete_entry(const CallContext& context, const FileHandle& dir, const std::string& name,
                          CreatedObject created);
 
     // The connection a call named `what` ("READ", "LOOKUP", ...) goes on.

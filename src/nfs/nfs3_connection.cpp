@@ -59,8 +59,8 @@ Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings)
                                                                ? settings.liveness_timeout_ms
                                                                : settings.call_timeout_ms))) {
     const std::string where = settings.host + ":" + settings.export_path;
-    const uint32_t uid = settings.uid.value_or(getuid());
-    const uint32_t gid = settings.gid.value_or(getgid());
+    const uint32_t uid = settings.identity.uid;
+    const uint32_t gid = settings.identity.gid;
     // Mounting is bounded even on hard mounts: a user waiting at `mount` wants an answer.
     const auto mount_timeout =
         std::chrono::milliseconds(settings.call_timeout_ms ? settings.call_timeout_ms : 60000);
@@ -99,6 +99,7 @@ Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings)
                                   ? static_cast<int>((settings.call_timeout_ms + 999) / 1000 * 1000)
                                   : -1);
     rpc_ = nfs_get_rpc_context(context_);
+    use_credentials(settings.identity);
     apply_liveness();
     max_read_ = static_cast<uint32_t>(std::min<uint64_t>(nfs_get_readmax(context_), kMaxTransfer));
     max_write_ =
@@ -232,11 +233,11 @@ void Nfs3Connection::on_rpc_done(rpc_context* rpc, int status, void* data, void*
     pending->done_cv.notify_all();
 }
 
-void Nfs3Connection::drive_until_done(const CancelToken& cancel, Clock::time_point deadline,
+void Nfs3Connection::drive_until_done(const CallContext& context, Clock::time_point deadline,
                                       PendingCall& pending) {
     const bool soft = settings_.call_timeout_ms != 0;
     std::unique_lock lock(context_mutex_);
-    while (!pending.is_done() && !stopping_ && !failing_ && !cancel.cancelled() &&
+    while (!pending.is_done() && !stopping_ && !failing_ && !context.cancelled() &&
            !(soft && Clock::now() >= deadline)) {
         short revents = 0;
         service_once(static_cast<int>(kServicePollInterval.count()), revents);
@@ -247,7 +248,20 @@ void Nfs3Connection::drive_until_done(const CancelToken& cancel, Clock::time_poi
     if (outstanding_ > 0 || failing_) service_cv_.notify_one();
 }
 
-void Nfs3Connection::call(const CancelToken& cancel, const char* what, const Submit& submit,
+void Nfs3Connection::use_credentials(const Credentials& who) {
+    if (credentials_in_use_ == who) return;
+    std::vector<uint32_t> groups(who.groups.begin(),
+                                 who.groups.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                          who.groups.size(), kAuthSysMaxGroups)));
+    AUTH* auth = libnfs_authunix_create(settings_.machine_name.c_str(), who.uid, who.gid,
+                                        static_cast<uint32_t>(groups.size()), groups.data());
+    if (!auth)
+        throw Error(ENOMEM, "cannot make AUTH_SYS credentials for uid " + std::to_string(who.uid));
+    rpc_set_auth(rpc_, auth);  // frees the previous one
+    credentials_in_use_ = who;
+}
+
+void Nfs3Connection::call(const CallContext& context, const char* what, const Submit& submit,
                           const OnReply& on_reply) {
     auto pending = std::make_shared<PendingCall>();
     pending->connection = this;
@@ -258,6 +272,7 @@ void Nfs3Connection::call(const CancelToken& cancel, const char* what, const Sub
     bool drive = false;
     {
         std::lock_guard lock(context_mutex_);
+        use_credentials(context.credentials() ? *context.credentials() : settings_.identity);
         auto* holder = new std::shared_ptr<PendingCall>(pending);
         if (submit(rpc_, &Nfs3Connection::on_rpc_done, holder) != 0) {
             delete holder;
@@ -270,13 +285,13 @@ void Nfs3Connection::call(const CancelToken& cancel, const char* what, const Sub
         if (drive) driver_active_ = true;
     }
     if (drive)
-        drive_until_done(cancel, deadline, *pending);
+        drive_until_done(context, deadline, *pending);
     else
         wake_poller();  // the driver or the service thread sends the request
 
     std::unique_lock lock(pending->mutex);
     while (!pending->done) {
-        if (cancel.cancelled()) {
+        if (context.cancelled()) {
             pending->abandoned = true;
             throw Error(EINTR, std::string(what) + ": interrupted");
         }

@@ -22,7 +22,8 @@
 #include <string>
 #include <thread>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
+#include "nfs/credentials.h"
 #include "nfs/tcp_liveness.h"
 #include "nfs/types.h"
 
@@ -36,8 +37,10 @@ struct ConnectionSettings {
     std::string export_path;
     std::optional<uint16_t> nfs_port;    // skip the portmapper when set
     std::optional<uint16_t> mount_port;  // likewise for MOUNT
-    std::optional<uint32_t> uid;
-    std::optional<uint32_t> gid;
+    // Whom calls are made for unless a call names its own caller (CallContext::credentials), and
+    // the machine name AUTH_SYS carries.
+    Credentials identity;
+    std::string machine_name = "nfsfuse";
     // 0: wait for ever (hard mount). Otherwise a call fails with ETIMEDOUT after this long.
     uint64_t call_timeout_ms = 0;
     // The mount's timeo * (retrans + 1), hard or soft: how long the connection may stay silent
@@ -73,8 +76,9 @@ class Nfs3Connection {
     using OnReply = std::function<void(void* reply)>;
 
     // Sends one call and waits. Throws Error(ETIMEDOUT) after the call timeout, Error(EINTR) when
-    // `cancel` fires, Error(EIO) when the transport fails. `what` names the call in messages.
-    void call(const CancelToken& cancel, const char* what, const Submit& submit,
+    // `context` is cancelled, Error(EIO) when the transport fails. `what` names the call in
+    // messages.
+    void call(const CallContext& context, const char* what, const Submit& submit,
               const OnReply& on_reply);
 
   private:
@@ -88,6 +92,9 @@ class Nfs3Connection {
     // releases it while polling. Returns false when the connection failed; `revents` is what the
     // poll saw.
     bool service_once(int timeout_ms, short& revents);
+    // Makes the context's next calls carry `who` (libnfs encodes the credential into each
+    // request as it is queued). Under context_mutex_.
+    void use_credentials(const Credentials& who);
     // Sets TCP keepalive and user timeout on libnfs's socket, which libnfs makes anew on every
     // reconnect. Under context_mutex_.
     void apply_liveness();
@@ -95,7 +102,7 @@ class Nfs3Connection {
     void note_connection_state(bool failed, short revents);
     // As the driver: services the socket until `pending` is done, the call is cancelled or past
     // its deadline, or the connection failed; then stops driving.
-    void drive_until_done(const CancelToken& cancel, Clock::time_point deadline,
+    void drive_until_done(const CallContext& context, Clock::time_point deadline,
                           PendingCall& pending);
 
     ConnectionSettings settings_;
@@ -103,6 +110,8 @@ class Nfs3Connection {
     std::mutex context_mutex_;        // guards context_ (libnfs contexts are not thread-safe)
     nfs_context* context_ = nullptr;  // guarded by context_mutex_
     rpc_context* rpc_ = nullptr;      // belongs to context_; guarded by context_mutex_
+    // What rpc_'s AUTH carries (empty: libnfs's own). Guarded by context_mutex_.
+    std::optional<Credentials> credentials_in_use_;
     FileHandle root_;
     uint32_t max_read_ = 0;
     uint32_t max_write_ = 0;

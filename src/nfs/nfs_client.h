@@ -4,7 +4,7 @@
 // (nfs3_client) and NFSv4.1 (v4/nfs4_client). vfs::File only needs DataIo, so its fakes stub only
 // that. Thread-safety: every method may be called concurrently from many threads. Errors: every
 // method throws nfsfuse::Error with the POSIX errno (ENOENT, EEXIST, EIO, ETIMEDOUT...).
-// `cancel`: a blocking call returns EINTR soon after cancel.cancel() (hard mounts rely on this).
+// `context`: a blocking call returns EINTR soon after context.cancel() (hard mounts rely on this).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
 #include "nfs/types.h"
 
 namespace nfsfuse::nfs {
@@ -27,15 +27,15 @@ class DataIo {
     virtual uint32_t max_read() const = 0;
     virtual uint32_t max_write() const = 0;
 
-    virtual ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+    virtual ReadResult read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                             uint32_t count) = 0;
     // Writes all of `data` with the given stability. Returns the file's stamp before the first
     // byte and its attributes after the last, as far as the server says, and its verifier.
-    virtual WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+    virtual WriteResult write(const CallContext& context, const FileHandle& fh, uint64_t offset,
                               std::string_view data, Stability stability) = 0;
     // Makes earlier writes to `fh` durable on the server. Returns the server's write verifier:
     // unstable writes answered with another verifier must be sent again.
-    virtual uint64_t commit(const CancelToken& cancel, const FileHandle& fh) = 0;
+    virtual uint64_t commit(const CallContext& context, const FileHandle& fh) = 0;
 };
 
 // Opens of regular files.
@@ -46,13 +46,14 @@ class OpenState {
     // Opens the regular file `fh` for `access` and returns the open and the file's attributes
     // as the server has them now. Reads and writes of `fh` go under one of its opens while any
     // is open (NFSv4 open state: every open is its own, so closing one never disturbs another).
-    virtual OpenedFile open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) = 0;
+    virtual OpenedFile open(const CallContext& context, const FileHandle& fh,
+                            OpenAccess access) = 0;
     // Ends an open. Never throws: close(2) has returned already; a failure is logged and the
     // server drops what is left with our lease.
     virtual void close(OpenId id) noexcept = 0;
     // Creates `name` and opens it for `access` (close the open returned). exclusive: fail with
     // EEXIST when `name` exists (O_EXCL); otherwise open an existing file.
-    virtual CreatedFile create(const CancelToken& cancel, const FileHandle& dir,
+    virtual CreatedFile create(const CallContext& context, const FileHandle& dir,
                                const std::string& name, const NewObjectAttributes& attributes,
                                bool exclusive, OpenAccess access) = 0;
 };
@@ -63,34 +64,35 @@ class Namespace {
     virtual ~Namespace() = default;
 
     virtual const FileHandle& root() const = 0;
-    virtual Attributes getattr(const CancelToken& cancel, const FileHandle& fh) = 0;
-    virtual Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+    virtual Attributes getattr(const CallContext& context, const FileHandle& fh) = 0;
+    virtual Attributes setattr(const CallContext& context, const FileHandle& fh,
                                const SetAttributes& changes) = 0;
-    virtual Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+    virtual Entry lookup(const CallContext& context, const FileHandle& dir,
                          const std::string& name) = 0;
     // Returns the subset of `wanted` (AccessBits) the server grants.
-    virtual uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) = 0;
-    virtual std::string readlink(const CancelToken& cancel, const FileHandle& fh) = 0;
-    virtual Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    virtual uint32_t access(const CallContext& context, const FileHandle& fh, uint32_t wanted) = 0;
+    virtual std::string readlink(const CallContext& context, const FileHandle& fh) = 0;
+    virtual Entry mkdir(const CallContext& context, const FileHandle& dir, const std::string& name,
                         const NewObjectAttributes& attributes) = 0;
-    virtual Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                          const std::string& target, const NewObjectAttributes& attributes) = 0;
-    virtual Entry mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    virtual Entry symlink(const CallContext& context, const FileHandle& dir,
+                          const std::string& name, const std::string& target,
+                          const NewObjectAttributes& attributes) = 0;
+    virtual Entry mknod(const CallContext& context, const FileHandle& dir, const std::string& name,
                         const SpecialFile& what, const NewObjectAttributes& attributes) = 0;
-    virtual Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+    virtual Entry link(const CallContext& context, const FileHandle& target, const FileHandle& dir,
                        const std::string& name) = 0;
     // These three return what the server said about the directories they changed.
-    virtual DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,
+    virtual DirectoryChange remove(const CallContext& context, const FileHandle& dir,
                                    const std::string& name) = 0;
-    virtual DirectoryChange rmdir(const CancelToken& cancel, const FileHandle& dir,
+    virtual DirectoryChange rmdir(const CallContext& context, const FileHandle& dir,
                                   const std::string& name) = 0;
-    virtual RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
+    virtual RenameChanges rename(const CallContext& context, const FileHandle& from_dir,
                                  const std::string& from_name, const FileHandle& to_dir,
                                  const std::string& to_name) = 0;
     // The whole directory, with handles and attributes where the server gives them.
-    virtual std::vector<DirectoryEntry> readdir(const CancelToken& cancel,
+    virtual std::vector<DirectoryEntry> readdir(const CallContext& context,
                                                 const FileHandle& dir) = 0;
-    virtual FsStats statfs(const CancelToken& cancel, const FileHandle& fh) = 0;
+    virtual FsStats statfs(const CallContext& context, const FileHandle& fh) = 0;
 };
 
 // A whole client of one server.

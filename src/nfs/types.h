@@ -107,12 +107,10 @@ struct SpecialFile {
     uint32_t minor = 0;
 };
 
-// Attributes of an object being created. The owner is set only when the creator asks for it
-// (nfsfuse mounted by root gives new files to the calling user, as the kernel client does).
+// Attributes of an object being created. Its owner is whoever the call is made for
+// (CallContext::credentials): the server decides, as with the kernel client.
 struct NewObjectAttributes {
     uint32_t mode = 0;
-    std::optional<uint32_t> uid;
-    std::optional<uint32_t> gid;
 };
 
 // What the server said about a directory around a change we made in it (NFSv3 dir_wcc, NFSv4

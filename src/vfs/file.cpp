@@ -14,7 +14,7 @@ namespace {
 // ever; after this many COMMITs the flush fails instead.
 constexpr int kMaxCommitRounds = 6;
 
-// How often a wait looks at its CancelToken.
+// How often a wait looks at its CallContext.
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
 }  // namespace
@@ -22,13 +22,13 @@ constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 File::File(nfs::FileHandle handle, FileContext& context)
     : handle_(std::move(handle)), context_(context), generation_(context.next_generation++) {}
 
-void File::wait(const nfs::CancelToken& cancel, Lock& lock, const char* what) {
-    if (cancel.cancelled()) throw Error(EINTR, std::string("interrupted while ") + what);
+void File::wait(const nfs::CallContext& context, Lock& lock, const char* what) {
+    if (context.cancelled()) throw Error(EINTR, std::string("interrupted while ") + what);
     changed_.wait_for(lock, kCancelPoll);
 }
 
-void File::wait_for_exclusive_end(const nfs::CancelToken& cancel, Lock& lock) {
-    while (exclusive_) wait(cancel, lock, "the file's size was being changed");
+void File::wait_for_exclusive_end(const nfs::CallContext& context, Lock& lock) {
+    while (exclusive_) wait(context, lock, "the file's size was being changed");
 }
 
 void File::record_failure(int errnum, const std::string& message) {
@@ -48,10 +48,12 @@ void File::own_write_done(const nfs::WriteResult& result) {
     blocks_stamp_.after_own_write(result.before, after);
 }
 
-File::WriteOutcome File::send_write(const nfs::CancelToken& cancel, uint64_t offset,
+File::WriteOutcome File::send_write(const nfs::CallContext& context,
+                                    const std::optional<nfs::Credentials>& writer, uint64_t offset,
                                     std::string_view data, nfs::Stability stability) {
     try {
-        nfs::WriteResult result = context_.data.write(cancel, handle_, offset, data, stability);
+        const nfs::CallContext as_writer(context, writer);
+        nfs::WriteResult result = context_.data.write(as_writer, handle_, offset, data, stability);
         if (context_.written) context_.written(handle_);
         return result;
     } catch (const Error& error) {
@@ -73,19 +75,20 @@ void File::write_returned(uint64_t tag, const WriteOutcome& outcome) {
 }
 
 void File::send_in_background(PendingWrites::Request request) {
-    context_.senders.post([self = shared_from_this(), request = std::move(request)] {
-        // No cancellation: the application's write() has returned already. A soft mount's
-        // timeout bounds the call; a hard mount waits for the server like any NFS client.
-        const WriteOutcome outcome = self->send_write(nfs::CancelToken{}, request.offset,
-                                                      request.data, nfs::Stability::unstable);
-        {
-            std::lock_guard lock(self->mutex_);
-            self->write_returned(request.tag, outcome);
-            // Runs a finished WRITE held back (overlapping it, or beyond the limit) may go now.
-            self->dispatch(Dispatch::complete_runs);
-        }
-        self->changed_.notify_all();
-    });
+    context_.senders.post(
+        [self = shared_from_this(), request = std::move(request), writer = writer_] {
+            // No cancellation: the application's write() has returned already. A soft mount's
+            // timeout bounds the call; a hard mount waits for the server like any NFS client.
+            const WriteOutcome outcome = self->send_write(
+                nfs::CallContext{}, writer, request.offset, request.data, nfs::Stability::unstable);
+            {
+                std::lock_guard lock(self->mutex_);
+                self->write_returned(request.tag, outcome);
+                // Runs a finished WRITE held back (overlapping it, or beyond the limit) may go now.
+                self->dispatch(Dispatch::complete_runs);
+            }
+            self->changed_.notify_all();
+        });
 }
 
 void File::dispatch(Dispatch which) {
@@ -99,14 +102,15 @@ void File::dispatch(Dispatch which) {
     }
 }
 
-bool File::send_alone_stable(const nfs::CancelToken& cancel, Lock& lock) {
+bool File::send_alone_stable(const nfs::CallContext& context, Lock& lock) {
     if (writes_.requests_on_the_wire() > 0 || writes_.unstable_bytes() > 0) return false;
     const std::vector<PendingWrites::Run> runs = writes_.dirty_runs(context_.gather_limit);
     if (runs.size() != 1) return false;
     const PendingWrites::Request request = writes_.start_sending(runs.front());
+    const std::optional<nfs::Credentials> writer = writer_;
     lock.unlock();
     const WriteOutcome outcome =
-        send_write(cancel, request.offset, request.data, nfs::Stability::file_sync);
+        send_write(context, writer, request.offset, request.data, nfs::Stability::file_sync);
     lock.lock();
     write_returned(request.tag, outcome);
     changed_.notify_all();
@@ -115,22 +119,24 @@ bool File::send_alone_stable(const nfs::CancelToken& cancel, Lock& lock) {
     return true;
 }
 
-void File::settle_locked(const nfs::CancelToken& cancel, Lock& lock) {
-    wait_for_exclusive_end(cancel, lock);
+void File::settle_locked(const nfs::CallContext& context, Lock& lock) {
+    wait_for_exclusive_end(context, lock);
     while (writes_.has_dirty() || writes_.requests_on_the_wire() > 0) {
-        if (writes_.has_dirty() && !send_alone_stable(cancel, lock)) dispatch(Dispatch::everything);
+        if (writes_.has_dirty() && !send_alone_stable(context, lock))
+            dispatch(Dispatch::everything);
         if (writes_.has_dirty() || writes_.requests_on_the_wire() > 0)
-            wait(cancel, lock, "writes were on the wire");
+            wait(context, lock, "writes were on the wire");
     }
 }
 
-uint64_t File::commit_once(const nfs::CancelToken& cancel, Lock& lock) {
+uint64_t File::commit_once(const nfs::CallContext& context, Lock& lock) {
     const PendingWrites::CommitSnapshot snapshot = writes_.commit_snapshot();
     if (snapshot.empty()) return 0;
+    const nfs::CallContext as_writer(context, writer_);
     lock.unlock();
     uint64_t verifier = 0;
     try {
-        verifier = context_.data.commit(cancel, handle_);
+        verifier = context_.data.commit(as_writer, handle_);
     } catch (...) {
         lock.lock();
         throw;
@@ -147,30 +153,33 @@ uint64_t File::commit_once(const nfs::CancelToken& cancel, Lock& lock) {
     return again;
 }
 
-void File::write_through(const nfs::CancelToken& cancel, Lock& lock, uint64_t offset,
+void File::write_through(const nfs::CallContext& context, Lock& lock, uint64_t offset,
                          std::string_view data) {
+    const std::optional<nfs::Credentials> writer = writer_;
     lock.unlock();
-    const WriteOutcome outcome = send_write(cancel, offset, data, nfs::Stability::file_sync);
+    const WriteOutcome outcome =
+        send_write(context, writer, offset, data, nfs::Stability::file_sync);
     lock.lock();
     if (const auto* failure = std::get_if<Error>(&outcome)) throw *failure;
     own_write_done(std::get<nfs::WriteResult>(outcome));
 }
 
-void File::write(const nfs::CancelToken& cancel, uint64_t offset, std::string_view data) {
+void File::write(const nfs::CallContext& context, uint64_t offset, std::string_view data) {
     Lock lock(mutex_);
-    wait_for_exclusive_end(cancel, lock);
+    wait_for_exclusive_end(context, lock);
     if (failure_) throw Error(failure_->first, failure_->second);
     data_changed_here();
-    if (context_.write_through) return write_through(cancel, lock, offset, data);
+    writer_ = context.credentials();
+    if (context_.write_through) return write_through(context, lock, offset, data);
     // Room first, so an interrupted wait has taken nothing: a write() that fails wrote nothing.
     while (writes_.requests_on_the_wire() >= context_.max_in_flight)
-        wait(cancel, lock, "writes were on the wire");
+        wait(context, lock, "writes were on the wire");
     writes_.write(offset, data);
     last_write_end_ = offset + data.size();
     dispatch(Dispatch::complete_runs);
     if (writes_.unstable_bytes() > context_.commit_threshold) {
         try {
-            commit_once(cancel, lock);
+            commit_once(context, lock);
         } catch (const Error& error) {
             // This write's data is taken; the COMMIT is for data write() had answered already.
             if (error.errnum() != EINTR) record_failure(error.errnum(), error.what());
@@ -178,16 +187,16 @@ void File::write(const nfs::CancelToken& cancel, uint64_t offset, std::string_vi
     }
 }
 
-void File::settle(const nfs::CancelToken& cancel) {
+void File::settle(const nfs::CallContext& context) {
     Lock lock(mutex_);
-    settle_locked(cancel, lock);
+    settle_locked(context, lock);
 }
 
-void File::flush(const nfs::CancelToken& cancel) {
+void File::flush(const nfs::CallContext& context) {
     Lock lock(mutex_);
     try {
         for (int round = 0;; ++round) {
-            settle_locked(cancel, lock);
+            settle_locked(context, lock);
             if (failure_) break;
             if (round == kMaxCommitRounds) {
                 throw Error(EIO,
@@ -196,7 +205,7 @@ void File::flush(const nfs::CancelToken& cancel) {
             }
             // Once more only when bytes were made dirty again; data written meanwhile by others
             // is theirs to flush (waiting for it could go on for ever).
-            if (commit_once(cancel, lock) == 0) break;
+            if (commit_once(context, lock) == 0) break;
         }
     } catch (const Error& error) {
         if (error.errnum() == EINTR) throw;  // nothing decided: what is unsent stays owed
@@ -210,11 +219,11 @@ void File::flush(const nfs::CancelToken& cancel) {
     throw Error(failure.first, failure.second);
 }
 
-nfs::Attributes File::set_attributes(const nfs::CancelToken& cancel,
+nfs::Attributes File::set_attributes(const nfs::CallContext& context,
                                      const nfs::SetAttributes& changes,
                                      const std::function<nfs::Attributes()>& call) {
     Lock lock(mutex_);
-    settle_locked(cancel, lock);
+    settle_locked(context, lock);
     exclusive_ = true;
     lock.unlock();
     std::optional<nfs::Attributes> attributes;
@@ -240,18 +249,18 @@ nfs::Attributes File::set_attributes(const nfs::CancelToken& cancel,
     return *attributes;
 }
 
-std::vector<cache::BlockCache::Piece> File::read(const nfs::CancelToken& cancel, uint64_t offset,
+std::vector<cache::BlockCache::Piece> File::read(const nfs::CallContext& context, uint64_t offset,
                                                  uint32_t length) {
     uint64_t generation = 0;
     {
         Lock lock(mutex_);
-        settle_locked(cancel, lock);
+        settle_locked(context, lock);
         generation = generation_;
     }
     // Without the lock: a write meanwhile moves the generation on, and the blocks read here
     // are never served to a read that starts after it.
     std::vector<cache::BlockCache::Piece> pieces =
-        context_.blocks.read(cancel, handle_, generation, offset, length);
+        context_.blocks.read(context, handle_, generation, offset, length);
     Lock lock(mutex_);
     const uint64_t owed_end = std::min(writes_.owed_end(), offset + length);
     if (owed_end <= offset) return pieces;

@@ -60,6 +60,7 @@ struct FileContext {
 struct PendingRemoval {
     nfs::FileHandle directory;
     std::string name;
+    std::optional<nfs::Credentials> remover;  // who unlinked it: the REMOVE is theirs
 };
 
 class File : public std::enable_shared_from_this<File> {
@@ -73,23 +74,23 @@ class File : public std::enable_shared_from_this<File> {
     // --- data ---
     // Takes `data` (write-behind, or written through). Throws the failure still to report, if
     // any, without taking the data; EINTR while waiting for room on the wire.
-    void write(const nfs::CancelToken& cancel, uint64_t offset, std::string_view data);
+    void write(const nfs::CallContext& context, uint64_t offset, std::string_view data);
     // Sends what is gathered and waits until nothing of the file is on the wire. Does not
     // report a failure (flush does).
-    void settle(const nfs::CancelToken& cancel);
+    void settle(const nfs::CallContext& context);
     // fsync and close: settle, then COMMIT until everything written is durable. Throws the
     // first failure since the last flush, which is then reported and cleared.
-    void flush(const nfs::CancelToken& cancel);
+    void flush(const nfs::CallContext& context);
     // SETATTR through `call`, after settling (a later WRITE would change the size and mtime
     // again); a new size drops everything owed beyond it and every cached block.
-    nfs::Attributes set_attributes(const nfs::CancelToken& cancel,
+    nfs::Attributes set_attributes(const nfs::CallContext& context,
                                    const nfs::SetAttributes& changes,
                                    const std::function<nfs::Attributes()>& call);
     // The bytes of [offset, offset + length) as the server has them after settling, through the
     // block cache under the current generation, with the bytes still owed laid over them: a
     // server that restarted has lost unstable data until it is sent again, and a program reads
     // what it wrote (the kernel client reads its pages).
-    std::vector<cache::BlockCache::Piece> read(const nfs::CancelToken& cancel, uint64_t offset,
+    std::vector<cache::BlockCache::Piece> read(const nfs::CallContext& context, uint64_t offset,
                                                uint32_t length);
     // Whether anything is owed to the server or a failure waits to be reported.
     bool has_pending();
@@ -125,28 +126,29 @@ class File : public std::enable_shared_from_this<File> {
     enum class Dispatch { complete_runs, everything };
 
     // With the lock held through `lock`.
-    void wait_for_exclusive_end(const nfs::CancelToken& cancel, Lock& lock);
-    void wait(const nfs::CancelToken& cancel, Lock& lock, const char* what);
+    void wait_for_exclusive_end(const nfs::CallContext& context, Lock& lock);
+    void wait(const nfs::CallContext& context, Lock& lock, const char* what);
     // Posts WRITEs for the dirty runs that may go now: with complete_runs, all but the run the
     // last write() is still extending while it is shorter than a full WRITE.
     void dispatch(Dispatch which);
     // When all that is owed is one dirty run of at most one WRITE, sends it FILE_SYNC from this
     // thread and returns true: no COMMIT needs to follow (the kernel's sync flush does this).
-    bool send_alone_stable(const nfs::CancelToken& cancel, Lock& lock);
-    void settle_locked(const nfs::CancelToken& cancel, Lock& lock);
+    bool send_alone_stable(const nfs::CallContext& context, Lock& lock);
+    void settle_locked(const nfs::CallContext& context, Lock& lock);
     // One COMMIT of the current snapshot (none when nothing is unstable). Returns the bytes
     // written under another verifier, dirty again.
-    uint64_t commit_once(const nfs::CancelToken& cancel, Lock& lock);
+    uint64_t commit_once(const nfs::CallContext& context, Lock& lock);
     // A WRITE's answer, or why it failed.
     using WriteOutcome = std::variant<nfs::WriteResult, Error>;
-    // Sends one WRITE; called without the lock.
-    WriteOutcome send_write(const nfs::CancelToken& cancel, uint64_t offset, std::string_view data,
-                            nfs::Stability stability);
+    // Sends one WRITE for `writer`, abandoned when `context` is; called without the lock.
+    WriteOutcome send_write(const nfs::CallContext& context,
+                            const std::optional<nfs::Credentials>& writer, uint64_t offset,
+                            std::string_view data, nfs::Stability stability);
     // With the lock: the WRITE `tag` came back. Its bytes are settled or unstable; if it failed
     // they are dropped and the failure recorded, unless it was interrupted (they stay owed).
     void write_returned(uint64_t tag, const WriteOutcome& outcome);
     void send_in_background(PendingWrites::Request request);
-    void write_through(const nfs::CancelToken& cancel, Lock& lock, uint64_t offset,
+    void write_through(const nfs::CallContext& context, Lock& lock, uint64_t offset,
                        std::string_view data);
     // A WRITE of ours came back (both chains of stamps follow it).
     void own_write_done(const nfs::WriteResult& result);
@@ -166,6 +168,9 @@ class File : public std::enable_shared_from_this<File> {
     uint64_t generation_;             // of the data; cached blocks of another one are not used
     cache::StampChain blocks_stamp_;  // the server's, as the blocks of `generation_` match it
     cache::StampChain pages_stamp_;   // the one the kernel's pages match
+    // Whom owed data is sent and committed for: its latest writer, as the kernel client sends
+    // a page for the open it was written through (empty: the mount's own identity).
+    std::optional<nfs::Credentials> writer_;
     uint64_t opens_ = 0;
     std::optional<PendingRemoval> removal_;  // the hidden name to remove at the last close
 };

@@ -35,8 +35,8 @@ std::vector<std::shared_ptr<File>> FileTable::all() const {
     return files;
 }
 
-void FileTable::settle_all(const nfs::CancelToken& cancel) const {
-    for (const auto& file : all()) file->settle(cancel);
+void FileTable::settle_all(const nfs::CallContext& context) const {
+    for (const auto& file : all()) file->settle(context);
 }
 
 void FileTable::opened(File& file) {

@@ -33,7 +33,7 @@ class FileTable {
     // Every file with state, for what concerns them all (readdir, shutdown).
     std::vector<std::shared_ptr<File>> all() const;
     // settle() for every file: sizes listed by a READDIR include what we hold.
-    void settle_all(const nfs::CancelToken& cancel) const;
+    void settle_all(const nfs::CallContext& context) const;
     // File::opened and File::released, counted for any_open.
     void opened(File& file);
     std::optional<PendingRemoval> released(File& file);

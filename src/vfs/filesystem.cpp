@@ -107,8 +107,8 @@ Filesystem::Filesystem(nfs::NfsClient& client, FilesystemSettings settings)
       inodes_(client.root()),
       blocks_(settings.cache == options::CacheMode::full ? settings.block_cache_bytes : 0,
               settings.cache_block_bytes,
-              [&client](const nfs::CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
-                        uint32_t length) { return client.read(cancel, fh, offset, length); }),
+              [&client](const nfs::CallContext& context, const nfs::FileHandle& fh, uint64_t offset,
+                        uint32_t length) { return client.read(context, fh, offset, length); }),
       names_(settings.cache == options::CacheMode::none ? 0 : kKnownDirectories, kMaxKnownNames),
       recent_attributes_(recent_attributes_age(settings), kRecentAttributes),
       file_context_{client, senders_, blocks_, client.max_write(), kCommitThreshold,
@@ -165,16 +165,6 @@ EntryReply Filesystem::listed_entry(const nfs::Entry& entry) {
     return make_entry(entry);
 }
 
-nfs::NewObjectAttributes Filesystem::new_object_attributes(const Caller& caller,
-                                                           uint32_t mode) const {
-    nfs::NewObjectAttributes attributes{mode, std::nullopt, std::nullopt};
-    if (settings_.chown_new_objects_to_caller) {
-        attributes.uid = caller.uid;
-        attributes.gid = caller.gid;
-    }
-    return attributes;
-}
-
 void Filesystem::received_attributes(const nfs::FileHandle& fh, const nfs::Attributes& attributes) {
     recent_attributes_.remember(fh, attributes, cache::RecentAttributes::Clock::now());
     if (attributes.type != nfs::FileType::regular) return;
@@ -182,20 +172,20 @@ void Filesystem::received_attributes(const nfs::FileHandle& fh, const nfs::Attri
         file->server_stamp(nfs::change_stamp_of(attributes));
 }
 
-nfs::Attributes Filesystem::current_attributes(const nfs::CancelToken& cancel,
+nfs::Attributes Filesystem::current_attributes(const nfs::CallContext& context,
                                                const nfs::FileHandle& fh) {
     if (auto recent = recent_attributes_.get(fh, cache::RecentAttributes::Clock::now()))
         return *recent;
-    const nfs::Attributes attributes = client_.getattr(cancel, fh);
+    const nfs::Attributes attributes = client_.getattr(context, fh);
     received_attributes(fh, attributes);
     return attributes;
 }
 
-nfs::Entry Filesystem::with_settled_data(const nfs::CancelToken& cancel, nfs::Entry entry) {
+nfs::Entry Filesystem::with_settled_data(const nfs::CallContext& context, nfs::Entry entry) {
     const std::shared_ptr<File> file = files_.find(entry.handle);
     if (!file || !file->has_pending()) return entry;
-    file->settle(cancel);
-    entry.attributes = client_.getattr(cancel, entry.handle);
+    file->settle(context);
+    entry.attributes = client_.getattr(context, entry.handle);
     received_attributes(entry.handle, entry.attributes);
     return entry;
 }
@@ -248,7 +238,7 @@ auto Filesystem::changing(const nfs::FileHandle& dir, Call&& call) {
 
 // --- names and attributes -----------------------------------------------------------------
 
-EntryReply Filesystem::lookup(const nfs::CancelToken& cancel, uint64_t parent,
+EntryReply Filesystem::lookup(const nfs::CallContext& context, uint64_t parent,
                               const std::string& name) {
     const nfs::FileHandle dir = inodes_.handle(parent);
     const double negative_s =
@@ -258,7 +248,7 @@ EntryReply Filesystem::lookup(const nfs::CancelToken& cancel, uint64_t parent,
     negative.timeouts.entry_s = negative_s;
     if (certainly_absent(dir, name)) return negative;
     try {
-        return make_entry(with_settled_data(cancel, client_.lookup(cancel, dir, name)));
+        return make_entry(with_settled_data(context, client_.lookup(context, dir, name)));
     } catch (const Error& error) {
         if (error.errnum() != ENOENT || negative_s <= 0) throw;
         return negative;
@@ -276,14 +266,14 @@ void Filesystem::drop_file_if_unused(const nfs::FileHandle& fh) {
     if (!inodes_.find(fh)) files_.drop_if_idle(fh);
 }
 
-AttributesReply Filesystem::getattr(const nfs::CancelToken& cancel, uint64_t ino) {
+AttributesReply Filesystem::getattr(const nfs::CallContext& context, uint64_t ino) {
     const nfs::FileHandle handle = inodes_.handle(ino);
     // The size must include what we hold.
-    if (const std::shared_ptr<File> file = files_.find(handle)) file->settle(cancel);
-    return attributes_reply(handle, current_attributes(cancel, handle));
+    if (const std::shared_ptr<File> file = files_.find(handle)) file->settle(context);
+    return attributes_reply(handle, current_attributes(context, handle));
 }
 
-AttributesReply Filesystem::setattr(const nfs::CancelToken& cancel, uint64_t ino,
+AttributesReply Filesystem::setattr(const nfs::CallContext& context, uint64_t ino,
                                     std::optional<uint64_t> open_handle,
                                     const nfs::SetAttributes& changes) {
     reject_if_read_only();
@@ -297,31 +287,30 @@ AttributesReply Filesystem::setattr(const nfs::CancelToken& cancel, uint64_t ino
         file = files_.find(handle);
     }
     recent_attributes_.forget(handle);  // whatever happens, what it holds is old now
-    const auto call = [&] { return client_.setattr(cancel, handle, changes); };
+    const auto call = [&] { return client_.setattr(context, handle, changes); };
     // A file's data goes first (sent after a truncation it would extend the file again; sent
     // after a new mtime it would change it again), and a new size cuts what is owed.
-    const nfs::Attributes changed = file ? file->set_attributes(cancel, changes, call) : call();
+    const nfs::Attributes changed = file ? file->set_attributes(context, changes, call) : call();
     received_attributes(handle, changed);
     return attributes_reply(handle, changed);
 }
 
-std::string Filesystem::readlink(const nfs::CancelToken& cancel, uint64_t ino) {
-    return client_.readlink(cancel, inodes_.handle(ino));
+std::string Filesystem::readlink(const nfs::CallContext& context, uint64_t ino) {
+    return client_.readlink(context, inodes_.handle(ino));
 }
 
-EntryReply Filesystem::mknod(const nfs::CancelToken& cancel, uint64_t parent,
-                             const std::string& name, uint32_t mode, uint64_t rdev,
-                             const Caller& caller) {
+EntryReply Filesystem::mknod(const nfs::CallContext& context, uint64_t parent,
+                             const std::string& name, uint32_t mode, uint64_t rdev) {
     reject_if_read_only();
-    const auto attributes = new_object_attributes(caller, mode & 07777);
+    const auto attributes = nfs::NewObjectAttributes{mode & 07777};
     const nfs::FileHandle dir = inodes_.handle(parent);
     const std::optional<nfs::SpecialFile> special = special_file_of(mode, rdev);
     if (!special && !S_ISREG(mode))
         throw Error(EINVAL, "mknod " + name + ": not a file type NFS knows");
     const nfs::Entry entry = changing(dir, [&] {
-        if (special) return client_.mknod(cancel, dir, name, *special, attributes);
+        if (special) return client_.mknod(context, dir, name, *special, attributes);
         // NFSv4 makes regular files only by opening them: close at once.
-        const nfs::CreatedFile created = client_.create(cancel, dir, name, attributes,
+        const nfs::CreatedFile created = client_.create(context, dir, name, attributes,
                                                         /*exclusive=*/true, nfs::OpenAccess::read);
         client_.close(created.id);
         return created.entry;
@@ -330,12 +319,12 @@ EntryReply Filesystem::mknod(const nfs::CancelToken& cancel, uint64_t parent,
     return make_entry(entry);
 }
 
-EntryReply Filesystem::mkdir(const nfs::CancelToken& cancel, uint64_t parent,
-                             const std::string& name, uint32_t mode, const Caller& caller) {
+EntryReply Filesystem::mkdir(const nfs::CallContext& context, uint64_t parent,
+                             const std::string& name, uint32_t mode) {
     reject_if_read_only();
     const nfs::FileHandle dir = inodes_.handle(parent);
     const nfs::Entry entry = changing(dir, [&] {
-        return client_.mkdir(cancel, dir, name, new_object_attributes(caller, mode & 07777));
+        return client_.mkdir(context, dir, name, nfs::NewObjectAttributes{mode & 07777});
     });
     name_added(dir, name, entry.parent_change);
     // Empty, and ours: until someone else changes it, its names need no LOOKUP.
@@ -344,61 +333,61 @@ EntryReply Filesystem::mkdir(const nfs::CancelToken& cancel, uint64_t parent,
     return make_entry(entry);
 }
 
-EntryReply Filesystem::symlink(const nfs::CancelToken& cancel, const std::string& target,
-                               uint64_t parent, const std::string& name, const Caller& caller) {
+EntryReply Filesystem::symlink(const nfs::CallContext& context, const std::string& target,
+                               uint64_t parent, const std::string& name) {
     reject_if_read_only();
     const nfs::FileHandle dir = inodes_.handle(parent);
     const nfs::Entry entry = changing(dir, [&] {
-        return client_.symlink(cancel, dir, name, target, new_object_attributes(caller, 0777));
+        return client_.symlink(context, dir, name, target, nfs::NewObjectAttributes{0777});
     });
     name_added(dir, name, entry.parent_change);
     return make_entry(entry);
 }
 
-EntryReply Filesystem::link(const nfs::CancelToken& cancel, uint64_t ino, uint64_t new_parent,
+EntryReply Filesystem::link(const nfs::CallContext& context, uint64_t ino, uint64_t new_parent,
                             const std::string& new_name) {
     reject_if_read_only();
     const nfs::FileHandle dir = inodes_.handle(new_parent);
     const nfs::Entry linked =
-        changing(dir, [&] { return client_.link(cancel, inodes_.handle(ino), dir, new_name); });
+        changing(dir, [&] { return client_.link(context, inodes_.handle(ino), dir, new_name); });
     name_added(dir, new_name, linked.parent_change);
-    return make_entry(with_settled_data(cancel, linked));
+    return make_entry(with_settled_data(context, linked));
 }
 
 // Renames `name` in `dir`, the open file `file`, to a hidden name, to be removed at its last close.
-void Filesystem::hide(const nfs::CancelToken& cancel, const nfs::FileHandle& dir,
+void Filesystem::hide(const nfs::CallContext& context, const nfs::FileHandle& dir,
                       const std::string& name, const nfs::Entry& entry, File& file) {
     const std::string hidden = files_.hidden_name(entry.attributes.fileid);
     renamed(dir, name, dir, hidden,
-            changing(dir, [&] { return client_.rename(cancel, dir, name, dir, hidden); }));
-    if (file.hide(PendingRemoval{dir, hidden})) {
+            changing(dir, [&] { return client_.rename(context, dir, name, dir, hidden); }));
+    if (file.hide(PendingRemoval{dir, hidden, context.credentials()})) {
         spdlog::debug("{}: still open, hidden as {}", name, hidden);
     } else {
         // Its last close came while we renamed it, and found nothing to remove yet.
         name_removed(dir, hidden,
-                     changing(dir, [&] { return client_.remove(cancel, dir, hidden); }));
+                     changing(dir, [&] { return client_.remove(context, dir, hidden); }));
     }
 }
 
 // If `name` is a file some process still has open, hides it and returns true. The LOOKUP this
 // needs is only paid while files are open.
-bool Filesystem::hide_if_open(const nfs::CancelToken& cancel, const nfs::FileHandle& dir,
+bool Filesystem::hide_if_open(const nfs::CallContext& context, const nfs::FileHandle& dir,
                               const std::string& name) {
     if (!files_.any_open()) return false;
-    const nfs::Entry entry = client_.lookup(cancel, dir, name);
+    const nfs::Entry entry = client_.lookup(context, dir, name);
     const std::shared_ptr<File> file = files_.find(entry.handle);
     if (!file || !file->is_open()) return false;
-    hide(cancel, dir, name, entry, *file);
+    hide(context, dir, name, entry, *file);
     return true;
 }
 
-void Filesystem::hide_replaced_if_open(const nfs::CancelToken& cancel, const nfs::FileHandle& from,
+void Filesystem::hide_replaced_if_open(const nfs::CallContext& context, const nfs::FileHandle& from,
                                        const std::string& name, const nfs::FileHandle& to,
                                        const std::string& new_name) {
     if (!files_.any_open()) return;
     std::optional<nfs::Entry> replaced;
     try {
-        replaced = client_.lookup(cancel, to, new_name);
+        replaced = client_.lookup(context, to, new_name);
     } catch (const Error& e) {
         if (e.errnum() != ENOENT) throw;
         return;  // nothing is replaced
@@ -406,24 +395,24 @@ void Filesystem::hide_replaced_if_open(const nfs::CancelToken& cancel, const nfs
     const std::shared_ptr<File> file = files_.find(replaced->handle);
     if (!file || !file->is_open()) return;
     // Two names of one file: rename(2) leaves both as they are, and so does the server.
-    if (client_.lookup(cancel, from, name).handle == replaced->handle) return;
-    hide(cancel, to, new_name, *replaced, *file);
+    if (client_.lookup(context, from, name).handle == replaced->handle) return;
+    hide(context, to, new_name, *replaced, *file);
 }
 
-void Filesystem::unlink(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name) {
+void Filesystem::unlink(const nfs::CallContext& context, uint64_t parent, const std::string& name) {
     reject_if_read_only();
     const nfs::FileHandle dir = inodes_.handle(parent);
-    if (hide_if_open(cancel, dir, name)) return;
-    name_removed(dir, name, changing(dir, [&] { return client_.remove(cancel, dir, name); }));
+    if (hide_if_open(context, dir, name)) return;
+    name_removed(dir, name, changing(dir, [&] { return client_.remove(context, dir, name); }));
 }
 
-void Filesystem::rmdir(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name) {
+void Filesystem::rmdir(const nfs::CallContext& context, uint64_t parent, const std::string& name) {
     reject_if_read_only();
     const nfs::FileHandle dir = inodes_.handle(parent);
-    name_removed(dir, name, changing(dir, [&] { return client_.rmdir(cancel, dir, name); }));
+    name_removed(dir, name, changing(dir, [&] { return client_.rmdir(context, dir, name); }));
 }
 
-void Filesystem::rename(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
+void Filesystem::rename(const nfs::CallContext& context, uint64_t parent, const std::string& name,
                         uint64_t new_parent, const std::string& new_name, unsigned flags) {
     reject_if_read_only();
     const nfs::FileHandle from = inodes_.handle(parent);
@@ -437,7 +426,7 @@ void Filesystem::rename(const nfs::CancelToken& cancel, uint64_t parent, const s
         // NFSv3 gives us no way to exclude.
         bool target_exists = true;
         try {
-            client_.lookup(cancel, to, new_name);
+            client_.lookup(context, to, new_name);
         } catch (const Error& e) {
             if (e.errnum() != ENOENT) throw;
             target_exists = false;
@@ -445,15 +434,15 @@ void Filesystem::rename(const nfs::CancelToken& cancel, uint64_t parent, const s
         if (target_exists) throw Error(EEXIST, "rename: " + new_name + " exists");
     }
     // A process that has the replaced file open keeps it, as with unlink.
-    hide_replaced_if_open(cancel, from, name, to, new_name);
+    hide_replaced_if_open(context, from, name, to, new_name);
     renamed(from, name, to, new_name,
-            changing(from, [&] { return client_.rename(cancel, from, name, to, new_name); }));
+            changing(from, [&] { return client_.rename(context, from, name, to, new_name); }));
 }
 
-void Filesystem::access(const nfs::CancelToken& cancel, uint64_t ino, int mask) {
+void Filesystem::access(const nfs::CallContext& context, uint64_t ino, int mask) {
     const nfs::FileHandle handle = inodes_.handle(ino);
     if (mask == F_OK) {
-        client_.getattr(cancel, handle);
+        client_.getattr(context, handle);
         return;
     }
     if ((mask & W_OK) && settings_.read_only) throw Error(EROFS, "the mount is read-only");
@@ -462,15 +451,15 @@ void Filesystem::access(const nfs::CancelToken& cancel, uint64_t ino, int mask) 
     if (mask & W_OK) wanted |= nfs::access_modify | nfs::access_extend;
     // For a directory "execute" is search permission: ask for both, either answers.
     if (mask & X_OK) wanted |= nfs::access_execute | nfs::access_lookup;
-    const uint32_t granted = client_.access(cancel, handle, wanted);
+    const uint32_t granted = client_.access(context, handle, wanted);
     const bool read_ok = !(mask & R_OK) || (granted & nfs::access_read);
     const bool write_ok = !(mask & W_OK) || (granted & nfs::access_modify);
     const bool exec_ok = !(mask & X_OK) || (granted & (nfs::access_execute | nfs::access_lookup));
     if (!(read_ok && write_ok && exec_ok)) throw Error(EACCES, "access denied by the server");
 }
 
-nfs::FsStats Filesystem::statfs(const nfs::CancelToken& cancel, uint64_t ino) {
-    return client_.statfs(cancel, inodes_.handle(ino));
+nfs::FsStats Filesystem::statfs(const nfs::CallContext& context, uint64_t ino) {
+    return client_.statfs(context, inodes_.handle(ino));
 }
 
 // --- open files ---------------------------------------------------------------------------
@@ -492,7 +481,7 @@ uint64_t Filesystem::register_open(std::shared_ptr<File> file, nfs::OpenId open)
     return handle;
 }
 
-OpenReply Filesystem::open(const nfs::CancelToken& cancel, uint64_t ino, int flags) {
+OpenReply Filesystem::open(const nfs::CallContext& context, uint64_t ino, int flags) {
     if ((flags & O_ACCMODE) != O_RDONLY) reject_if_read_only();
     const nfs::FileHandle handle = inodes_.handle(ino);
     const std::shared_ptr<File> file = files_.get(handle);
@@ -502,15 +491,15 @@ OpenReply Filesystem::open(const nfs::CancelToken& cancel, uint64_t ino, int fla
             nfs::SetAttributes to_empty;
             to_empty.size = 0;
             recent_attributes_.forget(handle);
-            file->set_attributes(cancel, to_empty,
-                                 [&] { return client_.setattr(cancel, handle, to_empty); });
+            file->set_attributes(context, to_empty,
+                                 [&] { return client_.setattr(context, handle, to_empty); });
         } else {
             // Data another open of this file holds belongs in what this open sees.
-            file->settle(cancel);
+            file->settle(context);
         }
         // Close-to-open consistency: the open brings the attributes the server has now,
         // whatever the kernel cached.
-        const nfs::OpenedFile opened = client_.open(cancel, handle, access_of(flags));
+        const nfs::OpenedFile opened = client_.open(context, handle, access_of(flags));
         received_attributes(handle, opened.attributes);
         OpenReply reply;
         reply.direct_io = settings_.cache == options::CacheMode::none;
@@ -523,20 +512,19 @@ OpenReply Filesystem::open(const nfs::CancelToken& cancel, uint64_t ino, int fla
     }
 }
 
-CreateReply Filesystem::create(const nfs::CancelToken& cancel, uint64_t parent,
-                               const std::string& name, uint32_t mode, int flags,
-                               const Caller& caller) {
+CreateReply Filesystem::create(const nfs::CallContext& context, uint64_t parent,
+                               const std::string& name, uint32_t mode, int flags) {
     reject_if_read_only();
     const nfs::FileHandle dir = inodes_.handle(parent);
     nfs::CreatedFile created = changing(dir, [&] {
-        return client_.create(cancel, dir, name, new_object_attributes(caller, mode & 07777),
+        return client_.create(context, dir, name, nfs::NewObjectAttributes{mode & 07777},
                               (flags & O_EXCL) != 0, access_of(flags));
     });
     name_added(dir, name, created.entry.parent_change);
     const std::shared_ptr<File> file = files_.get(created.entry.handle);
     nfs::Entry entry;
     try {
-        entry = with_settled_data(cancel, created.entry);  // O_CREAT of a file we are writing
+        entry = with_settled_data(context, created.entry);  // O_CREAT of a file we are writing
     } catch (...) {
         client_.close(created.id);
         drop_file_if_unused(created.entry.handle);
@@ -552,19 +540,19 @@ CreateReply Filesystem::create(const nfs::CancelToken& cancel, uint64_t parent,
     return reply;
 }
 
-std::vector<cache::BlockCache::Piece> Filesystem::read(const nfs::CancelToken& cancel,
+std::vector<cache::BlockCache::Piece> Filesystem::read(const nfs::CallContext& context,
                                                        uint64_t handle, uint64_t offset,
                                                        uint32_t size) {
-    return open_file(handle).file->read(cancel, offset, size);
+    return open_file(handle).file->read(context, offset, size);
 }
 
-void Filesystem::write(const nfs::CancelToken& cancel, uint64_t handle, uint64_t offset,
+void Filesystem::write(const nfs::CallContext& context, uint64_t handle, uint64_t offset,
                        std::string_view data) {
-    open_file(handle).file->write(cancel, offset, data);
+    open_file(handle).file->write(context, offset, data);
 }
 
-void Filesystem::flush(const nfs::CancelToken& cancel, uint64_t handle) {
-    open_file(handle).file->flush(cancel);
+void Filesystem::flush(const nfs::CallContext& context, uint64_t handle) {
+    open_file(handle).file->flush(context);
 }
 
 void Filesystem::release_received(uint64_t handle) {
@@ -593,7 +581,7 @@ void Filesystem::release(uint64_t handle) noexcept {
         // owed, and goes now rather than at the next open.
         senders_.post([this, file = open->file, fh] {
             try {
-                file->flush(nfs::CancelToken{});
+                file->flush(nfs::CallContext{});
             } catch (const Error& e) {
                 spdlog::error("{}: data written before its last close could not be written: {}",
                               describe(fh), e.what());
@@ -605,8 +593,9 @@ void Filesystem::release(uint64_t handle) noexcept {
     drop_file_if_unused(fh);
     if (!removal) return;
     try {
-        name_removed(removal->directory, removal->name,
-                     client_.remove(nfs::CancelToken{}, removal->directory, removal->name));
+        name_removed(
+            removal->directory, removal->name,
+            client_.remove(nfs::CallContext{removal->remover}, removal->directory, removal->name));
     } catch (const Error& e) {
         // close(2) has already returned to the application; all we can do is say so.
         spdlog::warn("could not remove the hidden file {} at its last close: {}", removal->name,
@@ -624,12 +613,12 @@ uint64_t Filesystem::opendir(uint64_t ino) {
     return handle;
 }
 
-const std::vector<nfs::DirectoryEntry>& Filesystem::readdir(const nfs::CancelToken& cancel,
+const std::vector<nfs::DirectoryEntry>& Filesystem::readdir(const nfs::CallContext& context,
                                                             uint64_t handle, uint64_t offset) {
     OpenDirectory& dir = *reinterpret_cast<OpenDirectory*>(handle);
     if (offset == 0) {
-        files_.settle_all(cancel);  // listed sizes must include what we hold
-        dir.entries = client_.readdir(cancel, dir.handle);
+        files_.settle_all(context);  // listed sizes must include what we hold
+        dir.entries = client_.readdir(context, dir.handle);
     }
     return dir.entries;
 }
@@ -641,13 +630,13 @@ void Filesystem::releasedir(uint64_t handle) noexcept {
 
 // --- shutdown -----------------------------------------------------------------------------
 
-ShutdownReport Filesystem::shutdown(const nfs::CancelToken& cancel) {
+ShutdownReport Filesystem::shutdown(const nfs::CallContext& context) {
     ShutdownReport report;
     for (const std::shared_ptr<File>& file : files_.all()) {
         if (!file->has_pending()) continue;
         const uint64_t owed = file->owed_bytes();
         try {
-            file->flush(cancel);
+            file->flush(context);
             ++report.files_flushed;
         } catch (const Error& e) {
             report.failures.push_back(describe(file->handle()) + ": " + std::to_string(owed) +

@@ -39,15 +39,6 @@ struct FilesystemSettings {
     // Its blocks: the kernel's readahead requests (256 KiB to 1 MiB) start on multiples of 256
     // KiB, so each of them fills whole blocks. Tests with small files make them smaller.
     uint32_t cache_block_bytes = 256 * 1024;
-    // When nfsfuse talks to the server as root, new objects are given to the calling user, as
-    // the kernel NFS client does (it sends the caller's own credentials).
-    bool chown_new_objects_to_caller = false;
-};
-
-// Who asks: the owner of what they create.
-struct Caller {
-    uint32_t uid = 0;
-    uint32_t gid = 0;
 };
 
 // An object the kernel learns of (one lookup counted for `ino`), or with ino 0 a name that does
@@ -94,46 +85,46 @@ class Filesystem {
     std::string call_counts_text() const;
 
     // --- names and attributes ---
-    EntryReply lookup(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name);
+    EntryReply lookup(const nfs::CallContext& context, uint64_t parent, const std::string& name);
     void forget(uint64_t ino, uint64_t count);
-    AttributesReply getattr(const nfs::CancelToken& cancel, uint64_t ino);
+    AttributesReply getattr(const nfs::CallContext& context, uint64_t ino);
     // open_handle: the open the change came through, if any (ftruncate).
-    AttributesReply setattr(const nfs::CancelToken& cancel, uint64_t ino,
+    AttributesReply setattr(const nfs::CallContext& context, uint64_t ino,
                             std::optional<uint64_t> open_handle, const nfs::SetAttributes& changes);
-    std::string readlink(const nfs::CancelToken& cancel, uint64_t ino);
+    std::string readlink(const nfs::CallContext& context, uint64_t ino);
     // Regular files, FIFOs, unix sockets and block and character devices (`mode` with its
     // S_IFMT bits; `rdev`: the device's number).
-    EntryReply mknod(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
-                     uint32_t mode, uint64_t rdev, const Caller& caller);
-    EntryReply mkdir(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
-                     uint32_t mode, const Caller& caller);
-    EntryReply symlink(const nfs::CancelToken& cancel, const std::string& target, uint64_t parent,
-                       const std::string& name, const Caller& caller);
-    EntryReply link(const nfs::CancelToken& cancel, uint64_t ino, uint64_t new_parent,
+    EntryReply mknod(const nfs::CallContext& context, uint64_t parent, const std::string& name,
+                     uint32_t mode, uint64_t rdev);
+    EntryReply mkdir(const nfs::CallContext& context, uint64_t parent, const std::string& name,
+                     uint32_t mode);
+    EntryReply symlink(const nfs::CallContext& context, const std::string& target, uint64_t parent,
+                       const std::string& name);
+    EntryReply link(const nfs::CallContext& context, uint64_t ino, uint64_t new_parent,
                     const std::string& new_name);
     // A file some process still has open is renamed to a hidden name and removed at its last
     // close (the NFS client's "silly rename").
-    void unlink(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name);
-    void rmdir(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name);
+    void unlink(const nfs::CallContext& context, uint64_t parent, const std::string& name);
+    void rmdir(const nfs::CallContext& context, uint64_t parent, const std::string& name);
     // flags: RENAME_NOREPLACE (checked, then renamed); RENAME_EXCHANGE is refused (EINVAL). A
     // file replaced while some process has it open is hidden first, as unlink does.
-    void rename(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
+    void rename(const nfs::CallContext& context, uint64_t parent, const std::string& name,
                 uint64_t new_parent, const std::string& new_name, unsigned flags);
-    void access(const nfs::CancelToken& cancel, uint64_t ino, int mask);
-    nfs::FsStats statfs(const nfs::CancelToken& cancel, uint64_t ino);
+    void access(const nfs::CallContext& context, uint64_t ino, int mask);
+    nfs::FsStats statfs(const nfs::CallContext& context, uint64_t ino);
 
     // --- open files ---
     // flags: open(2)'s, O_TRUNC included (the kernel leaves it to us).
-    OpenReply open(const nfs::CancelToken& cancel, uint64_t ino, int flags);
-    CreateReply create(const nfs::CancelToken& cancel, uint64_t parent, const std::string& name,
-                       uint32_t mode, int flags, const Caller& caller);
-    std::vector<cache::BlockCache::Piece> read(const nfs::CancelToken& cancel, uint64_t handle,
+    OpenReply open(const nfs::CallContext& context, uint64_t ino, int flags);
+    CreateReply create(const nfs::CallContext& context, uint64_t parent, const std::string& name,
+                       uint32_t mode, int flags);
+    std::vector<cache::BlockCache::Piece> read(const nfs::CallContext& context, uint64_t handle,
                                                uint64_t offset, uint32_t size);
-    void write(const nfs::CancelToken& cancel, uint64_t handle, uint64_t offset,
+    void write(const nfs::CallContext& context, uint64_t handle, uint64_t offset,
                std::string_view data);
     // close(2) of one descriptor and fsync(2): what was written is on the server, durably, and a
     // write that failed on the way is reported here.
-    void flush(const nfs::CancelToken& cancel, uint64_t handle);
+    void flush(const nfs::CallContext& context, uint64_t handle);
     // The kernel's RELEASE of `handle` was taken from the device: from now on the file does not
     // count as open, before any later request (an unlink) is handled.
     void release_received(uint64_t handle);
@@ -145,15 +136,15 @@ class Filesystem {
     uint64_t opendir(uint64_t ino);
     // The listing of an open directory, read anew when reading starts at offset 0, so offsets
     // stay meaningful across the calls of one pass.
-    const std::vector<nfs::DirectoryEntry>& readdir(const nfs::CancelToken& cancel, uint64_t handle,
-                                                    uint64_t offset);
+    const std::vector<nfs::DirectoryEntry>& readdir(const nfs::CallContext& context,
+                                                    uint64_t handle, uint64_t offset);
     // A listed entry the kernel is about to learn of (readdirplus): counts one lookup.
     EntryReply listed_entry(const nfs::Entry& entry);
     void releasedir(uint64_t handle) noexcept;
 
     // Before the process exits (a signal, an unmount): every file's data sent and committed,
-    // whether or not it is still open. `cancel` bounds the wait.
-    ShutdownReport shutdown(const nfs::CancelToken& cancel);
+    // whether or not it is still open. `context` bounds the wait.
+    ShutdownReport shutdown(const nfs::CallContext& context);
 
   private:
     struct OpenFile;
@@ -167,12 +158,11 @@ class Filesystem {
     AttributesReply attributes_reply(const nfs::FileHandle& fh,
                                      const nfs::Attributes& attributes) const;
     cache::CacheTimeouts timeouts_for(const nfs::Attributes& attributes) const;
-    nfs::NewObjectAttributes new_object_attributes(const Caller& caller, uint32_t mode) const;
     // Attributes just received from the server.
     void received_attributes(const nfs::FileHandle& fh, const nfs::Attributes& attributes);
-    nfs::Attributes current_attributes(const nfs::CancelToken& cancel, const nfs::FileHandle& fh);
+    nfs::Attributes current_attributes(const nfs::CallContext& context, const nfs::FileHandle& fh);
     // `entry` with attributes that include data owed for it (sent first).
-    nfs::Entry with_settled_data(const nfs::CancelToken& cancel, nfs::Entry entry);
+    nfs::Entry with_settled_data(const nfs::CallContext& context, nfs::Entry entry);
     bool certainly_absent(const nfs::FileHandle& dir, const std::string& name);
     void name_added(const nfs::FileHandle& dir, const std::string& name,
                     const nfs::DirectoryChange& change);
@@ -184,14 +174,14 @@ class Filesystem {
     // Runs a call that changes `dir`; if it fails, what we knew of its names may be wrong.
     template <class Call>
     auto changing(const nfs::FileHandle& dir, Call&& call);
-    void hide(const nfs::CancelToken& cancel, const nfs::FileHandle& dir, const std::string& name,
+    void hide(const nfs::CallContext& context, const nfs::FileHandle& dir, const std::string& name,
               const nfs::Entry& entry, File& file);
-    bool hide_if_open(const nfs::CancelToken& cancel, const nfs::FileHandle& dir,
+    bool hide_if_open(const nfs::CallContext& context, const nfs::FileHandle& dir,
                       const std::string& name);
-    void hide_replaced_if_open(const nfs::CancelToken& cancel, const nfs::FileHandle& from,
+    void hide_replaced_if_open(const nfs::CallContext& context, const nfs::FileHandle& from,
                                const std::string& name, const nfs::FileHandle& to,
                                const std::string& new_name);
-    void truncate_at_open(const nfs::CancelToken& cancel, File& file);
+    void truncate_at_open(const nfs::CallContext& context, File& file);
     bool keep_cache_at_open(File& file, const nfs::Attributes& current);
     uint64_t register_open(std::shared_ptr<File> file, nfs::OpenId open);
     // Drops the file's state once nothing needs it: not open, nothing owed, and the kernel no

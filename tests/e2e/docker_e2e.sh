@@ -496,8 +496,8 @@ docker rm e2e-writer e2e-reader >/dev/null || fail "docker rm of the two contain
 step "4. a non-root container user (1000:1000) reads the volume (allow_other)"
 output=$(run_container e2e-user --user 1000:1000 -v v1:/data bb:local sh -c \
     'id -u; cat /data/s.txt /data/c.txt; if touch /data/by-1000 2>/dev/null; then echo wrote; fi')
-# The export's root belongs to root, mode 0755: default_permissions must refuse uid 1000's write
-# even though nfsfuse itself talks to the server as root.
+# The export's root belongs to root, mode 0755: the server must refuse uid 1000's write, since
+# nfsfuse sends each caller's own credentials although it runs as root.
 expect_eq "$output" $'1000\nfrom-server\nfrom-container' "what uid 1000 read (and no write)"
 [[ ! -e $export_dir/by-1000 ]] || fail "uid 1000 created a file in the root-owned 0755 export"
 

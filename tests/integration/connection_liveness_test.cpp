@@ -141,11 +141,11 @@ TEST(ConnectionLivenessTest, TheNfs3ConnectionProbesAndGivesUpWithinTheTimeout) 
 TEST(ConnectionLivenessTest, TheNfs3ConnectionMadeAfterAServerRestartHasThemToo) {
     GaneshaServer server(scratch_root() / current_test_dir_name());
     auto client = nfs3_client_of(server, 30000);
-    const nfs::CancelToken cancel;
-    client->getattr(cancel, client->root());
+    const nfs::CallContext context;
+    client->getattr(context, client->root());
     server.stop();
     server.start();
-    client->getattr(cancel, client->root());  // on a new connection
+    client->getattr(context, client->root());  // on a new connection
     const std::vector<SocketLiveness> sockets = sockets_to(server.nfs_port());
     ASSERT_EQ(sockets.size(), 1u);
     EXPECT_EQ(sockets[0].keepalive, 1) << "libnfs's new socket";
@@ -206,22 +206,22 @@ TEST(ConnectionLivenessTest, AnIdleNfs4ConnectionToASilentServerIsGivenUpAndMade
             << "the connection to a silent server was not given up";
     }
     EXPECT_NO_THROW(session.call(
-        nfs::CancelToken{}, "PUTROOTFH", [](nfs::v4::CompoundBuilder& b) { b.putrootfh(); },
+        nfs::CallContext{}, "PUTROOTFH", [](nfs::v4::CompoundBuilder& b) { b.putrootfh(); },
         [](nfs::v4::CompoundReply& r) { r.putrootfh(); }));
 }
 
 TEST(ConnectionLivenessTest, AnIdleNfs3ConnectionToASilentServerIsGivenUpAndMadeAgain) {
     GaneshaServer server(scratch_root() / current_test_dir_name());
     auto client = nfs3_client_of(server, kQuickTimeoutMs);
-    const nfs::CancelToken cancel;
-    client->getattr(cancel, client->root());
+    const nfs::CallContext context;
+    client->getattr(context, client->root());
     {
         SilencedPort silence(server.nfs_port());
         if (!silence.active()) GTEST_SKIP() << "iptables cannot drop packets here";
         EXPECT_FALSE(still_established(server.nfs_port(), 20s))
             << "the connection to a silent server was not given up";
     }
-    EXPECT_NO_THROW(client->getattr(cancel, client->root()));
+    EXPECT_NO_THROW(client->getattr(context, client->root()));
 }
 
 }  // namespace

@@ -29,8 +29,7 @@ class Nfs3ExclusiveCreateTest : public ServerTest {
         settings.export_path = server().export_dir().string();
         settings.nfs_port = nfs_port;
         settings.mount_port = server().mount_port();
-        settings.uid = 0;
-        settings.gid = 0;
+        settings.identity = {0, 0, {}};
         settings.call_timeout_ms = 30000;
         auto client =
             std::make_unique<nfs::Nfs3Client>(std::make_unique<nfs::Nfs3Connection>(settings));
@@ -41,8 +40,9 @@ class Nfs3ExclusiveCreateTest : public ServerTest {
         return client.lookup(cancel_, client.root(), work_name()).handle;
     }
     nfs::CreatedFile create(nfs::Nfs3Client& client, const std::string& name,
-                            const nfs::NewObjectAttributes& attributes) {
-        return client.create(cancel_, work_dir(client), name, attributes, /*exclusive=*/true,
+                            const nfs::NewObjectAttributes& attributes,
+                            const nfs::CallContext& as = nfs::CallContext{}) {
+        return client.create(as, work_dir(client), name, attributes, /*exclusive=*/true,
                              nfs::OpenAccess::read_write);
     }
     static struct stat stat_of(const std::filesystem::path& path) {
@@ -51,14 +51,14 @@ class Nfs3ExclusiveCreateTest : public ServerTest {
         return st;
     }
 
-    const nfs::CancelToken cancel_;
+    const nfs::CallContext cancel_;
 };
 
 TEST_F(Nfs3ExclusiveCreateTest, ACreateSentAgainAfterItsReplyWasLostFindsItsOwnFile) {
     ReplyDroppingProxy proxy(server().nfs_port());
     auto client = client_via(proxy.port());
     proxy.lose_reply_to(kNfs3Create);
-    EXPECT_NO_THROW(create(*client, "replayed", {0640, {}, {}}))
+    EXPECT_NO_THROW(create(*client, "replayed", {0640}))
         << "the replayed CREATE failed on the file it made itself";
     EXPECT_EQ(proxy.replies_lost(), 1) << "the test did not lose the reply";
     EXPECT_EQ(stat_of(srv("replayed")).st_mode & 07777, 0640u);
@@ -68,16 +68,18 @@ TEST_F(Nfs3ExclusiveCreateTest, ANameThatExistsIsStillEexist) {
     std::ofstream(srv("taken")) << "someone else's";
     auto client = client_via(server().nfs_port());
     try {
-        create(*client, "taken", {0600, {}, {}});
+        create(*client, "taken", {0600});
         FAIL() << "an exclusive create of an existing name succeeded";
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), EEXIST) << error.what();
     }
 }
 
-TEST_F(Nfs3ExclusiveCreateTest, ANewFileHasTheModeAndOwnerAskedForAndRealTimes) {
+TEST_F(Nfs3ExclusiveCreateTest, ANewFileHasTheModeAskedForItsCallerAsOwnerAndRealTimes) {
     auto client = client_via(server().nfs_port());
-    const nfs::CreatedFile created = create(*client, "new", {0604, 4321, 8765});
+    std::filesystem::permissions(srv(""), std::filesystem::perms::all);  // others may create
+    const nfs::CreatedFile created =
+        create(*client, "new", {0604}, nfs::CallContext{nfs::Credentials{4321, 8765, {}}});
     const struct stat st = stat_of(srv("new"));
     EXPECT_EQ(st.st_mode & 07777, 0604u);
     EXPECT_EQ(st.st_uid, 4321u);

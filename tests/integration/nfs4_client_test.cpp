@@ -18,7 +18,8 @@ namespace nfsfuse::it {
 namespace {
 
 using namespace std::chrono_literals;
-using nfs::CancelToken;
+using nfs::CallContext;
+using nfs::Credentials;
 using nfs::FileHandle;
 
 int errno_of(const std::function<void()>& action) {
@@ -35,7 +36,7 @@ class Nfs4ClientTest : public ::testing::Test {
     void SetUp() override {
         client_ = std::make_unique<nfs::v4::Nfs4Client>(settings(), export_path());
         const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        dir_ = client_->mkdir(cancel_, client_->root(), name, {0755, {}, {}}).handle;
+        dir_ = client_->mkdir(cancel_, client_->root(), name, {0755}).handle;
         disk_ = shared_server().export_dir() / name;
     }
 
@@ -56,9 +57,10 @@ class Nfs4ClientTest : public ::testing::Test {
 
     // An exclusive create, closed at once.
     nfs::Entry create(const FileHandle& dir, const std::string& name,
-                      const nfs::NewObjectAttributes& attributes) {
+                      const nfs::NewObjectAttributes& attributes,
+                      const CallContext& as = CallContext{}) {
         const nfs::CreatedFile created =
-            client_->create(cancel_, dir, name, attributes, true, nfs::OpenAccess::read_write);
+            client_->create(as, dir, name, attributes, true, nfs::OpenAccess::read_write);
         client_->close(created.id);
         return created.entry;
     }
@@ -75,17 +77,17 @@ class Nfs4ClientTest : public ::testing::Test {
     }
 
     std::unique_ptr<nfs::v4::Nfs4Client> client_;
-    CancelToken cancel_;
+    CallContext cancel_;
     FileHandle dir_;
     std::filesystem::path disk_;
 };
 
 TEST_F(Nfs4ClientTest, FilesAreCreatedWrittenReadAndTruncated) {
     EXPECT_EQ(client_->getattr(cancel_, client_->root()).type, nfs::FileType::directory);
-    const nfs::Entry file = create(dir_, "f.txt", {0640, {}, {}});
+    const nfs::Entry file = create(dir_, "f.txt", {0640});
     EXPECT_EQ(file.attributes.type, nfs::FileType::regular);
     EXPECT_EQ(file.attributes.mode, 0640u);
-    EXPECT_EQ(errno_of([&] { create(dir_, "f.txt", {0640, {}, {}}); }), EEXIST);
+    EXPECT_EQ(errno_of([&] { create(dir_, "f.txt", {0640}); }), EEXIST);
 
     const nfs::WriteResult written =
         client_->write(cancel_, file.handle, 0, "hello world", nfs::Stability::unstable);
@@ -104,12 +106,12 @@ TEST_F(Nfs4ClientTest, FilesAreCreatedWrittenReadAndTruncated) {
 }
 
 TEST_F(Nfs4ClientTest, NamesAreLinkedRenamedListedAndRemoved) {
-    const nfs::Entry file = create(dir_, "a", {0644, {}, {}});
+    const nfs::Entry file = create(dir_, "a", {0644});
     EXPECT_EQ(client_->link(cancel_, file.handle, dir_, "b").attributes.nlink, 2u);
-    client_->symlink(cancel_, dir_, "s", "a", {0777, {}, {}});
+    client_->symlink(cancel_, dir_, "s", "a", {0777});
     EXPECT_EQ(client_->readlink(cancel_, client_->lookup(cancel_, dir_, "s").handle), "a");
-    client_->mkdir(cancel_, dir_, "d", {0755, {}, {}});
-    client_->mknod(cancel_, dir_, "p", {}, {0600, {}, {}});
+    client_->mkdir(cancel_, dir_, "d", {0755});
+    client_->mknod(cancel_, dir_, "p", {}, {0600});
     client_->rename(cancel_, dir_, "b", dir_, "c");
 
     std::vector<std::string> names;
@@ -130,10 +132,10 @@ TEST_F(Nfs4ClientTest, NamesAreLinkedRenamedListedAndRemoved) {
 // READDIR gives each entry's handle and attributes, the same a LOOKUP of the name gives, so that
 // the FUSE layer can hand them to the kernel (readdirplus) without a LOOKUP per name.
 TEST_F(Nfs4ClientTest, ListedEntriesCarryTheirHandlesAndAttributes) {
-    const nfs::Entry file = create(dir_, "f", {0640, {}, {}});
+    const nfs::Entry file = create(dir_, "f", {0640});
     client_->write(cancel_, file.handle, 0, "12345", nfs::Stability::file_sync);
-    client_->mkdir(cancel_, dir_, "d", {0755, {}, {}});
-    client_->symlink(cancel_, dir_, "s", "f", {0777, {}, {}});
+    client_->mkdir(cancel_, dir_, "d", {0755});
+    client_->symlink(cancel_, dir_, "s", "f", {0777});
 
     std::vector<std::string> names;
     for (const nfs::DirectoryEntry& listed : client_->readdir(cancel_, dir_)) {
@@ -166,15 +168,14 @@ TEST_F(Nfs4ClientTest, DirectoryChangesCarryTheChangeAttribute) {
     const auto stamp_of_dir = [&] { return nfs::change_stamp_of(client_->getattr(cancel_, dir_)); };
     const nfs::ChangeStamp empty = stamp_of_dir();
     ASSERT_TRUE(empty.change);
-    const nfs::Entry file = create(dir_, "f", {0644, {}, {}});
+    const nfs::Entry file = create(dir_, "f", {0644});
     ASSERT_TRUE(file.attributes.change);
     const nfs::ChangeStamp one = stamp_of_dir();
     EXPECT_NE(one, empty);
     EXPECT_EQ(file.parent_change.before, empty);
     EXPECT_EQ(file.parent_change.after, one);
 
-    const nfs::DirectoryChange made =
-        client_->mkdir(cancel_, dir_, "d", {0755, {}, {}}).parent_change;
+    const nfs::DirectoryChange made = client_->mkdir(cancel_, dir_, "d", {0755}).parent_change;
     EXPECT_EQ(made.before, one);
     const nfs::DirectoryChange linked =
         client_->link(cancel_, file.handle, dir_, "g").parent_change;
@@ -186,8 +187,9 @@ TEST_F(Nfs4ClientTest, DirectoryChangesCarryTheChangeAttribute) {
     EXPECT_NE(removed.after, removed.before);
 }
 
-TEST_F(Nfs4ClientTest, OwnersStatfsAndAccess) {
-    const nfs::Entry file = create(dir_, "owned", {0600, 1234, 4321});
+TEST_F(Nfs4ClientTest, NewObjectsBelongToTheirCallerStatfsAndAccess) {
+    std::filesystem::permissions(disk_, std::filesystem::perms::all);  // others may create
+    const nfs::Entry file = create(dir_, "owned", {0600}, CallContext{Credentials{1234, 4321, {}}});
     EXPECT_EQ(file.attributes.uid, 1234u);
     EXPECT_EQ(file.attributes.gid, 4321u);
     struct stat on_disk {};
@@ -211,7 +213,7 @@ namespace {
 // would have been reopened, which the OPEN count shows).
 TEST_F(Nfs4ClientTest, OpensOfOneFileAreIndependent) {
     const nfs::CreatedFile created =
-        client_->create(cancel_, dir_, "shared", {0644, {}, {}}, true, nfs::OpenAccess::read_write);
+        client_->create(cancel_, dir_, "shared", {0644}, true, nfs::OpenAccess::read_write);
     const FileHandle fh = created.entry.handle;
     const nfs::OpenedFile reader = client_->open(cancel_, fh, nfs::OpenAccess::read);
     const nfs::OpenedFile writer = client_->open(cancel_, fh, nfs::OpenAccess::write);
@@ -237,7 +239,7 @@ TEST_F(Nfs4ClientTest, OpensOfOneFileAreIndependent) {
 // file again by its handle.
 TEST_F(Nfs4ClientTest, OpensLostByTheServerAreReopened) {
     const nfs::CreatedFile created =
-        client_->create(cancel_, dir_, "kept", {0644, {}, {}}, true, nfs::OpenAccess::read_write);
+        client_->create(cancel_, dir_, "kept", {0644}, true, nfs::OpenAccess::read_write);
     const FileHandle fh = created.entry.handle;
     client_->write(cancel_, fh, 0, "before", nfs::Stability::file_sync);
     const uint64_t opens = opens_sent();

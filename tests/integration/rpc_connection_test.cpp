@@ -19,7 +19,7 @@ namespace nfsfuse::it {
 namespace {
 
 using namespace std::chrono_literals;
-using nfs::CancelToken;
+using nfs::CallContext;
 using nfs::v4::RpcConnection;
 using nfs::v4::RpcSettings;
 using nfs::v4::XdrDecoder;
@@ -50,10 +50,10 @@ std::string root_handle_compound() {
 
 TEST(RpcConnectionTest, NullAndACompoundComeBack) {
     RpcConnection connection(settings_for(shared_server()));
-    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s).results(), "");
+    EXPECT_EQ(connection.call(CallContext{}, kNull, "", 10s).results(), "");
 
     const nfs::v4::RpcReply reply =
-        connection.call(CancelToken{}, kCompound, root_handle_compound(), 10s);
+        connection.call(CallContext{}, kCompound, root_handle_compound(), 10s);
     XdrDecoder in(reply.results());
     EXPECT_EQ(in.u32("status"), 0u) << "NFS4_OK";
     in.string(64, "tag");
@@ -73,7 +73,7 @@ TEST(RpcConnectionTest, ManyCallsInFlightFromManyThreadsEachGetTheirReply) {
         threads.emplace_back([&] {
             for (int i = 0; i < 50; ++i) {
                 const nfs::v4::RpcReply reply =
-                    connection.call(CancelToken{}, kCompound, root_handle_compound(), 10s);
+                    connection.call(CallContext{}, kCompound, root_handle_compound(), 10s);
                 XdrDecoder in(reply.results());
                 if (in.u32("status") == 0) ++good;
             }
@@ -89,7 +89,7 @@ TEST(RpcConnectionTest, AnUnknownVersionIsAClearError) {
     settings.version = 7;
     RpcConnection connection(settings);
     try {
-        connection.call(CancelToken{}, kNull, "", 10s);
+        connection.call(CallContext{}, kNull, "", 10s);
         ADD_FAILURE() << "NFS version 7 was accepted";
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), EPROTONOSUPPORT) << error.what();
@@ -110,10 +110,10 @@ TEST(RpcConnectionTest, NoServerIsAClearErrorAtConnect) {
 TEST(RpcConnectionTest, ARestartedServerIsReachedAgainByTheNextCall) {
     GaneshaServer server(scratch_root() / current_test_dir_name());
     RpcConnection connection(settings_for(server));
-    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s).results(), "");
+    EXPECT_EQ(connection.call(CallContext{}, kNull, "", 10s).results(), "");
     server.stop();
     try {
-        connection.call(CancelToken{}, kNull, "", 5s);
+        connection.call(CallContext{}, kNull, "", 5s);
         ADD_FAILURE() << "a call to a stopped server succeeded";
     } catch (const Error& error) {
         EXPECT_TRUE(error.errnum() == ECONNRESET || error.errnum() == ECONNREFUSED ||
@@ -121,16 +121,16 @@ TEST(RpcConnectionTest, ARestartedServerIsReachedAgainByTheNextCall) {
             << error.what();
     }
     server.start();
-    EXPECT_EQ(connection.call(CancelToken{}, kNull, "", 10s).results(), "");
+    EXPECT_EQ(connection.call(CallContext{}, kNull, "", 10s).results(), "");
     EXPECT_GE(connection.connections_made(), 2u);
 }
 
 TEST(RpcConnectionTest, ACancelledCallEndsWithEintr) {
     RpcConnection connection(settings_for(shared_server()));
-    CancelToken cancel;
-    cancel.cancel();
+    CallContext context;
+    context.cancel();
     try {
-        connection.call(cancel, kNull, "", 10s);
+        connection.call(context, kNull, "", 10s);
         ADD_FAILURE() << "a cancelled call returned";
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), EINTR);

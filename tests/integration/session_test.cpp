@@ -17,7 +17,7 @@ namespace nfsfuse::it {
 namespace {
 
 using namespace std::chrono_literals;
-using nfs::CancelToken;
+using nfs::CallContext;
 using nfs::v4::CompoundBuilder;
 using nfs::v4::CompoundReply;
 using nfs::v4::Session;
@@ -37,7 +37,7 @@ SessionSettings settings_for(const GaneshaServer& server, const std::string& own
 nfs::FileHandle root_handle(Session& session) {
     nfs::FileHandle handle;
     session.call(
-        CancelToken{}, "root", [](CompoundBuilder& b) { b.putrootfh().getfh(); },
+        CallContext{}, "root", [](CompoundBuilder& b) { b.putrootfh().getfh(); },
         [&](CompoundReply& r) {
             r.putrootfh();
             handle = r.getfh();

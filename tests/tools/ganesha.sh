@@ -3,7 +3,8 @@
 #
 #   ganesha.sh start DIR PORT MNTPORT   exports DIR/export under that same path for v3 and v4
 #                                       (its v4 pseudo path equals the real one, as with Linux
-#                                       knfsd), prints the pid once PORT and MNTPORT listen
+#                                       knfsd), and DIR/squashed likewise with root_squash;
+#                                       prints the pid once PORT and MNTPORT listen
 #   ganesha.sh stop DIR                 stops the instance whose pidfile is DIR/ganesha.pid
 #
 # NFSFUSE_GANESHA_LEASE=N (optional, at start): an NFSv4 lease of N seconds instead of ganesha's
@@ -121,6 +122,30 @@ lease_config() {
     echo "    Lease_Lifetime = $((10#$lease));"
 }
 
+# One EXPORT block: ID, PATH, SQUASH.
+export_block() {
+    local id=$1 path=$2 squash=$3
+    cat <<BLOCK
+EXPORT {
+    Export_Id = $id;
+    Path = $path;
+    # The same SOURCE (server:/real/path) then mounts over both versions, as with Linux knfsd.
+    Pseudo = $path;
+    Access_Type = RW;
+    Squash = $squash;
+    Anonymous_Uid = 65534;
+    Anonymous_Gid = 65534;
+    Protocols = 3, 4;
+    Transports = TCP;
+    SecType = sys;
+    FSAL { Name = VFS; }
+    # The tests change files on the export's disk behind ganesha's back, standing in for other
+    # clients: ganesha must not answer GETATTR from its own attribute cache (60 s by default).
+    Attr_Expiration_Time = 0;
+}
+BLOCK
+}
+
 write_config() {
     local dir=$1 port=$2 mntport=$3 lease
     lease=$(lease_config)
@@ -145,21 +170,11 @@ NFSV4 {
 $lease
 }
 NFS_KRB5 { Active_krb5 = false; }
-EXPORT {
-    Export_Id = 1;
-    Path = $dir/export;
-    # The same SOURCE (server:/real/path) then mounts over both versions, as with Linux knfsd.
-    Pseudo = $dir/export;
-    Access_Type = RW;
-    Squash = No_Root_Squash;
-    Protocols = 3, 4;
-    Transports = TCP;
-    SecType = sys;
-    FSAL { Name = VFS; }
-    # The tests change files on the export's disk behind ganesha's back, standing in for other
-    # clients: ganesha must not answer GETATTR from its own attribute cache (60 s by default).
-    Attr_Expiration_Time = 0;
-}
+$(export_block 1 "$dir/export" No_Root_Squash)
+# The same directory tree's squashed/ as an export of its own with root_squash: what the kernel
+# client and nfsfuse send as root arrives as the anonymous user 65534, and other users as
+# themselves (the identity tests).
+$(export_block 2 "$dir/squashed" Root_Squash)
 LOG { Default_Log_Level = WARN; }
 CONF
 }
@@ -171,7 +186,7 @@ start() {
     command -v ganesha.nfsd >/dev/null ||
         die "ganesha.nfsd is not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)"
 
-    mkdir -p "$dir/export" "$dir/rec"
+    mkdir -p "$dir/export" "$dir/squashed" "$dir/rec"
     dir=$(cd "$dir" && pwd -P) # ganesha needs absolute paths in its config
     local old_pid
     old_pid=$(read_pid "$dir")

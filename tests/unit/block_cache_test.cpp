@@ -19,7 +19,7 @@ namespace nfsfuse::cache {
 namespace {
 
 using namespace std::chrono_literals;
-using nfs::CancelToken;
+using nfs::CallContext;
 using nfs::FileHandle;
 
 constexpr uint32_t kBlock = 8;
@@ -43,7 +43,7 @@ class FakeFile {
         return result;
     }
     BlockCache::Fetch fetch() {
-        return [this](const CancelToken&, const FileHandle& fh, uint64_t offset, uint32_t length) {
+        return [this](const CallContext&, const FileHandle& fh, uint64_t offset, uint32_t length) {
             return read(fh, offset, length);
         };
     }
@@ -98,7 +98,7 @@ class BlockCacheTest : public ::testing::Test {
 
     FakeFile server_;
     BlockCache cache_{/*capacity_bytes=*/3 * kBlock, kBlock, server_.fetch()};
-    CancelToken cancel_;
+    CallContext cancel_;
     FileHandle file_{"file"};
     uint64_t generation_ = 1;
 };
@@ -154,7 +154,7 @@ TEST_F(BlockCacheTest, ConcurrentReadersOfABlockShareOneFetch) {
     std::vector<std::string> seen(4);
     for (size_t i = 0; i < seen.size(); ++i)
         readers.emplace_back(
-            [&, i] { seen[i] = text(cache_.read(CancelToken{}, file_, 1, 0, 8)); });
+            [&, i] { seen[i] = text(cache_.read(CallContext{}, file_, 1, 0, 8)); });
     server_.wait_for_fetches(1);
     std::this_thread::sleep_for(50ms);  // the others arrive meanwhile (and must not fetch)
     server_.hold(false);
@@ -186,7 +186,7 @@ TEST_F(BlockCacheTest, AReadUnderANewGenerationNeverUsesBlocksOfTheOldOne) {
 // generation and never served to a read under the new one.
 TEST_F(BlockCacheTest, AFetchUnderWayWhenTheGenerationMovesIsNotServedAfter) {
     server_.hold(true);
-    std::thread reader([&] { cache_.read(CancelToken{}, file_, 1, 0, 8); });
+    std::thread reader([&] { cache_.read(CallContext{}, file_, 1, 0, 8); });
     server_.wait_for_fetches(1);
     server_.hold(false);
     reader.join();
@@ -199,7 +199,7 @@ TEST_F(BlockCacheTest, ForgettingAFileDropsItsBlocksAndAFetchUnderWay) {
     const FileHandle other{"other"};
     cache_.read(cancel_, other, 1, 0, 8);
     server_.hold(true);
-    std::thread reader([&] { cache_.read(CancelToken{}, file_, 1, 8, 8); });
+    std::thread reader([&] { cache_.read(CallContext{}, file_, 1, 8, 8); });
     server_.wait_for_fetches(2);
     cache_.forget_file(file_);  // while its block is on the wire: it must not be kept
     server_.hold(false);
@@ -209,12 +209,12 @@ TEST_F(BlockCacheTest, ForgettingAFileDropsItsBlocksAndAFetchUnderWay) {
 
 TEST_F(BlockCacheTest, ACancelledWaitEndsWithEintr) {
     server_.hold(true);
-    std::thread reader([&] { cache_.read(CancelToken{}, file_, 1, 0, 8); });
+    std::thread reader([&] { cache_.read(CallContext{}, file_, 1, 0, 8); });
     server_.wait_for_fetches(1);
-    CancelToken cancel;
-    cancel.cancel();
+    CallContext context;
+    context.cancel();
     try {
-        cache_.read(cancel, file_, 1, 0, 8);
+        cache_.read(context, file_, 1, 0, 8);
         ADD_FAILURE() << "a cancelled wait returned";
     } catch (const Error& error) {
         EXPECT_EQ(error.errnum(), EINTR);
@@ -226,9 +226,9 @@ TEST_F(BlockCacheTest, ACancelledWaitEndsWithEintr) {
 TEST(BlockCacheDisabledTest, CapacityZeroFetchesEveryTimeAndKeepsNothing) {
     FakeFile server;
     BlockCache cache(0, kBlock, server.fetch());
-    CancelToken cancel;
-    cache.read(cancel, FileHandle{"f"}, 1, 0, 8);
-    cache.read(cancel, FileHandle{"f"}, 1, 0, 8);
+    CallContext context;
+    cache.read(context, FileHandle{"f"}, 1, 0, 8);
+    cache.read(context, FileHandle{"f"}, 1, 0, 8);
     EXPECT_EQ(server.fetches(), 2);
     EXPECT_EQ(cache.cached_bytes(), 0u);
 }

@@ -82,7 +82,7 @@ std::string failed_sequence_reply(Nfs4Status status) {
     return compound(status, 1).result(op(Op::sequence), code(status));
 }
 
-RpcReply FakeNfs4Server::call(const CancelToken&, uint32_t, std::string_view arguments,
+RpcReply FakeNfs4Server::call(const CallContext&, uint32_t, std::string_view arguments,
                               std::chrono::milliseconds) {
     const Request request = decode(arguments);
     std::optional<std::string> answer;

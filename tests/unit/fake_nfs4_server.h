@@ -39,7 +39,7 @@ class FakeNfs4Server : public RpcTransport {
     explicit FakeNfs4Server(uint32_t slots = 4, Uncached uncached = Uncached::sequence_fails)
         : slots_(slots), uncached_(uncached) {}
 
-    RpcReply call(const CancelToken& cancel, uint32_t procedure, std::string_view arguments,
+    RpcReply call(const CallContext& context, uint32_t procedure, std::string_view arguments,
                   std::chrono::milliseconds timeout) override;
 
     // Run before the server looks at a request: may block, throw (the request is lost), or

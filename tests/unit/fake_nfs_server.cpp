@@ -80,10 +80,12 @@ nfs::Entry FakeNfsServer::entry_of(uint64_t id) const {
     return nfs::Entry{handle_of(id), attributes_of(id), {}};
 }
 
-FakeNfsServer::Lock FakeNfsServer::begin(const std::string& procedure) {
+FakeNfsServer::Lock FakeNfsServer::begin(const nfs::CallContext& context,
+                                         const std::string& procedure) {
     {
         std::lock_guard lock(mutex_);
         ++calls_[procedure];
+        callers_[procedure] = context.credentials();
     }
     if (const auto before = hook(before_call_)) (*before)(procedure);
     return Lock(mutex_);
@@ -156,6 +158,12 @@ void FakeNfsServer::write_as_another_client(const nfs::FileHandle& fh, uint64_t 
     ++n.change;
 }
 
+std::optional<nfs::Credentials> FakeNfsServer::last_caller(const std::string& procedure) const {
+    std::lock_guard lock(mutex_);
+    const auto found = callers_.find(procedure);
+    return found == callers_.end() ? std::nullopt : found->second;
+}
+
 uint64_t FakeNfsServer::calls(const std::string& procedure) const {
     std::lock_guard lock(mutex_);
     const auto found = calls_.find(procedure);
@@ -167,14 +175,14 @@ std::map<std::string, uint64_t> FakeNfsServer::call_counts() const {
     return calls_;
 }
 
-nfs::Attributes FakeNfsServer::getattr(const nfs::CancelToken&, const nfs::FileHandle& fh) {
-    Lock lock = begin("GETATTR");
+nfs::Attributes FakeNfsServer::getattr(const nfs::CallContext& context, const nfs::FileHandle& fh) {
+    Lock lock = begin(context, "GETATTR");
     return attributes_of(id_of(fh));
 }
 
-nfs::Attributes FakeNfsServer::setattr(const nfs::CancelToken&, const nfs::FileHandle& fh,
+nfs::Attributes FakeNfsServer::setattr(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                        const nfs::SetAttributes& changes) {
-    Lock lock = begin("SETATTR");
+    Lock lock = begin(context, "SETATTR");
     Node& n = node(fh);
     if (changes.mode) n.mode = *changes.mode;
     if (changes.uid) n.uid = *changes.uid;
@@ -191,32 +199,32 @@ nfs::Attributes FakeNfsServer::setattr(const nfs::CancelToken&, const nfs::FileH
     return after;
 }
 
-nfs::Entry FakeNfsServer::lookup(const nfs::CancelToken&, const nfs::FileHandle& dir,
+nfs::Entry FakeNfsServer::lookup(const nfs::CallContext& context, const nfs::FileHandle& dir,
                                  const std::string& name) {
-    Lock lock = begin("LOOKUP");
+    Lock lock = begin(context, "LOOKUP");
     const auto& children = directory(dir).children;
     const auto found = children.find(name);
     if (found == children.end()) throw Error(ENOENT, "LOOKUP " + name + ": no such name");
     return entry_of(found->second);
 }
 
-uint32_t FakeNfsServer::access(const nfs::CancelToken&, const nfs::FileHandle& fh,
+uint32_t FakeNfsServer::access(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                uint32_t wanted) {
-    Lock lock = begin("ACCESS");
+    Lock lock = begin(context, "ACCESS");
     id_of(fh);
     return wanted;
 }
 
-std::string FakeNfsServer::readlink(const nfs::CancelToken&, const nfs::FileHandle& fh) {
-    Lock lock = begin("READLINK");
+std::string FakeNfsServer::readlink(const nfs::CallContext& context, const nfs::FileHandle& fh) {
+    Lock lock = begin(context, "READLINK");
     const Node& n = node(fh);
     if (n.type != nfs::FileType::symlink) throw Error(EINVAL, "READLINK of a non-symlink");
     return n.target;
 }
 
-nfs::ReadResult FakeNfsServer::read(const nfs::CancelToken&, const nfs::FileHandle& fh,
+nfs::ReadResult FakeNfsServer::read(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                     uint64_t offset, uint32_t count) {
-    Lock lock = begin("READ");
+    Lock lock = begin(context, "READ");
     const Node& n = node(fh);
     if (n.type != nfs::FileType::regular) throw Error(EISDIR, "READ of a non-file");
     nfs::ReadResult result;
@@ -230,10 +238,10 @@ nfs::ReadResult FakeNfsServer::read(const nfs::CancelToken&, const nfs::FileHand
     return result;
 }
 
-nfs::WriteResult FakeNfsServer::write(const nfs::CancelToken&, const nfs::FileHandle& fh,
+nfs::WriteResult FakeNfsServer::write(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                       uint64_t offset, std::string_view data,
                                       nfs::Stability stability) {
-    Lock lock = begin("WRITE");
+    Lock lock = begin(context, "WRITE");
     const uint64_t id = id_of(fh);
     Node& n = nodes_.at(id);
     if (n.type != nfs::FileType::regular) throw Error(EISDIR, "WRITE to a non-file");
@@ -249,8 +257,8 @@ nfs::WriteResult FakeNfsServer::write(const nfs::CancelToken&, const nfs::FileHa
     return result;
 }
 
-uint64_t FakeNfsServer::commit(const nfs::CancelToken&, const nfs::FileHandle& fh) {
-    Lock lock = begin("COMMIT");
+uint64_t FakeNfsServer::commit(const nfs::CallContext& context, const nfs::FileHandle& fh) {
+    Lock lock = begin(context, "COMMIT");
     Node& n = node(fh);
     n.durable = n.data;
     const uint64_t verifier = verifier_;
@@ -258,9 +266,9 @@ uint64_t FakeNfsServer::commit(const nfs::CancelToken&, const nfs::FileHandle& f
     return verifier;
 }
 
-nfs::OpenedFile FakeNfsServer::open(const nfs::CancelToken&, const nfs::FileHandle& fh,
+nfs::OpenedFile FakeNfsServer::open(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                     nfs::OpenAccess) {
-    Lock lock = begin("OPEN");
+    Lock lock = begin(context, "OPEN");
     const uint64_t id = id_of(fh);
     if (nodes_.at(id).type != nfs::FileType::regular) throw Error(EISDIR, "OPEN of a non-file");
     return nfs::OpenedFile{next_open_++, attributes_of(id)};
@@ -271,7 +279,13 @@ void FakeNfsServer::close(nfs::OpenId) noexcept {
     ++calls_["CLOSE"];
 }
 
-nfs::Entry FakeNfsServer::add(const nfs::FileHandle& dir, const std::string& name, Node created) {
+nfs::Entry FakeNfsServer::add(const nfs::CallContext& context, const nfs::FileHandle& dir,
+                              const std::string& name, Node created) {
+    // The server makes the object its caller's (root: the mount's own identity here).
+    if (context.credentials()) {
+        created.uid = context.credentials()->uid;
+        created.gid = context.credentials()->gid;
+    }
     Node& parent = directory(dir);
     if (parent.children.contains(name)) throw Error(EEXIST, name + " exists");
     const uint64_t dir_id = id_of(dir);
@@ -289,11 +303,11 @@ nfs::Entry FakeNfsServer::add(const nfs::FileHandle& dir, const std::string& nam
     return entry;
 }
 
-nfs::CreatedFile FakeNfsServer::create(const nfs::CancelToken&, const nfs::FileHandle& dir,
+nfs::CreatedFile FakeNfsServer::create(const nfs::CallContext& context, const nfs::FileHandle& dir,
                                        const std::string& name,
                                        const nfs::NewObjectAttributes& attributes, bool exclusive,
                                        nfs::OpenAccess) {
-    Lock lock = begin("CREATE");
+    Lock lock = begin(context, "CREATE");
     const auto& children = directory(dir).children;
     if (const auto found = children.find(name); found != children.end()) {
         if (exclusive) throw Error(EEXIST, "CREATE " + name + ": exists");
@@ -301,54 +315,53 @@ nfs::CreatedFile FakeNfsServer::create(const nfs::CancelToken&, const nfs::FileH
     }
     Node created;
     created.mode = attributes.mode;
-    created.uid = attributes.uid.value_or(0);
-    created.gid = attributes.gid.value_or(0);
-    nfs::CreatedFile result{next_open_++, add(dir, name, std::move(created))};
+    nfs::CreatedFile result{next_open_++, add(context, dir, name, std::move(created))};
     end(lock, "CREATE");
     return result;
 }
 
-nfs::Entry FakeNfsServer::add_typed(const std::string& procedure, const nfs::FileHandle& dir,
-                                    const std::string& name, nfs::FileType type, uint32_t mode) {
-    Lock lock = begin(procedure);
+nfs::Entry FakeNfsServer::add_typed(const nfs::CallContext& context, const std::string& procedure,
+                                    const nfs::FileHandle& dir, const std::string& name,
+                                    nfs::FileType type, uint32_t mode) {
+    Lock lock = begin(context, procedure);
     Node created;
     created.type = type;
     created.mode = mode;
-    return add(dir, name, std::move(created));
+    return add(context, dir, name, std::move(created));
 }
 
-nfs::Entry FakeNfsServer::mkdir(const nfs::CancelToken&, const nfs::FileHandle& dir,
+nfs::Entry FakeNfsServer::mkdir(const nfs::CallContext& context, const nfs::FileHandle& dir,
                                 const std::string& name,
                                 const nfs::NewObjectAttributes& attributes) {
-    return add_typed("MKDIR", dir, name, nfs::FileType::directory, attributes.mode);
+    return add_typed(context, "MKDIR", dir, name, nfs::FileType::directory, attributes.mode);
 }
 
-nfs::Entry FakeNfsServer::symlink(const nfs::CancelToken&, const nfs::FileHandle& dir,
+nfs::Entry FakeNfsServer::symlink(const nfs::CallContext& context, const nfs::FileHandle& dir,
                                   const std::string& name, const std::string& target,
                                   const nfs::NewObjectAttributes&) {
-    Lock lock = begin("SYMLINK");
+    Lock lock = begin(context, "SYMLINK");
     Node created;
     created.type = nfs::FileType::symlink;
     created.mode = 0777;
     created.target = target;
-    return add(dir, name, std::move(created));
+    return add(context, dir, name, std::move(created));
 }
 
-nfs::Entry FakeNfsServer::mknod(const nfs::CancelToken&, const nfs::FileHandle& dir,
+nfs::Entry FakeNfsServer::mknod(const nfs::CallContext& context, const nfs::FileHandle& dir,
                                 const std::string& name, const nfs::SpecialFile& what,
                                 const nfs::NewObjectAttributes& attributes) {
-    Lock lock = begin("MKNOD");
+    Lock lock = begin(context, "MKNOD");
     Node created;
     created.type = what.type;
     created.mode = attributes.mode;
     created.major = what.major;
     created.minor = what.minor;
-    return add(dir, name, std::move(created));
+    return add(context, dir, name, std::move(created));
 }
 
-nfs::Entry FakeNfsServer::link(const nfs::CancelToken&, const nfs::FileHandle& target,
+nfs::Entry FakeNfsServer::link(const nfs::CallContext& context, const nfs::FileHandle& target,
                                const nfs::FileHandle& dir, const std::string& name) {
-    Lock lock = begin("LINK");
+    Lock lock = begin(context, "LINK");
     const uint64_t id = id_of(target);
     Node& parent = directory(dir);
     if (parent.children.contains(name)) throw Error(EEXIST, name + " exists");
@@ -373,9 +386,9 @@ void FakeNfsServer::unlink_node(uint64_t id) {
     }
 }
 
-nfs::DirectoryChange FakeNfsServer::remove(const nfs::CancelToken&, const nfs::FileHandle& dir,
-                                           const std::string& name) {
-    Lock lock = begin("REMOVE");
+nfs::DirectoryChange FakeNfsServer::remove(const nfs::CallContext& context,
+                                           const nfs::FileHandle& dir, const std::string& name) {
+    Lock lock = begin(context, "REMOVE");
     Node& parent = directory(dir);
     const auto found = parent.children.find(name);
     if (found == parent.children.end()) throw Error(ENOENT, "REMOVE " + name + ": no such name");
@@ -390,9 +403,9 @@ nfs::DirectoryChange FakeNfsServer::remove(const nfs::CancelToken&, const nfs::F
     return {before, stamp_of(dir_id)};
 }
 
-nfs::DirectoryChange FakeNfsServer::rmdir(const nfs::CancelToken&, const nfs::FileHandle& dir,
-                                          const std::string& name) {
-    Lock lock = begin("RMDIR");
+nfs::DirectoryChange FakeNfsServer::rmdir(const nfs::CallContext& context,
+                                          const nfs::FileHandle& dir, const std::string& name) {
+    Lock lock = begin(context, "RMDIR");
     Node& parent = directory(dir);
     const auto found = parent.children.find(name);
     if (found == parent.children.end()) throw Error(ENOENT, "RMDIR " + name + ": no such name");
@@ -409,11 +422,12 @@ nfs::DirectoryChange FakeNfsServer::rmdir(const nfs::CancelToken&, const nfs::Fi
     return {before, stamp_of(dir_id)};
 }
 
-nfs::RenameChanges FakeNfsServer::rename(const nfs::CancelToken&, const nfs::FileHandle& from_dir,
+nfs::RenameChanges FakeNfsServer::rename(const nfs::CallContext& context,
+                                         const nfs::FileHandle& from_dir,
                                          const std::string& from_name,
                                          const nfs::FileHandle& to_dir,
                                          const std::string& to_name) {
-    Lock lock = begin("RENAME");
+    Lock lock = begin(context, "RENAME");
     const uint64_t from_id = id_of(from_dir);
     const uint64_t to_id = id_of(to_dir);
     auto& from_children = directory(from_dir).children;
@@ -438,17 +452,17 @@ nfs::RenameChanges FakeNfsServer::rename(const nfs::CancelToken&, const nfs::Fil
     return {{from_before, stamp_of(from_id)}, {to_before, stamp_of(to_id)}};
 }
 
-std::vector<nfs::DirectoryEntry> FakeNfsServer::readdir(const nfs::CancelToken&,
+std::vector<nfs::DirectoryEntry> FakeNfsServer::readdir(const nfs::CallContext& context,
                                                         const nfs::FileHandle& dir) {
-    Lock lock = begin("READDIR");
+    Lock lock = begin(context, "READDIR");
     std::vector<nfs::DirectoryEntry> entries;
     for (const auto& [name, id] : directory(dir).children)
         entries.push_back({name, id, entry_of(id)});
     return entries;
 }
 
-nfs::FsStats FakeNfsServer::statfs(const nfs::CancelToken&, const nfs::FileHandle& fh) {
-    Lock lock = begin("FSSTAT");
+nfs::FsStats FakeNfsServer::statfs(const nfs::CallContext& context, const nfs::FileHandle& fh) {
+    Lock lock = begin(context, "FSSTAT");
     id_of(fh);
     return nfs::FsStats{1 << 30, 1 << 29, 1 << 29, 1000, 500, 500};
 }

@@ -45,50 +45,52 @@ class FakeNfsServer : public nfs::NfsClient {
     void write_as_another_client(const nfs::FileHandle& fh, uint64_t offset,
                                  const std::string& data);
     uint64_t calls(const std::string& procedure) const;
+    // Whom the latest call of `procedure` was made for (empty: the mount's own identity).
+    std::optional<nfs::Credentials> last_caller(const std::string& procedure) const;
 
     // --- NfsClient ---
     const nfs::FileHandle& root() const override { return root_; }
     uint32_t max_read() const override { return max_transfer_; }
     uint32_t max_write() const override { return max_transfer_; }
     void set_max_transfer(uint32_t bytes) { max_transfer_ = bytes; }
-    nfs::Attributes getattr(const nfs::CancelToken&, const nfs::FileHandle& fh) override;
-    nfs::Attributes setattr(const nfs::CancelToken&, const nfs::FileHandle& fh,
+    nfs::Attributes getattr(const nfs::CallContext&, const nfs::FileHandle& fh) override;
+    nfs::Attributes setattr(const nfs::CallContext&, const nfs::FileHandle& fh,
                             const nfs::SetAttributes& changes) override;
-    nfs::Entry lookup(const nfs::CancelToken&, const nfs::FileHandle& dir,
+    nfs::Entry lookup(const nfs::CallContext&, const nfs::FileHandle& dir,
                       const std::string& name) override;
-    uint32_t access(const nfs::CancelToken&, const nfs::FileHandle& fh, uint32_t wanted) override;
-    std::string readlink(const nfs::CancelToken&, const nfs::FileHandle& fh) override;
-    nfs::ReadResult read(const nfs::CancelToken&, const nfs::FileHandle& fh, uint64_t offset,
+    uint32_t access(const nfs::CallContext&, const nfs::FileHandle& fh, uint32_t wanted) override;
+    std::string readlink(const nfs::CallContext&, const nfs::FileHandle& fh) override;
+    nfs::ReadResult read(const nfs::CallContext&, const nfs::FileHandle& fh, uint64_t offset,
                          uint32_t count) override;
-    nfs::WriteResult write(const nfs::CancelToken&, const nfs::FileHandle& fh, uint64_t offset,
+    nfs::WriteResult write(const nfs::CallContext&, const nfs::FileHandle& fh, uint64_t offset,
                            std::string_view data, nfs::Stability stability) override;
-    uint64_t commit(const nfs::CancelToken&, const nfs::FileHandle& fh) override;
-    nfs::OpenedFile open(const nfs::CancelToken&, const nfs::FileHandle& fh,
+    uint64_t commit(const nfs::CallContext&, const nfs::FileHandle& fh) override;
+    nfs::OpenedFile open(const nfs::CallContext&, const nfs::FileHandle& fh,
                          nfs::OpenAccess access) override;
     void close(nfs::OpenId id) noexcept override;
-    nfs::CreatedFile create(const nfs::CancelToken&, const nfs::FileHandle& dir,
+    nfs::CreatedFile create(const nfs::CallContext&, const nfs::FileHandle& dir,
                             const std::string& name, const nfs::NewObjectAttributes& attributes,
                             bool exclusive, nfs::OpenAccess access) override;
-    nfs::Entry mkdir(const nfs::CancelToken&, const nfs::FileHandle& dir, const std::string& name,
+    nfs::Entry mkdir(const nfs::CallContext&, const nfs::FileHandle& dir, const std::string& name,
                      const nfs::NewObjectAttributes& attributes) override;
-    nfs::Entry symlink(const nfs::CancelToken&, const nfs::FileHandle& dir, const std::string& name,
+    nfs::Entry symlink(const nfs::CallContext&, const nfs::FileHandle& dir, const std::string& name,
                        const std::string& target,
                        const nfs::NewObjectAttributes& attributes) override;
-    nfs::Entry mknod(const nfs::CancelToken&, const nfs::FileHandle& dir, const std::string& name,
+    nfs::Entry mknod(const nfs::CallContext&, const nfs::FileHandle& dir, const std::string& name,
                      const nfs::SpecialFile& what,
                      const nfs::NewObjectAttributes& attributes) override;
-    nfs::Entry link(const nfs::CancelToken&, const nfs::FileHandle& target,
+    nfs::Entry link(const nfs::CallContext&, const nfs::FileHandle& target,
                     const nfs::FileHandle& dir, const std::string& name) override;
-    nfs::DirectoryChange remove(const nfs::CancelToken&, const nfs::FileHandle& dir,
+    nfs::DirectoryChange remove(const nfs::CallContext&, const nfs::FileHandle& dir,
                                 const std::string& name) override;
-    nfs::DirectoryChange rmdir(const nfs::CancelToken&, const nfs::FileHandle& dir,
+    nfs::DirectoryChange rmdir(const nfs::CallContext&, const nfs::FileHandle& dir,
                                const std::string& name) override;
-    nfs::RenameChanges rename(const nfs::CancelToken&, const nfs::FileHandle& from_dir,
+    nfs::RenameChanges rename(const nfs::CallContext&, const nfs::FileHandle& from_dir,
                               const std::string& from_name, const nfs::FileHandle& to_dir,
                               const std::string& to_name) override;
-    std::vector<nfs::DirectoryEntry> readdir(const nfs::CancelToken&,
+    std::vector<nfs::DirectoryEntry> readdir(const nfs::CallContext&,
                                              const nfs::FileHandle& dir) override;
-    nfs::FsStats statfs(const nfs::CancelToken&, const nfs::FileHandle& fh) override;
+    nfs::FsStats statfs(const nfs::CallContext&, const nfs::FileHandle& fh) override;
     std::map<std::string, uint64_t> call_counts() const override;
 
   private:
@@ -109,7 +111,7 @@ class FakeNfsServer : public nfs::NfsClient {
     using Lock = std::unique_lock<std::mutex>;
 
     // Counts the call and runs before_call; returns the lock to do it under.
-    Lock begin(const std::string& procedure);
+    Lock begin(const nfs::CallContext& context, const std::string& procedure);
     void end(Lock& lock, const std::string& procedure);
     Node& node(const nfs::FileHandle& fh);
     const Node& node(const nfs::FileHandle& fh) const;
@@ -120,10 +122,12 @@ class FakeNfsServer : public nfs::NfsClient {
     nfs::ChangeStamp stamp_of(uint64_t id) const;
     nfs::Entry entry_of(uint64_t id) const;
     // Adds a new object `name` to `dir`; returns its entry with the directory's change.
-    nfs::Entry add(const nfs::FileHandle& dir, const std::string& name, Node created);
+    nfs::Entry add(const nfs::CallContext& context, const nfs::FileHandle& dir,
+                   const std::string& name, Node created);
     // add() of an empty object of `type` for the call `procedure`.
-    nfs::Entry add_typed(const std::string& procedure, const nfs::FileHandle& dir,
-                         const std::string& name, nfs::FileType type, uint32_t mode);
+    nfs::Entry add_typed(const nfs::CallContext& context, const std::string& procedure,
+                         const nfs::FileHandle& dir, const std::string& name, nfs::FileType type,
+                         uint32_t mode);
     // Drops one link of `id`; the object goes with its last link.
     void unlink_node(uint64_t id);
 
@@ -133,11 +137,12 @@ class FakeNfsServer : public nfs::NfsClient {
     std::shared_ptr<const Hook> before_call_;  // guarded by hooks_mutex_
     std::shared_ptr<const Hook> after_call_;   // guarded by hooks_mutex_
     mutable std::mutex mutex_;
-    std::map<uint64_t, Node> nodes_;         // guarded by mutex_
-    uint64_t next_id_ = 2;                   // guarded by mutex_
-    uint64_t verifier_ = 1000;               // guarded by mutex_
-    uint64_t next_open_ = 1;                 // guarded by mutex_
-    std::map<std::string, uint64_t> calls_;  // guarded by mutex_
+    std::map<uint64_t, Node> nodes_;                                  // guarded by mutex_
+    uint64_t next_id_ = 2;                                            // guarded by mutex_
+    uint64_t verifier_ = 1000;                                        // guarded by mutex_
+    uint64_t next_open_ = 1;                                          // guarded by mutex_
+    std::map<std::string, uint64_t> calls_;                           // guarded by mutex_
+    std::map<std::string, std::optional<nfs::Credentials>> callers_;  // guarded by mutex_
     nfs::FileHandle root_;
     uint32_t max_transfer_ = 64 * 1024;
 };

@@ -19,7 +19,7 @@
 namespace nfsfuse::vfs {
 namespace {
 
-using nfs::CancelToken;
+using nfs::CallContext;
 using testing::FakeNfsServer;
 
 constexpr uint32_t kBlock = 16;
@@ -34,10 +34,9 @@ class FileTest : public ::testing::Test {
   protected:
     FileTest() {
         server_.set_max_transfer(16);
-        handle_ = server_
-                      .create(cancel_, server_.root(), "f", {0644, {}, {}}, true,
-                              nfs::OpenAccess::read_write)
-                      .entry.handle;
+        handle_ =
+            server_.create(cancel_, server_.root(), "f", {0644}, true, nfs::OpenAccess::read_write)
+                .entry.handle;
         file_ = std::make_shared<File>(handle_, context_);
     }
     ~FileTest() override {
@@ -69,13 +68,13 @@ class FileTest : public ::testing::Test {
     std::string contents() const { return server_.contents(handle_); }
 
     FakeNfsServer server_;
-    CancelToken cancel_;
+    CallContext cancel_;
     nfs::FileHandle handle_;
     WriteSenders senders_{4};
     cache::BlockCache blocks_{
         64 * kBlock, kBlock,
-        [this](const CancelToken& cancel, const nfs::FileHandle& fh, uint64_t offset,
-               uint32_t length) { return server_.read(cancel, fh, offset, length); }};
+        [this](const CallContext& context, const nfs::FileHandle& fh, uint64_t offset,
+               uint32_t length) { return server_.read(context, fh, offset, length); }};
     FileContext context_{server_, senders_, blocks_, 16, 64, 4, false, nullptr};
     std::shared_ptr<File> file_;
 };
@@ -208,7 +207,7 @@ TEST_F(FileTest, DataWrittenWhileACommitIsOnTheWireStaysOwed) {
 // Issue 11, case 2: a flush interrupted while it sends again what a restart lost leaves the rest
 // owed; the next flush sends and commits it.
 TEST_F(FileTest, AnInterruptedResendLeavesTheRestOwed) {
-    CancelToken interrupted;
+    CallContext interrupted;
     for (int i = 0; i < 4; ++i)
         write(static_cast<uint64_t>(i) * 16, std::string(16, static_cast<char>('a' + i)));
     file_->settle(cancel_);
@@ -283,11 +282,21 @@ TEST_F(FileTest, ReadsSeeWhatWasWrittenWhileTheServerHasLostIt) {
     EXPECT_EQ(durable(), "0123456789abcdeftail");
 }
 
+TEST_F(FileTest, OwedDataIsSentAndCommittedAsItsWriterWhoeverFlushes) {
+    const nfs::Credentials writer{1000, 100, {4, 27}};
+    const CallContext as_writer(writer);
+    file_->write(as_writer, 0, std::string(40, 'w'));  // two full WRITEs go in the background
+    file_->flush(cancel_);                             // the mount's own identity flushes
+    EXPECT_EQ(server_.last_caller("WRITE"), writer);
+    EXPECT_EQ(server_.last_caller("COMMIT"), writer);
+    EXPECT_EQ(durable(), std::string(40, 'w'));
+}
+
 TEST_F(FileTest, OpensCountAndTheLastCloseHandsBackTheHiddenName) {
-    EXPECT_FALSE(file_->hide({server_.root(), ".hidden"})) << "not open: nothing to hide";
+    EXPECT_FALSE(file_->hide({server_.root(), ".hidden", {}})) << "not open: nothing to hide";
     file_->opened();
     file_->opened();
-    EXPECT_TRUE(file_->hide({server_.root(), ".hidden"}));
+    EXPECT_TRUE(file_->hide({server_.root(), ".hidden", {}}));
     EXPECT_FALSE(file_->released().has_value()) << "still open once";
     const auto removal = file_->released();
     ASSERT_TRUE(removal.has_value());
@@ -300,7 +309,7 @@ TEST_F(FileTest, InterruptedWhileWaitingForRoomTakesNothing) {
     server_.set_before_call(
         [](const std::string&) { std::this_thread::sleep_for(std::chrono::milliseconds(100)); });
     for (int i = 0; i < 4; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
-    CancelToken interrupted;
+    CallContext interrupted;
     interrupted.cancel();
     EXPECT_THROW(file_->write(interrupted, 64, std::string(16, 'z')), Error);
     server_.set_before_call(nullptr);

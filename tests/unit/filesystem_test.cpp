@@ -17,7 +17,7 @@
 namespace nfsfuse::vfs {
 namespace {
 
-using nfs::CancelToken;
+using nfs::CallContext;
 using testing::FakeNfsServer;
 
 constexpr uint64_t kRoot = 1;
@@ -28,7 +28,7 @@ class FilesystemTest : public ::testing::Test {
     ~FilesystemTest() override { server_.set_before_call(nullptr); }
 
     CreateReply create(const std::string& name) {
-        return fs_.create(cancel_, kRoot, name, 0644, O_RDWR | O_CREAT, {});
+        return fs_.create(cancel_, kRoot, name, 0644, O_RDWR | O_CREAT);
     }
     void close(uint64_t handle) {
         fs_.flush(cancel_, handle);
@@ -47,7 +47,7 @@ class FilesystemTest : public ::testing::Test {
 
     FakeNfsServer server_;
     Filesystem fs_{server_, {}};
-    CancelToken cancel_;
+    CallContext cancel_;
 };
 
 // Issue 11, case 4: nfsfuse stopped by a signal while a file is open with data only gathered.
@@ -127,18 +127,18 @@ TEST_F(FilesystemTest, TheKernelKeepsItsPagesWhileItKnowsAnUnchangedFile) {
 }
 
 TEST_F(FilesystemTest, MknodMakesEveryFileTypeWithItsDeviceNumbers) {
-    const EntryReply chr = fs_.mknod(cancel_, kRoot, "tty", S_IFCHR | 0620, makedev(4, 1), {});
+    const EntryReply chr = fs_.mknod(cancel_, kRoot, "tty", S_IFCHR | 0620, makedev(4, 1));
     EXPECT_EQ(chr.attributes.type, nfs::FileType::char_device);
     EXPECT_EQ(chr.attributes.rdev_major, 4u);
     EXPECT_EQ(chr.attributes.rdev_minor, 1u);
-    const EntryReply blk = fs_.mknod(cancel_, kRoot, "sda", S_IFBLK | 0600, makedev(8, 0), {});
+    const EntryReply blk = fs_.mknod(cancel_, kRoot, "sda", S_IFBLK | 0600, makedev(8, 0));
     EXPECT_EQ(blk.attributes.type, nfs::FileType::block_device);
     EXPECT_EQ(blk.attributes.rdev_major, 8u);
-    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "s", S_IFSOCK | 0755, 0, {}).attributes.type,
+    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "s", S_IFSOCK | 0755, 0).attributes.type,
               nfs::FileType::socket);
-    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "p", S_IFIFO | 0644, 0, {}).attributes.type,
+    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "p", S_IFIFO | 0644, 0).attributes.type,
               nfs::FileType::fifo);
-    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "f", S_IFREG | 0644, 0, {}).attributes.type,
+    EXPECT_EQ(fs_.mknod(cancel_, kRoot, "f", S_IFREG | 0644, 0).attributes.type,
               nfs::FileType::regular);
 }
 

@@ -324,7 +324,7 @@ TEST(Nfs4CompoundBuilderTest, CreateSession) {
                               .u32(0)));        // AUTH_NONE
     EXPECT_EQ(only([&](auto& b) {
                   b.create_session(0xC1, 1, 0, fore, back, 0x40000000,
-                                   AuthSys{9, "host", 1000, 100, {4, 27}});
+                                   AuthSys{9, "host", {1000, 100, {4, 27}}});
               }),
               std::string(args(1)
                               .u32(43)

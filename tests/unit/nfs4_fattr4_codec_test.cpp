@@ -91,14 +91,13 @@ TEST(Nfs4Fattr4Test, SetAttributesGiveOwnersOnlyWhenTheirIdsChange) {
     EXPECT_FALSE(attributes.size);
     EXPECT_EQ(attributes.atime_how, SetAttributes::Time::dont_change);
     EXPECT_EQ(attributes.mtime_how, SetAttributes::Time::server_now);
+}
 
-    NewObjectAttributes created;
-    created.mode = 0750;
-    created.gid = 50;
-    const AttributesToSet for_create = attributes_to_set(created, "root", "wheel");
+TEST(Nfs4Fattr4Test, NewObjectsGetOnlyTheirModeTheServerGivesThemTheirOwner) {
+    const AttributesToSet for_create = attributes_to_set(NewObjectAttributes{0100750});
     EXPECT_EQ(for_create.mode, 0750u);
     EXPECT_FALSE(for_create.owner);
-    EXPECT_EQ(for_create.owner_group, "wheel");
+    EXPECT_FALSE(for_create.owner_group);
 }
 
 TEST(Nfs4Fattr4Test, DecodesFileAttributes) {

@@ -27,13 +27,30 @@ int reply_error(const std::string& record) {
     return 0;
 }
 
-TEST(RpcMessageTest, CallHeaderCarriesAuthSysAndNoVerifier) {
+TEST(RpcMessageTest, CallHeaderCarriesTheCallersAuthSysAndNoVerifier) {
     XdrEncoder out;
-    encode_call_header(out, {0x11223344, 100003, 4, 1}, AuthSys{7, "host", 1000, 100, {4, 27}});
+    // The machine's own identity is root; the call is made for user 1000.
+    encode_call_header(out, {0x11223344, 100003, 4, 1}, AuthSys{7, "host", {0, 0, {}}},
+                       Credentials{1000, 100, {4, 27}});
     const std::string expected = words({0x11223344, 0 /*CALL*/, 2 /*rpcvers*/, 100003, 4, 1,
                                         1 /*AUTH_SYS*/, 4 * 8 /*body length*/, 7 /*stamp*/, 4}) +
                                  "host"s + words({1000, 100, 2, 4, 27, 0 /*AUTH_NONE*/, 0});
     EXPECT_EQ(out.bytes(), expected);
+}
+
+TEST(RpcMessageTest, GroupsBeyondSixteenAreLeftOut) {
+    Credentials many{1000, 100, {}};
+    for (uint32_t group = 1; group <= 20; ++group) many.groups.push_back(group);
+    XdrEncoder out;
+    encode_authsys_parms(out, AuthSys{0, "", {}}, many);
+    XdrDecoder in(out.bytes());
+    in.u32("stamp");
+    EXPECT_EQ(in.u32("machine name length"), 0u);
+    EXPECT_EQ(in.u32("uid"), 1000u);
+    EXPECT_EQ(in.u32("gid"), 100u);
+    ASSERT_EQ(in.u32("groups"), 16u);
+    for (uint32_t group = 1; group <= 16; ++group) EXPECT_EQ(in.u32("group"), group);
+    EXPECT_EQ(in.remaining(), 0u);
 }
 
 TEST(RpcMessageTest, AnAcceptedReplyLeavesTheResults) {

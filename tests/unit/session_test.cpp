@@ -39,7 +39,7 @@ std::unique_ptr<Session> session_over(FakeNfs4Server* server) {
 // A call that stands for a WRITE: sent without cachethis, harmless to run twice.
 void put_root(Session& session) {
     session.call(
-        CancelToken{}, "PUTROOTFH", [](CompoundBuilder& b) { b.putrootfh(); },
+        CallContext{}, "PUTROOTFH", [](CompoundBuilder& b) { b.putrootfh(); },
         [](CompoundReply& r) { r.putrootfh(); });
 }
 

@@ -142,7 +142,7 @@ class Run {
 
     Outcome create(std::optional<Descriptor>& slot, const std::string& name) {
         const vfs::CreateReply created =
-            filesystem_.create(cancel_, kRootIno, name, 0644, O_RDWR | O_CREAT, {});
+            filesystem_.create(cancel_, kRootIno, name, 0644, O_RDWR | O_CREAT);
         const uint64_t fileid = created.entry.attributes.fileid;
         slot = Descriptor{created.open.handle, created.entry.ino, fileid, server_.resolve(name)};
         if (!names_.contains(name)) contents_[fileid].clear();
@@ -172,7 +172,7 @@ class Run {
 
     Outcome interrupted_fsync(const Descriptor& d, uint32_t at_call) {
         // Shared with the hook: write-behind's threads may still run it after this returns.
-        auto interrupted = std::make_shared<nfs::CancelToken>();
+        auto interrupted = std::make_shared<nfs::CallContext>();
         auto calls = std::make_shared<std::atomic<uint64_t>>(0);
         server_.set_before_call([interrupted, calls, at_call](const std::string&) {
             if (++*calls == at_call) interrupted->cancel();
@@ -259,7 +259,7 @@ class Run {
 
     FakeNfsServer server_;
     vfs::Filesystem filesystem_;
-    nfs::CancelToken cancel_;
+    nfs::CallContext cancel_;
     std::array<std::optional<Descriptor>, kSlots> slots_;
     std::map<std::string, uint64_t> names_;     // name -> fileid
     std::map<uint64_t, std::string> contents_;  // fileid -> what the file should hold

@@ -22,16 +22,6 @@ void encode_channel(XdrEncoder& out, const ChannelAttrs& channel) {
     out.u32(0);  // ca_rdma_ird<1>: empty
 }
 
-// authsys_parms (RFC 5531), inline in callback_sec_parms4 rather than wrapped in an opaque_auth.
-void encode_authsys_parms(XdrEncoder& out, const AuthSys& credentials) {
-    out.u32(credentials.stamp);
-    out.string(credentials.machine_name);
-    out.u32(credentials.uid);
-    out.u32(credentials.gid);
-    out.u32(static_cast<uint32_t>(credentials.groups.size()));
-    for (uint32_t group : credentials.groups) out.u32(group);
-}
-
 }  // namespace
 
 CompoundBuilder::CompoundBuilder(std::string tag) {
@@ -293,7 +283,8 @@ CompoundBuilder& CompoundBuilder::create_session(
     out_.u32(1);  // csa_sec_parms<>: one callback_sec_parms4
     if (callback_credentials) {
         put_enum(out_, AuthFlavor::sys);
-        encode_authsys_parms(out_, *callback_credentials);
+        // authsys_parms inline in callback_sec_parms4, not wrapped in an opaque_auth.
+        encode_authsys_parms(out_, *callback_credentials, callback_credentials->credentials);
     } else {
         put_enum(out_, AuthFlavor::none);
     }

@@ -164,12 +164,9 @@ AttributesToSet attributes_to_set(const SetAttributes& set, std::string owner,
     return result;
 }
 
-AttributesToSet attributes_to_set(const NewObjectAttributes& attributes, std::string owner,
-                                  std::string owner_group) {
+AttributesToSet attributes_to_set(const NewObjectAttributes& attributes) {
     AttributesToSet result;
     result.mode = attributes.mode & kModeBits;
-    if (attributes.uid) result.owner = std::move(owner);
-    if (attributes.gid) result.owner_group = std::move(owner_group);
     return result;
 }
 

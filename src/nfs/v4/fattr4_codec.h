@@ -32,8 +32,8 @@ struct AttributesToSet {
 // `owner` and `owner_group` are the names of set.uid and set.gid, used only when those are set.
 AttributesToSet attributes_to_set(const SetAttributes& set, std::string owner,
                                   std::string owner_group);
-AttributesToSet attributes_to_set(const NewObjectAttributes& attributes, std::string owner,
-                                  std::string owner_group);
+// Only the mode: the owner of a new object is the caller the server sees (AUTH_SYS).
+AttributesToSet attributes_to_set(const NewObjectAttributes& attributes);
 
 void encode_fattr4(XdrEncoder& out, const AttributesToSet& attributes);
 

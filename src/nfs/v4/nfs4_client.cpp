@@ -68,11 +68,6 @@ DirectoryChange directory_change_of(const ChangeInfo& cinfo) {
     return {change_stamp_of_change(cinfo.before), change_stamp_of_change(cinfo.after)};
 }
 
-AttributesToSet to_set(const NewObjectAttributes& attributes) {
-    return attributes_to_set(attributes, owner_string(attributes.uid.value_or(0)),
-                             owner_string(attributes.gid.value_or(0)));
-}
-
 }  // namespace
 
 Nfs4Client::Nfs4Client(SessionSettings settings, const std::string& export_path) {
@@ -85,7 +80,7 @@ Nfs4Client::Nfs4Client(SessionSettings settings, const std::string& export_path)
     Fattr4 fs;
     try {
         call(
-            CancelToken{}, "LOOKUP",
+            CallContext{}, "LOOKUP",
             [&](CompoundBuilder& b) {
                 b.putrootfh();
                 for (const std::string& component : path_components(export_path))
@@ -115,10 +110,10 @@ void Nfs4Client::start() {
     session_->start_lease_renewal(lease_);
 }
 
-void Nfs4Client::call(const CancelToken& cancel, const char* what, const Session::Build& build,
+void Nfs4Client::call(const CallContext& context, const char* what, const Session::Build& build,
                       const Session::Read& read, bool cachethis) {
     counters_.count(what);
-    session_->call(cancel, what, build, read, cachethis);
+    session_->call(context, what, build, read, cachethis);
 }
 
 Attributes Nfs4Client::attributes_of(const Fattr4& fattr) {
@@ -129,10 +124,10 @@ Attributes Nfs4Client::attributes_of(const Fattr4& fattr) {
     return attributes;
 }
 
-Attributes Nfs4Client::getattr(const CancelToken& cancel, const FileHandle& fh) {
+Attributes Nfs4Client::getattr(const CallContext& context, const FileHandle& fh) {
     Attributes result;
     call(
-        cancel, "GETATTR",
+        context, "GETATTR",
         [&](CompoundBuilder& b) { b.putfh(fh).getattr(file_attribute_request()); },
         [&](CompoundReply& r) {
             r.putfh();
@@ -141,13 +136,13 @@ Attributes Nfs4Client::getattr(const CancelToken& cancel, const FileHandle& fh) 
     return result;
 }
 
-Attributes Nfs4Client::setattr(const CancelToken& cancel, const FileHandle& fh,
+Attributes Nfs4Client::setattr(const CallContext& context, const FileHandle& fh,
                                const SetAttributes& changes) {
     Attributes result;
     const AttributesToSet set = attributes_to_set(changes, owner_string(changes.uid.value_or(0)),
                                                   owner_string(changes.gid.value_or(0)));
     call(
-        cancel, "SETATTR",
+        context, "SETATTR",
         [&](CompoundBuilder& b) {
             b.putfh(fh).setattr(Stateid::anonymous(), set).getattr(file_attribute_request());
         },
@@ -160,11 +155,11 @@ Attributes Nfs4Client::setattr(const CancelToken& cancel, const FileHandle& fh,
     return result;
 }
 
-Entry Nfs4Client::lookup(const CancelToken& cancel, const FileHandle& dir,
+Entry Nfs4Client::lookup(const CallContext& context, const FileHandle& dir,
                          const std::string& name) {
     Entry entry;
     call(
-        cancel, "LOOKUP",
+        context, "LOOKUP",
         [&](CompoundBuilder& b) {
             b.putfh(dir).lookup(name).getfh().getattr(file_attribute_request());
         },
@@ -177,10 +172,10 @@ Entry Nfs4Client::lookup(const CancelToken& cancel, const FileHandle& dir,
     return entry;
 }
 
-uint32_t Nfs4Client::access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) {
+uint32_t Nfs4Client::access(const CallContext& context, const FileHandle& fh, uint32_t wanted) {
     AccessReply reply;
     call(
-        cancel, "ACCESS", [&](CompoundBuilder& b) { b.putfh(fh).access(wanted); },
+        context, "ACCESS", [&](CompoundBuilder& b) { b.putfh(fh).access(wanted); },
         [&](CompoundReply& r) {
             r.putfh();
             reply = r.access();
@@ -188,10 +183,10 @@ uint32_t Nfs4Client::access(const CancelToken& cancel, const FileHandle& fh, uin
     return reply.access & reply.supported;
 }
 
-std::string Nfs4Client::readlink(const CancelToken& cancel, const FileHandle& fh) {
+std::string Nfs4Client::readlink(const CallContext& context, const FileHandle& fh) {
     std::string target;
     call(
-        cancel, "READLINK", [&](CompoundBuilder& b) { b.putfh(fh).readlink(); },
+        context, "READLINK", [&](CompoundBuilder& b) { b.putfh(fh).readlink(); },
         [&](CompoundReply& r) {
             r.putfh();
             target = r.readlink();
@@ -199,13 +194,13 @@ std::string Nfs4Client::readlink(const CancelToken& cancel, const FileHandle& fh
     return target;
 }
 
-ReadResult Nfs4Client::read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+ReadResult Nfs4Client::read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
     return read_fully(
         offset, count, max_read_, [&](uint64_t at, uint32_t length, ReadResult& result) {
             size_t got = 0;
             call_under_open(
-                cancel, "READ", fh, /*writing=*/false,
+                context, "READ", fh, /*writing=*/false,
                 [&](CompoundBuilder& b, const Stateid& stateid) {
                     b.putfh(fh).read(stateid, at, length).getattr(file_attribute_request());
                 },
@@ -222,7 +217,7 @@ ReadResult Nfs4Client::read(const CancelToken& cancel, const FileHandle& fh, uin
         });
 }
 
-WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+WriteResult Nfs4Client::write(const CallContext& context, const FileHandle& fh, uint64_t offset,
                               std::string_view data, Stability stability) {
     WriteResult result;
     const StableHow how =
@@ -233,7 +228,7 @@ WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, u
         const size_t chunk = std::min<size_t>(max_write_, data.size() - done);
         size_t written = 0;
         call_under_open(
-            cancel, "WRITE", fh, /*writing=*/true,
+            context, "WRITE", fh, /*writing=*/true,
             [&](CompoundBuilder& b, const Stateid& stateid) {
                 // The file's change attribute before and its attributes after, in the same
                 // COMPOUND: what NFSv3's wcc data gives, for the close-to-open stamps (an NFSv4
@@ -261,10 +256,10 @@ WriteResult Nfs4Client::write(const CancelToken& cancel, const FileHandle& fh, u
     return result;
 }
 
-uint64_t Nfs4Client::commit(const CancelToken& cancel, const FileHandle& fh) {
+uint64_t Nfs4Client::commit(const CallContext& context, const FileHandle& fh) {
     uint64_t verifier = 0;
     call(
-        cancel, "COMMIT", [&](CompoundBuilder& b) { b.putfh(fh).commit(0, 0); },
+        context, "COMMIT", [&](CompoundBuilder& b) { b.putfh(fh).commit(0, 0); },
         [&](CompoundReply& r) {
             r.putfh();
             verifier = r.commit();
@@ -272,11 +267,11 @@ uint64_t Nfs4Client::commit(const CancelToken& cancel, const FileHandle& fh) {
     return verifier;
 }
 
-OpenedFile Nfs4Client::open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) {
+OpenedFile Nfs4Client::open(const CallContext& context, const FileHandle& fh, OpenAccess access) {
     OpenStates::Open open{fh, access, opens_.take_owner(), {}};
     OpenedFile opened;
     call_opening(
-        cancel, open.owner,
+        context, open.owner,
         [&](CompoundBuilder& b) {
             b.putfh(fh)
                 .open_current({session_->clientid(), open.owner}, share_access_of(access),
@@ -297,7 +292,7 @@ void Nfs4Client::close(OpenId id) noexcept {
     if (!open) return;
     try {
         call(
-            CancelToken{}, "CLOSE",
+            CallContext{}, "CLOSE",
             [&](CompoundBuilder& b) { b.putfh(open->handle).close(open->stateid); },
             [&](CompoundReply& r) {
                 r.putfh();
@@ -321,23 +316,23 @@ void Nfs4Client::close(OpenId id) noexcept {
     opens_.give_back_owner(open->owner);
 }
 
-void Nfs4Client::call_opening(const CancelToken& cancel, const std::string& owner,
+void Nfs4Client::call_opening(const CallContext& context, const std::string& owner,
                               const Session::Build& build, const Session::Read& read) {
     try {
-        call(cancel, "OPEN", build, read, /*cachethis=*/true);
+        call(context, "OPEN", build, read, /*cachethis=*/true);
     } catch (const Nfs4Error&) {
         opens_.give_back_owner(owner);  // the server refused: no state under it
         throw;
     }
 }
 
-void Nfs4Client::reopen(const CancelToken& cancel, OpenId id, const Stateid& failed) {
+void Nfs4Client::reopen(const CallContext& context, OpenId id, const Stateid& failed) {
     const std::optional<OpenStates::Open> open = opens_.find(id);
     if (!open || !(open->stateid == failed)) return;  // closed, or reopened by another thread
     spdlog::info("the server lost the state of an open file; opening it again");
     Stateid fresh;
     call(
-        cancel, "OPEN",
+        context, "OPEN",
         [&](CompoundBuilder& b) {
             b.putfh(open->handle)
                 .open_current({session_->clientid(), open->owner}, share_access_of(open->access),
@@ -351,7 +346,7 @@ void Nfs4Client::reopen(const CancelToken& cancel, OpenId id, const Stateid& fai
     opens_.replace(id, failed, fresh);
 }
 
-void Nfs4Client::call_under_open(const CancelToken& cancel, const char* what, const FileHandle& fh,
+void Nfs4Client::call_under_open(const CallContext& context, const char* what, const FileHandle& fh,
                                  bool writing, const IoBuild& build, const Session::Read& read) {
     for (int reopens = 0;; ++reopens) {
         const OpenStates::ForIo io = opens_.for_io(fh, writing);
@@ -362,24 +357,24 @@ void Nfs4Client::call_under_open(const CancelToken& cancel, const char* what, co
         if (io.id != 0) current.seqid = 0;
         try {
             call(
-                cancel, what, [&](CompoundBuilder& b) { build(b, current); }, read);
+                context, what, [&](CompoundBuilder& b) { build(b, current); }, read);
             return;
         } catch (const Nfs4Error& error) {
             if (io.id == 0 || !state_lost(error.status()) || reopens == kReopensPerCall) throw;
-            reopen(cancel, io.id, io.stateid);
+            reopen(context, io.id, io.stateid);
         }
     }
 }
 
-CreatedFile Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir,
+CreatedFile Nfs4Client::create(const CallContext& context, const FileHandle& dir,
                                const std::string& name, const NewObjectAttributes& attributes,
                                bool exclusive, OpenAccess access) {
     CreatedFile created;
     OpenStates::Open open{{}, access, opens_.take_owner(), {}};
     const OpenCreate how{exclusive ? CreateMode::guarded : CreateMode::unchecked,
-                         to_set(attributes), 0};
+                         attributes_to_set(attributes), 0};
     call_opening(
-        cancel, open.owner,
+        context, open.owner,
         [&](CompoundBuilder& b) {
             b.putfh(dir)
                 .open({session_->clientid(), open.owner}, share_access_of(access),
@@ -400,11 +395,11 @@ CreatedFile Nfs4Client::create(const CancelToken& cancel, const FileHandle& dir,
     return created;
 }
 
-Entry Nfs4Client::create_object(const CancelToken& cancel, const char* what, const FileHandle& dir,
+Entry Nfs4Client::create_object(const CallContext& context, const char* what, const FileHandle& dir,
                                 const std::function<void(CompoundBuilder&)>& create) {
     Entry entry;
     call(
-        cancel, what,
+        context, what,
         [&](CompoundBuilder& b) {
             b.putfh(dir);
             create(b);
@@ -420,20 +415,22 @@ Entry Nfs4Client::create_object(const CancelToken& cancel, const char* what, con
     return entry;
 }
 
-Entry Nfs4Client::mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+Entry Nfs4Client::mkdir(const CallContext& context, const FileHandle& dir, const std::string& name,
                         const NewObjectAttributes& attributes) {
-    return create_object(cancel, "CREATE", dir,
-                         [&](CompoundBuilder& b) { b.create_directory(name, to_set(attributes)); });
-}
-
-Entry Nfs4Client::symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
-                          const std::string& target, const NewObjectAttributes& attributes) {
-    return create_object(cancel, "CREATE", dir, [&](CompoundBuilder& b) {
-        b.create_symlink(name, target, to_set(attributes));
+    return create_object(context, "CREATE", dir, [&](CompoundBuilder& b) {
+        b.create_directory(name, attributes_to_set(attributes));
     });
 }
 
-Entry Nfs4Client::mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+Entry Nfs4Client::symlink(const CallContext& context, const FileHandle& dir,
+                          const std::string& name, const std::string& target,
+                          const NewObjectAttributes& attributes) {
+    return create_object(context, "CREATE", dir, [&](CompoundBuilder& b) {
+        b.create_symlink(name, target, attributes_to_set(attributes));
+    });
+}
+
+Entry Nfs4Client::mknod(const CallContext& context, const FileHandle& dir, const std::string& name,
                         const SpecialFile& what, const NewObjectAttributes& attributes) {
     Ftype4 type = Ftype4::fifo;
     switch (what.type) {
@@ -451,16 +448,16 @@ Entry Nfs4Client::mknod(const CancelToken& cancel, const FileHandle& dir, const 
         default:
             throw Error(EINVAL, "CREATE " + name + ": not a FIFO, socket or device");
     }
-    return create_object(cancel, "CREATE", dir, [&](CompoundBuilder& b) {
-        b.create_special(type, name, to_set(attributes), what.major, what.minor);
+    return create_object(context, "CREATE", dir, [&](CompoundBuilder& b) {
+        b.create_special(type, name, attributes_to_set(attributes), what.major, what.minor);
     });
 }
 
-Entry Nfs4Client::link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+Entry Nfs4Client::link(const CallContext& context, const FileHandle& target, const FileHandle& dir,
                        const std::string& name) {
     Entry entry{target, {}, {}};
     call(
-        cancel, "LINK",
+        context, "LINK",
         [&](CompoundBuilder& b) {
             b.putfh(target).savefh().putfh(dir).link(name).restorefh().getattr(
                 file_attribute_request());
@@ -477,11 +474,11 @@ Entry Nfs4Client::link(const CancelToken& cancel, const FileHandle& target, cons
     return entry;
 }
 
-DirectoryChange Nfs4Client::remove(const CancelToken& cancel, const FileHandle& dir,
+DirectoryChange Nfs4Client::remove(const CallContext& context, const FileHandle& dir,
                                    const std::string& name) {
     DirectoryChange change;
     call(
-        cancel, "REMOVE", [&](CompoundBuilder& b) { b.putfh(dir).remove(name); },
+        context, "REMOVE", [&](CompoundBuilder& b) { b.putfh(dir).remove(name); },
         [&](CompoundReply& r) {
             r.putfh();
             change = directory_change_of(r.remove());
@@ -490,21 +487,21 @@ DirectoryChange Nfs4Client::remove(const CancelToken& cancel, const FileHandle& 
     return change;
 }
 
-DirectoryChange Nfs4Client::rmdir(const CancelToken& cancel, const FileHandle& dir,
+DirectoryChange Nfs4Client::rmdir(const CallContext& context, const FileHandle& dir,
                                   const std::string& name) {
     // NFSv4 REMOVE removes directories too; refuse a non-directory as rmdir(2) must.
-    const Entry entry = lookup(cancel, dir, name);
+    const Entry entry = lookup(context, dir, name);
     if (entry.attributes.type != FileType::directory)
         throw Error(ENOTDIR, "rmdir " + name + ": not a directory");
-    return remove(cancel, dir, name);
+    return remove(context, dir, name);
 }
 
-RenameChanges Nfs4Client::rename(const CancelToken& cancel, const FileHandle& from_dir,
+RenameChanges Nfs4Client::rename(const CallContext& context, const FileHandle& from_dir,
                                  const std::string& from_name, const FileHandle& to_dir,
                                  const std::string& to_name) {
     RenameChanges changes;
     call(
-        cancel, "RENAME",
+        context, "RENAME",
         [&](CompoundBuilder& b) {
             b.putfh(from_dir).savefh().putfh(to_dir).rename(from_name, to_name);
         },
@@ -519,11 +516,11 @@ RenameChanges Nfs4Client::rename(const CancelToken& cancel, const FileHandle& fr
     return changes;
 }
 
-std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const FileHandle& dir) {
+std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, const FileHandle& dir) {
     // NFSv4 READDIR leaves out "." and ".." (RFC 8881 section 18.23.4); readdir(3) shows them.
     // ".." gets the directory's own number: looking it up costs a LOOKUPP, and nothing
     // relies on its d_ino.
-    const uint64_t own_fileid = getattr(cancel, dir).fileid;
+    const uint64_t own_fileid = getattr(context, dir).fileid;
     std::vector<DirectoryEntry> entries{{".", own_fileid, std::nullopt},
                                         {"..", own_fileid, std::nullopt}};
     const AttrMask entry_attributes = file_attribute_request();
@@ -532,7 +529,7 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const
     bool eof = false;
     while (!eof) {
         call(
-            cancel, "READDIR",
+            context, "READDIR",
             [&](CompoundBuilder& b) {
                 b.putfh(dir).readdir(cookie, verifier, kReaddirDirCount, kReaddirMaxCount,
                                      readdir_attribute_request());
@@ -557,10 +554,11 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CancelToken& cancel, const
     return entries;
 }
 
-FsStats Nfs4Client::statfs(const CancelToken& cancel, const FileHandle& fh) {
+FsStats Nfs4Client::statfs(const CallContext& context, const FileHandle& fh) {
     FsStats stats;
     call(
-        cancel, "GETATTR", [&](CompoundBuilder& b) { b.putfh(fh).getattr(fs_attribute_request()); },
+        context, "GETATTR",
+        [&](CompoundBuilder& b) { b.putfh(fh).getattr(fs_attribute_request()); },
         [&](CompoundReply& r) {
             r.putfh();
             stats = r.getattr().fs_stats;

@@ -33,61 +33,61 @@ class Nfs4Client final : public NfsClient {
     uint32_t max_read() const override { return max_read_; }
     uint32_t max_write() const override { return max_write_; }
 
-    Attributes getattr(const CancelToken& cancel, const FileHandle& fh) override;
-    Attributes setattr(const CancelToken& cancel, const FileHandle& fh,
+    Attributes getattr(const CallContext& context, const FileHandle& fh) override;
+    Attributes setattr(const CallContext& context, const FileHandle& fh,
                        const SetAttributes& changes) override;
-    Entry lookup(const CancelToken& cancel, const FileHandle& dir,
+    Entry lookup(const CallContext& context, const FileHandle& dir,
                  const std::string& name) override;
-    uint32_t access(const CancelToken& cancel, const FileHandle& fh, uint32_t wanted) override;
-    std::string readlink(const CancelToken& cancel, const FileHandle& fh) override;
-    ReadResult read(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+    uint32_t access(const CallContext& context, const FileHandle& fh, uint32_t wanted) override;
+    std::string readlink(const CallContext& context, const FileHandle& fh) override;
+    ReadResult read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                     uint32_t count) override;
-    WriteResult write(const CancelToken& cancel, const FileHandle& fh, uint64_t offset,
+    WriteResult write(const CallContext& context, const FileHandle& fh, uint64_t offset,
                       std::string_view data, Stability stability) override;
-    uint64_t commit(const CancelToken& cancel, const FileHandle& fh) override;
-    OpenedFile open(const CancelToken& cancel, const FileHandle& fh, OpenAccess access) override;
+    uint64_t commit(const CallContext& context, const FileHandle& fh) override;
+    OpenedFile open(const CallContext& context, const FileHandle& fh, OpenAccess access) override;
     void close(OpenId id) noexcept override;
-    CreatedFile create(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    CreatedFile create(const CallContext& context, const FileHandle& dir, const std::string& name,
                        const NewObjectAttributes& attributes, bool exclusive,
                        OpenAccess access) override;
-    Entry mkdir(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry mkdir(const CallContext& context, const FileHandle& dir, const std::string& name,
                 const NewObjectAttributes& attributes) override;
-    Entry symlink(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry symlink(const CallContext& context, const FileHandle& dir, const std::string& name,
                   const std::string& target, const NewObjectAttributes& attributes) override;
-    Entry mknod(const CancelToken& cancel, const FileHandle& dir, const std::string& name,
+    Entry mknod(const CallContext& context, const FileHandle& dir, const std::string& name,
                 const SpecialFile& what, const NewObjectAttributes& attributes) override;
-    Entry link(const CancelToken& cancel, const FileHandle& target, const FileHandle& dir,
+    Entry link(const CallContext& context, const FileHandle& target, const FileHandle& dir,
                const std::string& name) override;
-    DirectoryChange remove(const CancelToken& cancel, const FileHandle& dir,
+    DirectoryChange remove(const CallContext& context, const FileHandle& dir,
                            const std::string& name) override;
-    DirectoryChange rmdir(const CancelToken& cancel, const FileHandle& dir,
+    DirectoryChange rmdir(const CallContext& context, const FileHandle& dir,
                           const std::string& name) override;
-    RenameChanges rename(const CancelToken& cancel, const FileHandle& from_dir,
+    RenameChanges rename(const CallContext& context, const FileHandle& from_dir,
                          const std::string& from_name, const FileHandle& to_dir,
                          const std::string& to_name) override;
-    std::vector<DirectoryEntry> readdir(const CancelToken& cancel, const FileHandle& dir) override;
-    FsStats statfs(const CancelToken& cancel, const FileHandle& fh) override;
+    std::vector<DirectoryEntry> readdir(const CallContext& context, const FileHandle& dir) override;
+    FsStats statfs(const CallContext& context, const FileHandle& fh) override;
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:
     // One COMPOUND under the session, counted under `what`.
-    void call(const CancelToken& cancel, const char* what, const Session::Build& build,
+    void call(const CallContext& context, const char* what, const Session::Build& build,
               const Session::Read& read, bool cachethis = false);
     using IoBuild = std::function<void(CompoundBuilder&, const Stateid&)>;
     // A READ or WRITE of `fh`: under an open of ours that allows it (OpenStates), opened again
     // when the server says it lost that open's state.
-    void call_under_open(const CancelToken& cancel, const char* what, const FileHandle& fh,
+    void call_under_open(const CallContext& context, const char* what, const FileHandle& fh,
                          bool writing, const IoBuild& build, const Session::Read& read);
     // An OPEN that makes a new open under `owner` (from OpenStates::take_owner), which it gives
     // back when the server refuses.
-    void call_opening(const CancelToken& cancel, const std::string& owner,
+    void call_opening(const CallContext& context, const std::string& owner,
                       const Session::Build& build, const Session::Read& read);
     // OPENs the file of `id` again (CLAIM_FH) unless another thread did since `failed`.
-    void reopen(const CancelToken& cancel, OpenId id, const Stateid& failed);
+    void reopen(const CallContext& context, OpenId id, const Stateid& failed);
     // The attributes of a decoded fattr4, owners mapped to ids.
     static Attributes attributes_of(const Fattr4& fattr);
     // A CREATE (directory, symlink, fifo) of `name` in `dir`.
-    Entry create_object(const CancelToken& cancel, const char* what, const FileHandle& dir,
+    Entry create_object(const CallContext& context, const char* what, const FileHandle& dir,
                         const std::function<void(CompoundBuilder&)>& create);
 
     std::unique_ptr<Session> session_;

@@ -24,7 +24,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a waiting caller sleeps before it looks at its CancelToken and deadline again.
+// How long a waiting caller sleeps before it looks at its CallContext and deadline again.
 constexpr auto kWaitSlice = std::chrono::milliseconds(100);
 // Records beyond this are refused: the largest we ask for is a 512 KiB READ plus headers.
 constexpr size_t kMaxRecord = 4 * 1024 * 1024;
@@ -242,7 +242,7 @@ std::string RpcConnection::receive(int fd, std::vector<RecordBuffer>& complete) 
     return "";
 }
 
-RpcReply RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
+RpcReply RpcConnection::call(const CallContext& context, uint32_t procedure,
                              std::string_view arguments, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     const bool bounded = timeout.count() > 0;
@@ -261,8 +261,10 @@ RpcReply RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
         const int fd = fd_;
         XdrEncoder message;
         message.u32(0);  // the record mark, filled in below
+        const Credentials& who =
+            context.credentials() ? *context.credentials() : settings_.credentials.credentials;
         encode_call_header(message, {xid, settings_.program, settings_.version, procedure},
-                           settings_.credentials);
+                           settings_.credentials, who);
         std::string header = message.take();
         const auto length = static_cast<uint32_t>(header.size() - 4 + arguments.size());
         const uint32_t mark = kLastFragment | length;
@@ -277,10 +279,10 @@ RpcReply RpcConnection::call(const CancelToken& cancel, uint32_t procedure,
     Lock lock(mutex_);
     while (!pending->done) {
         const auto now = Clock::now();
-        if (cancel.cancelled() || (bounded && now >= deadline)) {
+        if (context.cancelled() || (bounded && now >= deadline)) {
             pending_.erase(xid);    // a late reply is dropped
             replies_.notify_all();  // if we were reading, another caller takes over now
-            if (cancel.cancelled()) throw Error(EINTR, "interrupted");
+            if (context.cancelled()) throw Error(EINTR, "interrupted");
             throw Error(ETIMEDOUT, "no reply from " + settings_.host);
         }
         const auto slice =

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
 #include "nfs/tcp_liveness.h"
 #include "nfs/v4/rpc_message.h"
 #include "nfs/v4/rpc_transport.h"
@@ -47,7 +47,7 @@ class RpcConnection : public RpcTransport {
     RpcConnection& operator=(const RpcConnection&) = delete;
 
     // RpcTransport::call; the errors of the reply's header are decode_reply_header's.
-    RpcReply call(const CancelToken& cancel, uint32_t procedure, std::string_view arguments,
+    RpcReply call(const CallContext& context, uint32_t procedure, std::string_view arguments,
                   std::chrono::milliseconds timeout) override;
 
     // How many times the connection was made (1 after construction), for tests and logs.

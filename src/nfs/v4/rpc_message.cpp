@@ -1,5 +1,6 @@
 #include "nfs/v4/rpc_message.h"
 
+#include <algorithm>
 #include <string>
 
 #include "util/error.h"
@@ -45,7 +46,18 @@ std::string auth_error_name(uint32_t status) {
 
 }  // namespace
 
-void encode_call_header(XdrEncoder& out, const CallHeader& call, const AuthSys& credentials) {
+void encode_authsys_parms(XdrEncoder& out, const AuthSys& machine, const Credentials& who) {
+    out.u32(machine.stamp);
+    out.string(machine.machine_name);
+    out.u32(who.uid);
+    out.u32(who.gid);
+    const size_t groups = std::min(who.groups.size(), kAuthSysMaxGroups);
+    out.u32(static_cast<uint32_t>(groups));
+    for (size_t i = 0; i < groups; ++i) out.u32(who.groups[i]);
+}
+
+void encode_call_header(XdrEncoder& out, const CallHeader& call, const AuthSys& machine,
+                        const Credentials& who) {
     out.u32(call.xid);
     out.u32(kCall);
     out.u32(kRpcVersion);
@@ -53,12 +65,7 @@ void encode_call_header(XdrEncoder& out, const CallHeader& call, const AuthSys& 
     out.u32(call.version);
     out.u32(call.procedure);
     XdrEncoder body;
-    body.u32(credentials.stamp);
-    body.string(credentials.machine_name);
-    body.u32(credentials.uid);
-    body.u32(credentials.gid);
-    body.u32(static_cast<uint32_t>(credentials.groups.size()));
-    for (uint32_t group : credentials.groups) body.u32(group);
+    encode_authsys_parms(body, machine, who);
     out.u32(kAuthSys);
     out.opaque(body.bytes());
     out.u32(kAuthNone);  // verifier

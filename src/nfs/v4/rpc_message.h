@@ -9,18 +9,22 @@
 #include <string_view>
 #include <vector>
 
+#include "nfs/credentials.h"
 #include "nfs/v4/xdr.h"
 
 namespace nfsfuse::nfs::v4 {
 
-// AUTH_SYS credentials: who the server is to believe we are.
+// AUTH_SYS credentials: the machine calling, and whom a call is made for unless the call names
+// its own caller (CallContext::credentials).
 struct AuthSys {
     uint32_t stamp = 0;
     std::string machine_name;
-    uint32_t uid = 0;
-    uint32_t gid = 0;
-    std::vector<uint32_t> groups;  // at most 16
+    Credentials credentials;
 };
+
+// The body of an AUTH_SYS credential (authsys_parms) for `machine` calling as `who`; groups past
+// the 16 AUTH_SYS holds are left out.
+void encode_authsys_parms(XdrEncoder& out, const AuthSys& machine, const Credentials& who);
 
 struct CallHeader {
     uint32_t xid = 0;
@@ -29,7 +33,8 @@ struct CallHeader {
     uint32_t procedure = 0;
 };
 
-void encode_call_header(XdrEncoder& out, const CallHeader& call, const AuthSys& credentials);
+void encode_call_header(XdrEncoder& out, const CallHeader& call, const AuthSys& machine,
+                        const Credentials& who);
 
 // The xid of a REPLY record (its first word), so it can be matched to its call before decoding.
 // Throws EIO when the record is too short or not a REPLY.

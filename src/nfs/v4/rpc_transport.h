@@ -9,7 +9,7 @@
 #include <memory>
 #include <string_view>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
 
 namespace nfsfuse::nfs::v4 {
 
@@ -41,11 +41,11 @@ class RpcTransport {
     virtual ~RpcTransport() = default;
 
     // Calls `procedure` with `arguments` (the XDR after the RPC header) and returns the results
-    // (the reply after its header). `timeout` 0 waits for ever. Throws ETIMEDOUT, EINTR (cancel),
+    // (the reply after its header). `timeout` 0 waits for ever. Throws ETIMEDOUT, EINTR (context),
     // ECONNRESET (the connection broke: the call may or may not have run), or errors of the
     // reply's header.
-    virtual RpcReply call(const CancelToken& cancel, uint32_t procedure, std::string_view arguments,
-                          std::chrono::milliseconds timeout) = 0;
+    virtual RpcReply call(const CallContext& context, uint32_t procedure,
+                          std::string_view arguments, std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace nfsfuse::nfs::v4

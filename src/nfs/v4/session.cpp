@@ -55,18 +55,18 @@ Session::Session(SessionSettings settings, std::unique_ptr<RpcTransport> transpo
       verifier_(
           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())) {
     // No other thread can see this object yet: no locking needed until it returns.
-    const CancelToken never;
+    const CallContext never;
     exchange_id(never);
     create_session(never);
     reclaim_complete(never);
 }
 
-void Session::reclaim_complete(const CancelToken& cancel) {
+void Session::reclaim_complete(const CallContext& context) {
     // We reclaim nothing (no state survives a restart of ours or the server's): say so at once,
     // so the server lets us open files before its grace period ends.
     try {
         call(
-            cancel, "RECLAIM_COMPLETE", [](CompoundBuilder& b) { b.reclaim_complete(); },
+            context, "RECLAIM_COMPLETE", [](CompoundBuilder& b) { b.reclaim_complete(); },
             [](CompoundReply& r) { r.reclaim_complete(); });
     } catch (const Nfs4Error& error) {
         if (error.status() != Nfs4Status::complete_already) throw;
@@ -122,7 +122,7 @@ void Session::stop_lease_renewal() {
 Session::~Session() {
     stop_lease_renewal();
     try {
-        const CancelToken never;
+        const CallContext never;
         const SessionId session = current()->id;
         call_without_session(never, [&](CompoundBuilder& b) { b.destroy_session(session); });
         call_without_session(never, [&](CompoundBuilder& b) { b.destroy_clientid(clientid_); });
@@ -152,20 +152,20 @@ milliseconds Session::remaining(Clock::time_point deadline) const {
     return left;
 }
 
-RpcReply Session::call_without_session(const CancelToken& cancel, const Build& build) {
+RpcReply Session::call_without_session(const CallContext& context, const Build& build) {
     return call_without_session(
-        cancel, build, settings_.call_timeout.count() ? settings_.call_timeout : kSetupTimeout);
+        context, build, settings_.call_timeout.count() ? settings_.call_timeout : kSetupTimeout);
 }
 
-RpcReply Session::call_without_session(const CancelToken& cancel, const Build& build,
+RpcReply Session::call_without_session(const CallContext& context, const Build& build,
                                        milliseconds timeout) {
     CompoundBuilder builder("nfsfuse");
     build(builder);
-    return rpc_->call(cancel, kNfsProc4Compound, builder.finish(), timeout);
+    return rpc_->call(context, kNfsProc4Compound, builder.finish(), timeout);
 }
 
-void Session::exchange_id(const CancelToken& cancel) {
-    const RpcReply reply = call_without_session(cancel, [&](CompoundBuilder& b) {
+void Session::exchange_id(const CallContext& context) {
+    const RpcReply reply = call_without_session(context, [&](CompoundBuilder& b) {
         b.exchange_id(verifier_, settings_.owner_id, exchgid4_flag::use_non_pnfs);
     });
     CompoundReply results(reply.results());
@@ -174,14 +174,14 @@ void Session::exchange_id(const CancelToken& cancel) {
     create_session_sequence_ = exchanged.sequenceid;
 }
 
-void Session::create_session(const CancelToken& cancel) {
+void Session::create_session(const CallContext& context) {
     const ChannelAttrs fore{0,
                             settings_.max_request,
                             settings_.max_response,
                             settings_.max_response,
                             kMaxOperations,
                             settings_.slots};
-    const RpcReply reply = call_without_session(cancel, [&](CompoundBuilder& b) {
+    const RpcReply reply = call_without_session(context, [&](CompoundBuilder& b) {
         b.create_session(clientid_, create_session_sequence_, 0, fore, kBackChannel,
                          kCallbackProgram, std::nullopt);
     });
@@ -196,7 +196,7 @@ void Session::create_session(const CancelToken& cancel) {
     spdlog::debug("NFSv4.1 session with {}: {} slots", settings_.rpc.host, current_->slots.size());
 }
 
-Session::Recovered Session::recover(const CancelToken& cancel, uint64_t seen_generation,
+Session::Recovered Session::recover(const CallContext& context, uint64_t seen_generation,
                                     Nfs4Status status) {
     std::lock_guard lock(mutex_);
     if (current_->generation != seen_generation) return {};  // another thread recovered already
@@ -208,7 +208,7 @@ Session::Recovered Session::recover(const CancelToken& cancel, uint64_t seen_gen
     const SessionId old_session = current_->id;
     if (!new_client) {
         try {
-            create_session(cancel);
+            create_session(context);
             // A session the server still has (a dead one, or one whose slots we lost track of)
             // holds its reply cache there until it is destroyed.
             if (is_one_of(status, {Nfs4Status::deadsession, Nfs4Status::seq_misordered}))
@@ -220,22 +220,22 @@ Session::Recovered Session::recover(const CancelToken& cancel, uint64_t seen_gen
             // The server restarted: our client id went with it.
         }
     }
-    exchange_id(cancel);
-    create_session(cancel);
+    exchange_id(context);
+    create_session(context);
     return {true, std::nullopt};
 }
 
-void Session::after_recovery(const CancelToken& cancel, const Recovered& recovered) {
-    if (recovered.old_session) destroy_session(cancel, *recovered.old_session);
-    if (recovered.new_client) reclaim_complete(cancel);
+void Session::after_recovery(const CallContext& context, const Recovered& recovered) {
+    if (recovered.old_session) destroy_session(context, *recovered.old_session);
+    if (recovered.new_client) reclaim_complete(context);
 }
 
-void Session::destroy_session(const CancelToken& cancel, const SessionId& session) {
+void Session::destroy_session(const CallContext& context, const SessionId& session) {
     // Best effort: the server drops it with our lease anyway, so a failure only costs it memory
     // for a while and must not fail or hold up the call that recovered.
     try {
         const RpcReply reply = call_without_session(
-            cancel, [&](CompoundBuilder& b) { b.destroy_session(session); }, kDestroyTimeout);
+            context, [&](CompoundBuilder& b) { b.destroy_session(session); }, kDestroyTimeout);
         CompoundReply(reply.results()).destroy_session();
         spdlog::debug("{}: the replaced NFSv4.1 session is destroyed", settings_.rpc.host);
     } catch (const Error& error) {
@@ -244,12 +244,12 @@ void Session::destroy_session(const CancelToken& cancel, const SessionId& sessio
     }
 }
 
-void Session::call(const CancelToken& cancel, const char* what, const Build& build,
+void Session::call(const CallContext& context, const char* what, const Build& build,
                    const Read& read, bool cachethis) {
     const auto deadline = Clock::now() + settings_.call_timeout;
     milliseconds pause = kFirstPause;
     const auto back_off = [&] {
-        if (cancel.cancelled()) throw Error(EINTR, std::string(what) + ": interrupted");
+        if (context.cancelled()) throw Error(EINTR, std::string(what) + ": interrupted");
         std::this_thread::sleep_for(
             settings_.call_timeout.count() ? std::min(pause, remaining(deadline)) : pause);
         pause = std::min(pause * 2, kLongestPause);
@@ -267,7 +267,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
         // recovery) must never go out with the new session's id.
         const std::shared_ptr<Current> session = current();
         SlotTable& slots = session->slots;
-        const std::optional<SlotTable::Slot> acquired = slots.acquire(cancel);
+        const std::optional<SlotTable::Slot> acquired = slots.acquire(context);
         if (!acquired) continue;  // replaced while we waited: the new session's slots
         const SlotTable::Slot slot = *acquired;
         CompoundBuilder builder(what);
@@ -280,7 +280,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             // A broken connection: the same bytes again, on the same slot (a replay).
             for (;;) {
                 try {
-                    reply = rpc_->call(cancel, kNfsProc4Compound, arguments, remaining(deadline));
+                    reply = rpc_->call(context, kNfsProc4Compound, arguments, remaining(deadline));
                     break;
                 } catch (const Error& error) {
                     // The connection broke, or a new one cannot be made yet (server down or
@@ -321,7 +321,7 @@ void Session::call(const CancelToken& cancel, const char* what, const Build& bui
             } else if (is_one_of(status, {Nfs4Status::badsession, Nfs4Status::deadsession,
                                           Nfs4Status::seq_misordered, Nfs4Status::stale_clientid,
                                           Nfs4Status::expired})) {
-                after_recovery(cancel, recover(cancel, session->generation, status));
+                after_recovery(context, recover(context, session->generation, status));
             } else {
                 throw;
             }

@@ -31,7 +31,7 @@
 #include <string>
 #include <thread>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
 #include "nfs/v4/compound_builder.h"
 #include "nfs/v4/compound_reply.h"
 #include "nfs/v4/nfs4_constants.h"
@@ -78,7 +78,7 @@ class Session {
     // Sends SEQUENCE plus what `build` adds, and hands the reply, after SEQUENCE's result, to
     // `read`. `cachethis`: ask the server to keep the reply for a replay (for requests that
     // must not run twice: create, remove, rename...).
-    void call(const CancelToken& cancel, const char* what, const Build& build, const Read& read,
+    void call(const CallContext& context, const char* what, const Build& build, const Read& read,
               bool cachethis = false);
 
     // Keeps the lease, and with it our client id and opens, alive while nothing else does: a
@@ -110,20 +110,20 @@ class Session {
     };
 
     // Sends a COMPOUND with no SEQUENCE (EXCHANGE_ID, CREATE_SESSION) and returns the reply.
-    RpcReply call_without_session(const CancelToken& cancel, const Build& build,
+    RpcReply call_without_session(const CallContext& context, const Build& build,
                                   std::chrono::milliseconds timeout);
-    RpcReply call_without_session(const CancelToken& cancel, const Build& build);
-    void exchange_id(const CancelToken& cancel);
+    RpcReply call_without_session(const CallContext& context, const Build& build);
+    void exchange_id(const CallContext& context);
     // With mutex_ held (or before anyone else sees this object).
-    void create_session(const CancelToken& cancel);
+    void create_session(const CallContext& context);
     std::shared_ptr<Current> current() const;
     // Replaces the session that failed with `status` (and the client id first when the server
     // no longer knows it) unless another thread did already since `seen_generation`.
-    Recovered recover(const CancelToken& cancel, uint64_t seen_generation, Nfs4Status status);
+    Recovered recover(const CallContext& context, uint64_t seen_generation, Nfs4Status status);
     // What is left after recover(), outside the lock.
-    void after_recovery(const CancelToken& cancel, const Recovered& recovered);
-    void destroy_session(const CancelToken& cancel, const SessionId& session);
-    void reclaim_complete(const CancelToken& cancel);
+    void after_recovery(const CallContext& context, const Recovered& recovered);
+    void destroy_session(const CallContext& context, const SessionId& session);
+    void reclaim_complete(const CallContext& context);
     std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) const;
     void renew_lease_until_stopped(std::chrono::milliseconds interval);
     void stop_lease_renewal();
@@ -140,7 +140,7 @@ class Session {
     // The lease renewal thread and what stops it.
     std::atomic<std::chrono::steady_clock::rep> last_renewed_{0};  // a SEQUENCE succeeded
     std::atomic<uint64_t> renewals_sent_{0};
-    CancelToken renewal_cancel_;
+    CallContext renewal_cancel_;
     std::mutex renewal_mutex_;
     std::condition_variable renewal_wake_;
     bool renewal_stopping_ = false;  // guarded by renewal_mutex_

@@ -21,7 +21,7 @@ void SlotTable::retire() {
     freed_.notify_all();
 }
 
-std::optional<SlotTable::Slot> SlotTable::acquire(const CancelToken& cancel) {
+std::optional<SlotTable::Slot> SlotTable::acquire(const CallContext& context) {
     std::unique_lock lock(mutex_);
     for (;;) {
         if (retired_) return std::nullopt;
@@ -31,7 +31,7 @@ std::optional<SlotTable::Slot> SlotTable::acquire(const CancelToken& cancel) {
                 return Slot{id, slots_[id].sequence};
             }
         }
-        if (cancel.cancelled()) throw Error(EINTR, "interrupted while waiting for a session slot");
+        if (context.cancelled()) throw Error(EINTR, "interrupted while waiting for a session slot");
         freed_.wait_for(lock, kCancelPoll);
     }
 }

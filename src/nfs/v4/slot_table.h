@@ -17,7 +17,7 @@
 #include <optional>
 #include <vector>
 
-#include "nfs/cancel_token.h"
+#include "nfs/call_context.h"
 
 namespace nfsfuse::nfs::v4 {
 
@@ -32,8 +32,8 @@ class SlotTable {
     explicit SlotTable(uint32_t slots);
 
     // A free slot, the lowest first; waits while all are in use. Nothing once the table is
-    // retired (its session was replaced). Throws EINTR when `cancel` fires.
-    std::optional<Slot> acquire(const CancelToken& cancel);
+    // retired (its session was replaced). Throws EINTR when `context` is cancelled.
+    std::optional<Slot> acquire(const CallContext& context);
     // The highest slot id in use right now, for SEQUENCE's sa_highest_slotid.
     uint32_t highest_in_use() const;
     // The server ran the request (SEQUENCE succeeded): the slot's sequence advances. `target`:

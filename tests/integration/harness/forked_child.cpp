@@ -54,7 +54,7 @@ ForkedChild::ForkedChild(std::function<void()> body, std::optional<Credentials> 
         int code = 0;
         try {
             if (credentials) {
-                if (::setgroups(0, nullptr) != 0 ||
+                if (::setgroups(credentials->groups.size(), credentials->groups.data()) != 0 ||
                     ::setresgid(credentials->gid, credentials->gid, credentials->gid) != 0 ||
                     ::setresuid(credentials->uid, credentials->uid, credentials->uid) != 0)
                     throw ChildFailure("cannot switch to uid " + std::to_string(credentials->uid) +

@@ -27,7 +27,8 @@ struct ChildOutcome {
 
 class ForkedChild {
   public:
-    // credentials: switch to this user (groups cleared) before running body.
+    // credentials: switch to this user, with exactly its supplementary groups, before running
+    // body.
     explicit ForkedChild(std::function<void()> body,
                          std::optional<Credentials> credentials = std::nullopt);
     ~ForkedChild();

@@ -86,6 +86,10 @@ std::string GaneshaServer::source() const {
     return "127.0.0.1:" + export_dir().string();
 }
 
+std::string GaneshaServer::squashed_source() const {
+    return "127.0.0.1:" + squashed_dir().string();
+}
+
 std::string GaneshaServer::url() const {
     return "nfs://127.0.0.1:" + std::to_string(nfs_port_) + export_dir().string();
 }

@@ -37,6 +37,9 @@ class GaneshaServer {
     const std::filesystem::path& dir() const { return dir_; }
     // The exported directory on local disk; also the path a client mounts, over v3 and v4.
     std::filesystem::path export_dir() const { return dir_ / "export"; }
+    // A second export with root_squash (root arrives as 65534:65534), and its SOURCE.
+    std::filesystem::path squashed_dir() const { return dir_ / "squashed"; }
+    std::string squashed_source() const;
     std::filesystem::path log_file() const { return dir_ / "ganesha.log"; }
     // "127.0.0.1:/…/export", the SOURCE argument of nfsfuse for either version.
     std::string source() const;

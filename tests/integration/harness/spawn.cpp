@@ -110,7 +110,8 @@ pid_t spawn_process(const SpawnSpec& spec) {
             ::dup2(err, STDERR_FILENO) < 0)
             child_fail(report_pipe[1], kRedirect);
         if (spec.credentials) {
-            if (::setgroups(0, nullptr) != 0 ||
+            if (::setgroups(spec.credentials->groups.size(), spec.credentials->groups.data()) !=
+                    0 ||
                 ::setresgid(spec.credentials->gid, spec.credentials->gid, spec.credentials->gid) !=
                     0 ||
                 ::setresuid(spec.credentials->uid, spec.credentials->uid, spec.credentials->uid) !=

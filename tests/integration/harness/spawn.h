@@ -16,6 +16,7 @@ namespace nfsfuse::it {
 struct Credentials {
     uid_t uid;
     gid_t gid;
+    std::vector<gid_t> groups = {};  // supplementary groups
 };
 
 struct SpawnSpec {
