@@ -562,4 +562,19 @@ FsStats Nfs3Client::statfs(const CallContext& context, const FileHandle& fh) {
     return stats;
 }
 
+std::optional<LockHolder> Nfs3Client::lock(const CallContext&, const FileHandle&, OpenId,
+                                           const LockRequest&) {
+    throw Error(ENOLCK, "locks: not implemented yet");
+}
+
+void Nfs3Client::unlock(const CallContext&, const FileHandle&, OpenId, LockOwner,
+                        const LockRange&) {
+    throw Error(ENOLCK, "locks: not implemented yet");
+}
+
+std::optional<LockHolder> Nfs3Client::test(const CallContext&, const FileHandle&, OpenId,
+                                           const LockRequest&) {
+    throw Error(ENOLCK, "locks: not implemented yet");
+}
+
 }  // namespace nfsfuse::nfs

@@ -67,6 +67,14 @@ class Nfs3Client final : public NfsClient {
                          const std::string& to_name) override;
     std::vector<DirectoryEntry> readdir(const CallContext& context, const FileHandle& dir) override;
     FsStats statfs(const CallContext& context, const FileHandle& fh) override;
+    // Locks (placeholders until the protocol's locks land on this branch).
+    std::optional<LockHolder> lock(const CallContext& context, const FileHandle& fh, OpenId open,
+                                   const LockRequest& request) override;
+    void unlock(const CallContext& context, const FileHandle& fh, OpenId open, LockOwner owner,
+                const LockRange& range) override;
+    std::optional<LockHolder> test(const CallContext& context, const FileHandle& fh, OpenId open,
+                                   const LockRequest& request) override;
+
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:

@@ -566,4 +566,19 @@ FsStats Nfs4Client::statfs(const CallContext& context, const FileHandle& fh) {
     return stats;
 }
 
+std::optional<LockHolder> Nfs4Client::lock(const CallContext&, const FileHandle&, OpenId,
+                                           const LockRequest&) {
+    throw Error(ENOLCK, "locks: not implemented yet");
+}
+
+void Nfs4Client::unlock(const CallContext&, const FileHandle&, OpenId, LockOwner,
+                        const LockRange&) {
+    throw Error(ENOLCK, "locks: not implemented yet");
+}
+
+std::optional<LockHolder> Nfs4Client::test(const CallContext&, const FileHandle&, OpenId,
+                                           const LockRequest&) {
+    throw Error(ENOLCK, "locks: not implemented yet");
+}
+
 }  // namespace nfsfuse::nfs::v4
