@@ -214,8 +214,13 @@ int run(int argc, char** argv) {
     fs_settings.attribute_cache = mount_options.attribute_cache;
     fs_settings.block_cache_bytes = size_t{mount_options.cache_size_mib} * 1024 * 1024;
     vfs::Filesystem filesystem(*client, fs_settings);
-    fusefs::FuseAdapter adapter(filesystem, {as_in_mountinfo(command.mountpoint),
-                                             mount_options.readahead_kib, identity.per_caller});
+    const bool local_posix = mount_options.local_lock == options::LocalLock::posix ||
+                             mount_options.local_lock == options::LocalLock::all;
+    const bool local_flock = mount_options.local_lock == options::LocalLock::flock ||
+                             mount_options.local_lock == options::LocalLock::all;
+    fusefs::FuseAdapter adapter(filesystem,
+                                {as_in_mountinfo(command.mountpoint), mount_options.readahead_kib,
+                                 identity.per_caller, !local_posix, !local_flock});
 
     FuseSession session(fuse_arguments(mount_options, command.source), adapter);
     session.mount(command.mountpoint);

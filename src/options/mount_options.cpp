@@ -315,6 +315,22 @@ void apply_cache(MountOptions& options, const OptionItem& item) {
     }
 }
 
+void apply_local_lock(MountOptions& options, const OptionItem& item) {
+    const std::string_view which = *item.value;
+    if (which == "none") {
+        options.local_lock = LocalLock::none;
+    } else if (which == "flock") {
+        options.local_lock = LocalLock::flock;
+    } else if (which == "posix") {
+        options.local_lock = LocalLock::posix;
+    } else if (which == "all") {
+        options.local_lock = LocalLock::all;
+    } else {
+        reject_option(item, "unknown local_lock value " + quoted(which) +
+                                "; valid values are none, flock, posix and all");
+    }
+}
+
 // FUSE and kernel options are handed on verbatim, in the order given: libfuse and the kernel apply
 // them left to right, so "later wins" holds for them too.
 void pass_to_fuse(MountOptions& options, const OptionItem& item) {
@@ -375,6 +391,9 @@ const OptionSpec kOptionTable[] = {
     {"nconnect", Syntax::valued, "N",
      "TCP connections, 1-16: metadata on the first, data on the others (default 1)",
      apply_nconnect},
+    {"local_lock", Syntax::valued, "WHICH",
+     "locks kept on this host only: none (default), flock, posix or all",
+     apply_local_lock},
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},
