@@ -502,6 +502,23 @@ expect_eq "$output" $'1000\nfrom-server\nfrom-container' "what uid 1000 read (an
 [[ ! -e $export_dir/by-1000 ]] || fail "uid 1000 created a file in the root-owned 0755 export"
 
 # ---------------------------------------------------------------------------------------------
+step "4b. on a root_squash export each container user is itself, and root is the anonymous user"
+squashed_dir="$run_dir/g/squashed" # ganesha.sh exports it with root_squash (65534:65534)
+chmod 0777 "$squashed_dir"
+docker volume create -d "$plugin" -o server=127.0.0.1 -o path="$squashed_dir" \
+    -o port="$nfs_port" -o mode=fuse squashed >/dev/null || fail "docker volume create squashed failed"
+# nocopy: on a volume's first use dockerd copies the image's files into it and gives its root
+# their mode, which the squashed root may not do (the same with a kernel mount; docs/DRIVER.md).
+run_container e2e-squash-user --user 1000:1000 -v squashed:/data:nocopy bb:local \
+    sh -c 'echo mine >/data/by-1000' >/dev/null
+run_container e2e-squash-root -v squashed:/data:nocopy bb:local \
+    sh -c 'echo squashed >/data/by-root' >/dev/null
+expect_eq "$(stat -c %u:%g "$squashed_dir/by-1000")" 1000:1000 "owner of uid 1000's file on the server"
+expect_eq "$(stat -c %u:%g "$squashed_dir/by-root")" 65534:65534 "owner of root's file on the server"
+expect_eq "$(cat "$squashed_dir/by-1000")" mine "uid 1000's file on the server"
+docker volume rm squashed >/dev/null || fail "docker volume rm squashed failed"
+
+# ---------------------------------------------------------------------------------------------
 step "5. the last Unmount unmounts; docker volume rm keeps the data on the server"
 wait_until "v1 unmounted (no mount in /proc/self/mountinfo, no nfsfuse) once no container runs" \
     "$SETTLE_TIMEOUT_S" is_unmounted v1

@@ -203,6 +203,39 @@ TEST_F(MetadataTest, AUnixSocketCanBeBoundOnTheMount) {
     EXPECT_TRUE(S_ISSOCK(lstat_or_throw(srv("app.sock")).st_mode)) << "on the server";
 }
 
+// Each special file keeps its type and device numbers through rename and hard links, and goes
+// with its last name, on the mount and on the server.
+TEST_F(MetadataTest, EverySpecialFileIsRenamedHardLinkedAndRemoved) {
+    struct Kind {
+        const char* name;
+        mode_t type;
+        dev_t device;
+    };
+    for (const Kind kind :
+         {Kind{"fifo", S_IFIFO, 0}, Kind{"sock", S_IFSOCK, 0}, Kind{"chr", S_IFCHR, makedev(4, 64)},
+          Kind{"blk", S_IFBLK, makedev(8, 17)}}) {
+        SCOPED_TRACE(kind.name);
+        const std::string made = std::string(kind.name) + ".made";
+        const std::string moved = std::string(kind.name) + ".moved";
+        const std::string linked = std::string(kind.name) + ".linked";
+        ASSERT_TRUE(succeeds(SYSCALL(::mknod(mnt(made).c_str(), kind.type | 0640, kind.device))));
+        ASSERT_TRUE(succeeds(SYSCALL(::rename(mnt(made).c_str(), mnt(moved).c_str()))));
+        ASSERT_TRUE(succeeds(SYSCALL(::link(mnt(moved).c_str(), mnt(linked).c_str()))));
+        for (const auto& path : {mnt(moved), mnt(linked), srv(moved), srv(linked)}) {
+            const struct stat st = lstat_or_throw(path);
+            EXPECT_EQ(st.st_mode & S_IFMT, kind.type) << path;
+            EXPECT_EQ(st.st_rdev, kind.device) << path;
+            EXPECT_EQ(st.st_nlink, 2u) << path;
+        }
+        EXPECT_EQ(lstat_or_throw(mnt(moved)).st_ino, lstat_or_throw(mnt(linked)).st_ino);
+        ASSERT_TRUE(succeeds(SYSCALL(::unlink(mnt(moved).c_str()))));
+        EXPECT_EQ(lstat_or_throw(srv(linked)).st_nlink, 1u);
+        ASSERT_TRUE(succeeds(SYSCALL(::unlink(mnt(linked).c_str()))));
+        EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(srv(linked))));
+        EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(mnt(made))));
+    }
+}
+
 TEST_F(MetadataTest, StatfsReportsCapacity) {
     struct statvfs fs {};
     ASSERT_TRUE(succeeds(SYSCALL(::statvfs(mnt().c_str(), &fs))));
