@@ -12,6 +12,7 @@
 
 #include "harness/file_data.h"
 #include "harness/process_resources.h"
+#include "harness/thrown_errno.h"
 #include "util/error.h"
 
 namespace nfsfuse::it {
@@ -21,15 +22,6 @@ using namespace std::chrono_literals;
 using nfs::CallContext;
 using nfs::Credentials;
 using nfs::FileHandle;
-
-int errno_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& error) {
-        return error.errnum();
-    }
-    return 0;
-}
 
 class Nfs4ClientTest : public ::testing::Test {
   protected:

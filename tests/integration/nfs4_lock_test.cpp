@@ -16,6 +16,7 @@
 #include "harness/ganesha_server.h"
 #include "harness/mounted_test.h"
 #include "harness/process_resources.h"
+#include "harness/thrown_errno.h"
 #include "nfs/v4/nfs4_client.h"
 #include "util/error.h"
 
@@ -38,15 +39,6 @@ constexpr LockRange kWholeFile{0, 0};
 
 LockRequest request(nfs::LockOwner owner, LockType type, LockRange range, uint32_t pid = 0) {
     return {owner, type, range, pid, false};
-}
-
-int errno_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& error) {
-        return error.errnum();
-    }
-    return 0;
 }
 
 // What nfsfuse logged while it lives, to check a close went through without complaint.
