@@ -105,7 +105,6 @@ class Nfs4Client final : public NfsClient {
     Entry create_object(const CallContext& context, const char* what, const FileHandle& dir,
                         const std::function<void(CompoundBuilder&)>& create);
 
-    std::unique_ptr<Session> session_;
     OpenStates opens_;
     std::unique_ptr<Nfs4Locks> locks_;  // never null after construction
     FileHandle root_;
@@ -113,6 +112,9 @@ class Nfs4Client final : public NfsClient {
     uint32_t max_write_ = 0;
     std::chrono::seconds lease_{0};  // the server's lease time
     CallCounters counters_;
+    // Last, so it goes first: its lease renewal thread may reclaim state into the members
+    // above (set_reclaim) until its destructor stops it.
+    std::unique_ptr<Session> session_;
 };
 
 }  // namespace nfsfuse::nfs::v4
