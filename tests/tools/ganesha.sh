@@ -9,6 +9,10 @@
 #
 # NFSFUSE_GANESHA_LEASE=N (optional, at start): an NFSv4 lease of N seconds instead of ganesha's
 # 60, for tests of what happens when a client's lease runs out.
+# NFSFUSE_GANESHA_GRACE=N (optional, at start): a grace period of N seconds after every start, in
+# which clients reclaim their state, instead of none (Graceless), for the tests of lock reclaim.
+# ganesha 4.3 takes 0 to 180; keep it at least the lease (a reclaiming client has a lease to
+# notice the restart in) and give a short lease with it.
 #
 # Everything of one instance lives in DIR (config, log, pidfile, v4 recovery state), so several
 # instances on different ports and directories can run at once. A stop followed by a start with the
@@ -122,6 +126,21 @@ lease_config() {
     echo "    Lease_Lifetime = $((10#$lease));"
 }
 
+# The NFSV4 block's grace lines: none at all (Graceless), or a grace period of
+# NFSFUSE_GANESHA_GRACE seconds.
+grace_config() {
+    local grace=${NFSFUSE_GANESHA_GRACE:-}
+    if [[ -z $grace ]]; then
+        echo "    Graceless = true;"
+        return 0
+    fi
+    if ! [[ $grace =~ ^[0-9]+$ ]] || ((10#$grace < 1 || 10#$grace > 180)); then
+        die "NFSFUSE_GANESHA_GRACE '$grace' is not a grace period of 1 to 180 seconds"
+    fi
+    echo "    Graceless = false;"
+    echo "    Grace_Period = $((10#$grace));"
+}
+
 # One EXPORT block: ID, PATH, SQUASH.
 export_block() {
     local id=$1 path=$2 squash=$3
@@ -147,10 +166,12 @@ BLOCK
 }
 
 write_config() {
-    local dir=$1 port=$2 mntport=$3 lease
+    local dir=$1 port=$2 mntport=$3 lease grace
     lease=$(lease_config)
+    grace=$(grace_config)
     # RecoveryBackend=fs with a private RecoveryRoot and Graceless: ganesha 4.3 on Debian otherwise
-    # wants a shared recovery database and starts every run with a 90 s grace period.
+    # wants a shared recovery database and starts every run with a 90 s grace period. The
+    # private RecoveryRoot also keeps the clients that may reclaim after a restart.
     cat >"$dir/ganesha.conf" <<CONF
 NFS_CORE_PARAM {
     Protocols = 3, 4;
@@ -162,7 +183,7 @@ NFS_CORE_PARAM {
     Bind_addr = 127.0.0.1;
 }
 NFSV4 {
-    Graceless = true;
+$grace
     RecoveryBackend = fs;
     RecoveryRoot = $dir/rec;
     Allow_Numeric_Owners = true;

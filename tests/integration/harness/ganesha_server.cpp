@@ -62,6 +62,8 @@ CommandResult GaneshaServer::run_script_start() {
     std::vector<std::string> environment;
     if (settings_.lease_seconds > 0)
         environment.push_back("NFSFUSE_GANESHA_LEASE=" + std::to_string(settings_.lease_seconds));
+    if (settings_.grace_seconds > 0)
+        environment.push_back("NFSFUSE_GANESHA_GRACE=" + std::to_string(settings_.grace_seconds));
     auto result = run_command({ganesha_script().string(), "start", dir_.string(),
                                std::to_string(nfs_port_), std::to_string(mount_port_)},
                               {.timeout = kScriptTimeout, .env_overrides = environment});

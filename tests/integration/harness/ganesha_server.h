@@ -17,6 +17,9 @@ namespace nfsfuse::it {
 struct GaneshaSettings {
     // The NFSv4 lease in seconds (ganesha.sh's NFSFUSE_GANESHA_LEASE); 0: ganesha's own (60 s).
     unsigned lease_seconds = 0;
+    // A grace period of this many seconds after every start, in which clients reclaim their
+    // opens and locks (ganesha.sh's NFSFUSE_GANESHA_GRACE); 0: none (Graceless), the default.
+    unsigned grace_seconds = 0;
 };
 
 class GaneshaServer {
