@@ -80,6 +80,19 @@ class Nfs3LockTest : public ServerTest {
         return client;
     }
     std::unique_ptr<nfs::Nfs3Client> host() { return host(server().nlm_port()); }
+    // Two hosts and the handle of one file as each finds it.
+    struct TwoHosts {
+        std::unique_ptr<nfs::Nfs3Client> a;
+        std::unique_ptr<nfs::Nfs3Client> b;
+        nfs::FileHandle fh_a;
+        nfs::FileHandle fh_b;
+    };
+    TwoHosts two_hosts_with_file(const std::string& name) {
+        TwoHosts hosts{host(), host(), {}, {}};
+        hosts.fh_a = file(*hosts.a, name);
+        hosts.fh_b = file(*hosts.b, name);
+        return hosts;
+    }
     // A file made on the server's disk, as `client` finds it.
     nfs::FileHandle file(nfs::Nfs3Client& client, const std::string& name) {
         if (!std::filesystem::exists(srv(name))) std::ofstream(srv(name)) << "data";
@@ -111,10 +124,7 @@ void expect_holder(const std::optional<LockHolder>& holder, LockType type, LockR
 }
 
 TEST_F(Nfs3LockTest, AWriteLockKeepsTheOtherHostOutAndUnlockLetsItIn) {
-    auto a = host();
-    auto b = host();
-    const auto fh_a = file(*a, "f");
-    const auto fh_b = file(*b, "f");
+    auto [a, b, fh_a, fh_b] = two_hosts_with_file("f");
     EXPECT_EQ(lock(*a, fh_a, request(1, LockType::write, kWholeFile, 1111)), std::nullopt);
     // Another host's process has no pid here.
     expect_holder(lock(*b, fh_b, request(1, LockType::write)), LockType::write, kWholeFile, 0);
@@ -126,10 +136,7 @@ TEST_F(Nfs3LockTest, AWriteLockKeepsTheOtherHostOutAndUnlockLetsItIn) {
 }
 
 TEST_F(Nfs3LockTest, ReadLocksOfTwoHostsCoexistAndKeepWritersOut) {
-    auto a = host();
-    auto b = host();
-    const auto fh_a = file(*a, "f");
-    const auto fh_b = file(*b, "f");
+    auto [a, b, fh_a, fh_b] = two_hosts_with_file("f");
     EXPECT_EQ(lock(*a, fh_a, request(1, LockType::read)), std::nullopt);
     EXPECT_EQ(lock(*b, fh_b, request(1, LockType::read)), std::nullopt);
     expect_holder(lock(*a, fh_a, request(1, LockType::write)), LockType::read, kWholeFile, 0);
@@ -139,10 +146,7 @@ TEST_F(Nfs3LockTest, ReadLocksOfTwoHostsCoexistAndKeepWritersOut) {
 }
 
 TEST_F(Nfs3LockTest, OneOwnerUpgradesAndDowngradesItsOwnLock) {
-    auto a = host();
-    auto b = host();
-    const auto fh_a = file(*a, "f");
-    const auto fh_b = file(*b, "f");
+    auto [a, b, fh_a, fh_b] = two_hosts_with_file("f");
     EXPECT_EQ(lock(*a, fh_a, request(7, LockType::read)), std::nullopt);
     EXPECT_EQ(lock(*a, fh_a, request(7, LockType::write)), std::nullopt) << "upgrade";
     expect_holder(lock(*b, fh_b, request(1, LockType::read)), LockType::write, kWholeFile, 0);
@@ -154,10 +158,7 @@ TEST_F(Nfs3LockTest, OneOwnerUpgradesAndDowngradesItsOwnLock) {
 }
 
 TEST_F(Nfs3LockTest, OnlyOverlappingRangesConflict) {
-    auto a = host();
-    auto b = host();
-    const auto fh_a = file(*a, "f");
-    const auto fh_b = file(*b, "f");
+    auto [a, b, fh_a, fh_b] = two_hosts_with_file("f");
     EXPECT_EQ(lock(*a, fh_a, request(1, LockType::write, {0, 100})), std::nullopt);
     EXPECT_EQ(lock(*b, fh_b, request(1, LockType::write, {100, 100})), std::nullopt);
     expect_holder(lock(*b, fh_b, request(1, LockType::write, {50, 100})), LockType::write, {0, 100},
@@ -177,10 +178,7 @@ TEST_F(Nfs3LockTest, OnlyOverlappingRangesConflict) {
 }
 
 TEST_F(Nfs3LockTest, TestReportsTheHolderWithTypeRangeAndOurOwnersPid) {
-    auto a = host();
-    auto b = host();
-    const auto fh_a = file(*a, "f");
-    const auto fh_b = file(*b, "f");
+    auto [a, b, fh_a, fh_b] = two_hosts_with_file("f");
     EXPECT_EQ(lock(*a, fh_a, request(1, LockType::write, {10, 20}, 4242)), std::nullopt);
     // Another owner of the same mount (another process here): it sees our process's pid.
     expect_holder(test(*a, fh_a, request(2, LockType::read, {0, 0}, 5151)), LockType::write,
@@ -258,10 +256,7 @@ TEST_F(Nfs3LockOwnServerTest, AServerWithoutNlmRefusesWithENOLCKAndSaysWhatToDo)
 
 TEST_F(Nfs3LockOwnServerTest, LocksLostInAServerRestartFailTheOwnersNextLockOnce) {
     start_server({});
-    auto a = host();
-    auto b = host();
-    const auto fh_a = file(*a, "f");
-    const auto fh_b = file(*b, "f");
+    auto [a, b, fh_a, fh_b] = two_hosts_with_file("f");
     const auto other_a = file(*a, "g");
     EXPECT_EQ(lock(*a, fh_a, request(1, LockType::write)), std::nullopt);
     a->write(call_, fh_a, 0, "x", nfs::Stability::file_sync);  // the verifier before
