@@ -49,7 +49,7 @@ const ConnectionSettings& settings_of(
 Nfs3Client::Nfs3Client(std::vector<std::unique_ptr<Nfs3Connection>> connections)
     : connections_(std::move(connections)),
       first_verifier_(std::random_device{}() * 0x100000000ULL + std::random_device{}()),
-      locks_(settings_of(connections_)) {}
+      locks_(settings_of(connections_), counters_) {}
 
 Nfs3Client::Nfs3Client(std::unique_ptr<Nfs3Connection> connection)
     : Nfs3Client([&] {

@@ -76,8 +76,8 @@ Error lost_locks_error() {
 
 }  // namespace
 
-NlmLocks::NlmLocks(ConnectionSettings settings)
-    : settings_(std::move(settings)), owners_(random_mount_id()) {}
+NlmLocks::NlmLocks(ConnectionSettings settings, CallCounters& counters)
+    : settings_(std::move(settings)), counters_(counters), owners_(random_mount_id()) {}
 
 std::shared_ptr<NlmConnection> NlmLocks::connection(const CallContext& context) {
     std::lock_guard lock(connection_mutex_);
@@ -95,6 +95,7 @@ void NlmLocks::send(const CallContext& context, const char* what, const RpcDrive
                     const RpcDriver::OnReply& on_reply) {
     for (int attempt = 1;; ++attempt) {
         const auto used = connection(context);
+        counters_.count(what);
         try {
             used->call(context, what, submit, on_reply);
             return;

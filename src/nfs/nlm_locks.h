@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 
+#include "nfs/call_counters.h"
 #include "nfs/connection_settings.h"
 #include "nfs/nfs_client.h"
 #include "nfs/nlm_connection.h"
@@ -26,7 +27,8 @@ namespace nfsfuse::nfs {
 class NlmLocks final : public Locks {
   public:
     // `settings`: the mount's server, NLM port, identity and timeouts. Connects nothing yet.
-    explicit NlmLocks(ConnectionSettings settings);
+    // `counters`: where the calls sent are counted ("NLM LOCK", ...); must outlive this.
+    NlmLocks(ConnectionSettings settings, CallCounters& counters);
 
     std::optional<LockHolder> lock(const CallContext& context, const FileHandle& fh, OpenId open,
                                    const LockRequest& request) override;
@@ -67,6 +69,7 @@ class NlmLocks final : public Locks {
                         const char* what) const;
 
     const ConnectionSettings settings_;
+    CallCounters& counters_;
     const NlmOwners owners_;
     NlmLockState state_;
     std::mutex connection_mutex_;  // guards the two below; held while connecting

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/free_ports.h"
 #include "harness/mounted_test.h"
@@ -207,11 +209,18 @@ TEST_F(Nfs3LockTest, TwoOwnersOfOneHostConflictLikeTwoProcesses) {
     unlock(*a, fh, 2);
 }
 
-TEST_F(Nfs3LockTest, UnlockingWhatWasNeverLockedSucceeds) {
+TEST_F(Nfs3LockTest, UnlockingWhatWasNeverLockedCostsNoCall) {
     auto a = host();
     const auto fh = file(*a, "f");
+    // What the close of a file does for each owner: nothing held, nothing sent.
     EXPECT_NO_THROW(unlock(*a, fh, 99));
-    EXPECT_NO_THROW(unlock(*a, fh, 99, {5, 5}));
+    EXPECT_EQ(a->call_counts().count("NLM UNLOCK"), 0u);
+    EXPECT_EQ(lock(*a, fh, request(99, LockType::write, {0, 10})), std::nullopt);
+    EXPECT_NO_THROW(unlock(*a, fh, 99, {10, 0}));
+    EXPECT_EQ(a->call_counts().count("NLM UNLOCK"), 0u) << "bytes it never locked";
+    EXPECT_NO_THROW(unlock(*a, fh, 99));
+    EXPECT_EQ(a->call_counts()["NLM UNLOCK"], 1u);
+    EXPECT_EQ(a->call_counts()["NLM LOCK"], 1u);
 }
 
 // A server of its own, so that it can run without NLM or be restarted.
