@@ -152,6 +152,7 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
     settings.export_path = target.export_path;
     settings.nfs_port = port;
     settings.mount_port = mount_options.mount_port;
+    settings.nlm_port = mount_options.nlm_port;
     settings.identity = identity.own;
     settings.machine_name = hostname;
     settings.call_timeout_ms = timeout_ms;

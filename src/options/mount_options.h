@@ -56,6 +56,7 @@ struct MountOptions {
     NfsVersion version = NfsVersion::v4_1;
     std::optional<uint16_t> port;        // NFS port; skips the portmapper when set
     std::optional<uint16_t> mount_port;  // MOUNT protocol port (vers=3 only); skips the portmapper
+    std::optional<uint16_t> nlm_port;    // NLM lock service port (vers=3 only); likewise
     bool read_only = false;
     std::optional<uint32_t> uid;  // AUTH_SYS uid sent to the server (default: our own uid)
     std::optional<uint32_t> gid;  // AUTH_SYS gid sent to the server (default: our own gid)
