@@ -305,12 +305,9 @@ TEST_F(LocalLockTest, LocalFlocksStayOnTheirHostWhileFcntlLocksStillGoToTheServe
     EXPECT_NE(::flock(again.get(), LOCK_EX | LOCK_NB), 0) << "the kernel keeps it on its host";
 }
 
-// Two hosts of a server of their own, with a 5 s lease and a 10 s grace period after a restart.
-class LockRecoveryTest : public OwnServerTest {
+// Two hosts of a server of their own (settings by the subclass).
+class TwoHostsOwnServerTest : public OwnServerTest {
   protected:
-    GaneshaSettings server_settings() const override {
-        return {.lease_seconds = 5, .grace_seconds = 10};
-    }
     void SetUp() override {
         OwnServerTest::SetUp();
         other_host_ = mount_export({});
@@ -326,7 +323,21 @@ class LockRecoveryTest : public OwnServerTest {
     std::unique_ptr<NfsfuseMount> other_host_;
 };
 
-TEST_F(LockRecoveryTest, LocksOutliveLeaseRenewals) {
+// A 5 s lease: the holder must keep its lease alive, and the locks with it.
+class LockLeaseTest : public TwoHostsOwnServerTest {
+  protected:
+    GaneshaSettings server_settings() const override { return {.lease_seconds = 5}; }
+};
+
+// A 10 s grace period after a restart, in which the holder reclaims its locks.
+class LockRecoveryTest : public TwoHostsOwnServerTest {
+  protected:
+    GaneshaSettings server_settings() const override {
+        return {.lease_seconds = 5, .grace_seconds = 10};
+    }
+};
+
+TEST_F(LockLeaseTest, LocksOutliveLeaseRenewals) {
     Fd here(mnt("f"));
     Fd there(elsewhere("f"));
     ASSERT_EQ(fcntl_lock(here.get(), F_SETLK, F_WRLCK), 0);
