@@ -97,7 +97,9 @@ class Nfs4LockTest : public ::testing::Test {
         settings.rpc.credentials.machine_name = "nfsfuse-lock-test-" + host;
         settings.owner_id = "nfsfuse-lock-test-" + host + "-" + current_test_dir_name();
         settings.call_timeout = 60s;
-        return std::make_unique<Nfs4Client>(settings, server().export_dir().string());
+        auto client = std::make_unique<Nfs4Client>(settings, server().export_dir().string());
+        client->start();  // renews the lease, as a mount does: locks must outlive a grace period
+        return client;
     }
 
     std::optional<LockHolder> lock_here(nfs::LockOwner owner, LockType type, LockRange range,
@@ -252,8 +254,6 @@ class Nfs4LockLeaseTest : public Nfs4LockTest {
 // The session renews the lease (a SEQUENCE a third of a lease after the last call): the lock
 // stays the holder's while it does nothing for more than two leases.
 TEST_F(Nfs4LockLeaseTest, LocksOutliveLeaseRenewals) {
-    here_->start();
-    there_->start();
     EXPECT_EQ(lock_here(1, W, kWholeFile), std::nullopt);
     std::this_thread::sleep_for(std::chrono::seconds(2 * kLease + 3));
     expect_holder(lock_there(2, W, {0, 1}), W, kWholeFile);
