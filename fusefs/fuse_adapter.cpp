@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fusefs/caller_credentials.h"
+#include "fusefs/fuse_locks.h"
 #include "fusefs/fuse_stat.h"
 #include "fusefs/kernel_readahead.h"
 #include "fusefs/request_scope.h"
@@ -91,6 +92,15 @@ void op_init(void* userdata, fuse_conn_info* conn) {
     if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
     // Requests must arrive in memory, where the request loop reads each RELEASE as it arrives.
     conn->want &= ~FUSE_CAP_SPLICE_READ;
+    // Locks go to the server unless local_lock= keeps them here (the kernel then keeps them).
+    const auto lock_kind = [conn](bool remote, unsigned capability) {
+        if (remote && (conn->capable & capability))
+            conn->want |= capability;
+        else
+            conn->want &= ~capability;
+    };
+    lock_kind(fuse.settings().remote_posix_locks, FUSE_CAP_POSIX_LOCKS);
+    lock_kind(fuse.settings().remote_flock, FUSE_CAP_FLOCK_LOCKS);
     spdlog::debug("FUSE init: max_write {}", conn->max_write);
 }
 
@@ -244,7 +254,8 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
 // close(2) of one descriptor.
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
     run(req, "flush", [&](const nfs::CallContext& context) {
-        filesystem(req).flush(context, fi->fh);
+        // A close: the closing process's POSIX locks on the file end here.
+        filesystem(req).flush(context, fi->fh, fi->lock_owner);
         return reply_ok(req);
     });
 }
@@ -393,6 +404,7 @@ fuse_lowlevel_ops make_operations() {
     ops.statfs = op_statfs;
     ops.access = op_access;
     ops.getxattr = op_getxattr;
+    add_lock_operations(ops);
     return ops;
 }
 

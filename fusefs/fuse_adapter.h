@@ -25,6 +25,9 @@ struct AdapterSettings {
     // Each request goes to the server with its caller's credentials; otherwise every request
     // goes with the mount's one identity (uid=/gid=, or an unprivileged nfsfuse's own).
     bool per_caller_credentials = false;
+    // Which locks the server keeps (local_lock=): the others the kernel keeps on this host.
+    bool remote_posix_locks = true;  // fcntl: POSIX and OFD locks
+    bool remote_flock = true;
 };
 
 class FuseAdapter {
@@ -40,6 +43,7 @@ class FuseAdapter {
     fuse_session* session() const { return session_; }
 
     vfs::Filesystem& filesystem() { return filesystem_; }
+    const AdapterSettings& settings() const { return settings_; }
     // Whom `req` is served for: its caller, or empty for the mount's own identity.
     std::optional<nfs::Credentials> caller(fuse_req_t req) const;
     // Called by every request: the first one, after INIT, sets what only applies after INIT.

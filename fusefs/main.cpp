@@ -152,6 +152,7 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
     settings.export_path = target.export_path;
     settings.nfs_port = port;
     settings.mount_port = mount_options.mount_port;
+    settings.nlm_port = mount_options.nlm_port;
     settings.identity = identity.own;
     settings.machine_name = hostname;
     settings.call_timeout_ms = timeout_ms;
@@ -214,8 +215,13 @@ int run(int argc, char** argv) {
     fs_settings.attribute_cache = mount_options.attribute_cache;
     fs_settings.block_cache_bytes = size_t{mount_options.cache_size_mib} * 1024 * 1024;
     vfs::Filesystem filesystem(*client, fs_settings);
-    fusefs::FuseAdapter adapter(filesystem, {as_in_mountinfo(command.mountpoint),
-                                             mount_options.readahead_kib, identity.per_caller});
+    const bool local_posix = mount_options.local_lock == options::LocalLock::posix ||
+                             mount_options.local_lock == options::LocalLock::all;
+    const bool local_flock = mount_options.local_lock == options::LocalLock::flock ||
+                             mount_options.local_lock == options::LocalLock::all;
+    fusefs::FuseAdapter adapter(filesystem,
+                                {as_in_mountinfo(command.mountpoint), mount_options.readahead_kib,
+                                 identity.per_caller, !local_posix, !local_flock});
 
     FuseSession session(fuse_arguments(mount_options, command.source), adapter);
     session.mount(command.mountpoint);

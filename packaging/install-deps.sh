@@ -12,6 +12,9 @@ readonly PACKAGES=(
     fuse3 libnfs-utils
     # the demo and test NFS server
     nfs-ganesha nfs-ganesha-vfs rpcbind
+    # rpc.statd (NSM): ganesha's NLM lock service asks it to monitor every client that locks, and
+    # refuses all NFSv3 locks without it (tests/tools/ganesha.sh starts it)
+    nfs-common
     # tests and benchmarks: ss (iproute2), rpcinfo/flock/mount (rpcbind, util-linux), useradd
     # (passwd) for the unprivileged-mount test, modprobe (kmod) for /dev/fuse
     fio psmisc attr iproute2 util-linux procps passwd kmod

@@ -1,10 +1,11 @@
 #include "nfs/mount_protocol.h"
 
-#include <poll.h>
 #include "nfs/libnfs_headers.h"
 
 #include <memory>
 
+#include "nfs/rpc_error_text.h"
+#include "nfs/rpc_wait.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs {
@@ -45,7 +46,7 @@ void on_mnt_reply(rpc_context* rpc, int status, void* data, void* private_data) 
     exchange->done = true;
     if (status != RPC_STATUS_SUCCESS) {
         exchange->errnum = status == RPC_STATUS_TIMEOUT ? ETIMEDOUT : EIO;
-        exchange->error = data ? static_cast<const char*>(data) : rpc_get_error(rpc);
+        exchange->error = data ? static_cast<const char*>(data) : rpc_error_text(rpc);
         return;
     }
     auto* reply = static_cast<mountres3*>(data);
@@ -64,7 +65,7 @@ void on_connected(rpc_context* rpc, int status, void* data, void* private_data) 
     if (status != RPC_STATUS_SUCCESS) {
         exchange->done = true;
         exchange->errnum = ECONNREFUSED;
-        exchange->error = data ? static_cast<const char*>(data) : rpc_get_error(rpc);
+        exchange->error = data ? static_cast<const char*>(data) : rpc_error_text(rpc);
         return;
     }
     exchange->connected = true;
@@ -88,28 +89,20 @@ FileHandle mount_export(const MountRequest& request) {
             : rpc_connect_program_async(rpc.get(), request.host.c_str(), MOUNT_PROGRAM, MOUNT_V3,
                                         on_connected, &exchange);
     if (queued != 0)
-        throw Error(EIO, where + ": cannot reach MOUNT service: " + rpc_get_error(rpc.get()));
+        throw Error(EIO, where + ": cannot reach MOUNT service: " + rpc_error_text(rpc.get()));
 
     const auto deadline = std::chrono::steady_clock::now() + request.timeout;
-    bool mnt_sent = false;
-    while (!exchange.done) {
-        if (exchange.connected && !mnt_sent) {
-            std::string export_path = request.export_path;  // libnfs wants a mutable char*
-            if (rpc_mount3_mnt_async(rpc.get(), on_mnt_reply, export_path.data(), &exchange) != 0)
-                throw Error(EIO, where + ": cannot send MNT: " + rpc_get_error(rpc.get()));
-            mnt_sent = true;
-        }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-            throw Error(ETIMEDOUT, where + ": no answer from the MOUNT service within " +
-                                       std::to_string(request.timeout.count()) + " ms");
-        pollfd pfd{rpc_get_fd(rpc.get()), static_cast<short>(rpc_which_events(rpc.get())), 0};
-        if (poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 100))) < 0 &&
-            errno != EINTR)
-            throw Error(errno, where + ": poll failed");
-        if (rpc_service(rpc.get(), pfd.revents) < 0 && !exchange.done)
-            throw Error(ECONNREFUSED, where + ": MOUNT service: " + rpc_get_error(rpc.get()));
+    const CallContext uncancelled;
+    const std::string what = where + ": MOUNT service";
+    service_until(
+        rpc.get(), [&] { return exchange.connected || exchange.done; }, deadline, uncancelled,
+        what);
+    if (!exchange.done) {
+        std::string export_path = request.export_path;  // libnfs wants a mutable char*
+        if (rpc_mount3_mnt_async(rpc.get(), on_mnt_reply, export_path.data(), &exchange) != 0)
+            throw Error(EIO, where + ": cannot send MNT: " + rpc_error_text(rpc.get()));
+        service_until(
+            rpc.get(), [&] { return exchange.done; }, deadline, uncancelled, what);
     }
     if (exchange.errnum != 0) throw Error(exchange.errnum, where + ": " + exchange.error);
     return exchange.root;

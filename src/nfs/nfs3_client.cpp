@@ -38,13 +38,18 @@ sattr3 initial_attributes(const NewObjectAttributes& attributes) {
     return to_sattr3(initial_changes(attributes));
 }
 
+const ConnectionSettings& settings_of(
+    const std::vector<std::unique_ptr<Nfs3Connection>>& connections) {
+    if (connections.empty()) throw Error(EINVAL, "Nfs3Client needs a connection");
+    return connections.front()->settings();
+}
+
 }  // namespace
 
 Nfs3Client::Nfs3Client(std::vector<std::unique_ptr<Nfs3Connection>> connections)
     : connections_(std::move(connections)),
-      first_verifier_(std::random_device{}() * 0x100000000ULL + std::random_device{}()) {
-    if (connections_.empty()) throw Error(EINVAL, "Nfs3Client needs a connection");
-}
+      first_verifier_(std::random_device{}() * 0x100000000ULL + std::random_device{}()),
+      locks_(settings_of(connections_), counters_) {}
 
 Nfs3Client::Nfs3Client(std::unique_ptr<Nfs3Connection> connection)
     : Nfs3Client([&] {
@@ -251,6 +256,7 @@ WriteResult Nfs3Client::write(const CallContext& context, const FileHandle& fh, 
         if (written == 0) throw Error(EIO, "WRITE: server accepted no data");
         done += std::min(written, chunk);
     }
+    locks_.note_write_verifier(result.verifier);
     return result;
 }
 
@@ -263,6 +269,7 @@ uint64_t Nfs3Client::commit(const CallContext& context, const FileHandle& fh) {
             return rpc_nfs3_commit_async(rpc, cb, &args, p);
         },
         [&](COMMIT3res& reply) { verifier = verifier_of(reply.COMMIT3res_u.resok.verf); });
+    locks_.note_write_verifier(verifier);
     return verifier;
 }
 

@@ -12,6 +12,7 @@
 #include "nfs/nfs3_connection.h"
 #include "nfs/nfs3_convert.h"
 #include "nfs/nfs_client.h"
+#include "nfs/nlm_locks.h"
 
 namespace nfsfuse::nfs {
 
@@ -67,6 +68,20 @@ class Nfs3Client final : public NfsClient {
                          const std::string& to_name) override;
     std::vector<DirectoryEntry> readdir(const CallContext& context, const FileHandle& dir) override;
     FsStats statfs(const CallContext& context, const FileHandle& fh) override;
+    // Locks through the server's NLM lock service (nlm_locks.h).
+    std::optional<LockHolder> lock(const CallContext& context, const FileHandle& fh, OpenId open,
+                                   const LockRequest& request) override {
+        return locks_.lock(context, fh, open, request);
+    }
+    void unlock(const CallContext& context, const FileHandle& fh, OpenId open, LockOwner owner,
+                const LockRange& range) override {
+        locks_.unlock(context, fh, open, owner, range);
+    }
+    std::optional<LockHolder> test(const CallContext& context, const FileHandle& fh, OpenId open,
+                                   const LockRequest& request) override {
+        return locks_.test(context, fh, open, request);
+    }
+
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:
@@ -104,6 +119,7 @@ class Nfs3Client final : public NfsClient {
     const uint64_t first_verifier_;
     std::atomic<uint64_t> verifiers_used_{0};
     CallCounters counters_;
+    NlmLocks locks_;  // connects to the server's NLM service at the first lock call
 };
 
 }  // namespace nfsfuse::nfs

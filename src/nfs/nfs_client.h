@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,8 +96,32 @@ class Namespace {
     virtual FsStats statfs(const CallContext& context, const FileHandle& fh) = 0;
 };
 
+// Byte-range locks kept by the server, so that every client of it sees them (NFSv4.1 LOCK, LOCKU
+// and LOCKT; NFSv3 NLM). flock(2) locks are locks of the whole file, as the kernel client sends
+// them. `open`: the open the request comes through (NFSv4 lock state grows out of an open; NFSv3
+// has none). Nothing here waits for a lock: a caller that wants to wait asks again (vfs
+// LockWaits), as the kernel client polls.
+class Locks {
+  public:
+    virtual ~Locks() = default;
+
+    // Takes `request`'s lock for its owner, or returns the lock in the way and takes nothing.
+    // An owner's own locks never conflict with each other: the server merges, splits, upgrades
+    // and downgrades them as POSIX does. Throws ENOLCK when the server keeps no locks, EIO when
+    // the owner's locks on the file were lost (a server restart without reclaim).
+    virtual std::optional<LockHolder> lock(const CallContext& context, const FileHandle& fh,
+                                           OpenId open, const LockRequest& request) = 0;
+    // Releases whatever `owner` holds in `range` (nothing held: nothing happens). Afterwards
+    // the server holds nothing of it there, also when its locks were lost.
+    virtual void unlock(const CallContext& context, const FileHandle& fh, OpenId open,
+                        LockOwner owner, const LockRange& range) = 0;
+    // The lock that would stand in the way of `request`, if any; takes nothing (F_GETLK).
+    virtual std::optional<LockHolder> test(const CallContext& context, const FileHandle& fh,
+                                           OpenId open, const LockRequest& request) = 0;
+};
+
 // A whole client of one server.
-class NfsClient : public DataIo, public OpenState, public Namespace {
+class NfsClient : public DataIo, public OpenState, public Namespace, public Locks {
   public:
     // Starts whatever runs in the background. Separate from construction because `nfsfuse`
     // daemonizes (fork) between connecting and serving, and threads do not survive a fork.

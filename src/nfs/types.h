@@ -176,6 +176,42 @@ struct FsStats {
     uint64_t available_files = 0;
 };
 
+// --- byte-range locks ---
+enum class LockType { read, write };
+
+// Who holds locks: FUSE's lock owner, a process for POSIX (fcntl) locks, an open file description
+// for flock and OFD locks. Unique within one mount.
+using LockOwner = uint64_t;
+
+// Bytes [offset, offset + length); length 0: from offset to the end of any file (NFS's all-ones
+// length, fcntl's l_len 0).
+struct LockRange {
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    bool operator==(const LockRange&) const = default;
+};
+
+struct LockRequest {
+    LockOwner owner = 0;
+    LockType type = LockType::write;
+    LockRange range;
+    // The process asking, reported to F_GETLK callers of this mount while it holds the lock
+    // (NLM's svid). 0: unknown.
+    uint32_t pid = 0;
+    // A waiting caller asking again (NFSv4 READW_LT/WRITEW_LT: the server may keep it a place
+    // in line).
+    bool waiting = false;
+};
+
+// A lock that stands in the way (F_GETLK's answer).
+struct LockHolder {
+    LockType type = LockType::write;
+    LockRange range;
+    // The holder's process when it is one of this mount's owners (or NLM says), else 0: a
+    // process on another host has no pid here.
+    uint32_t pid = 0;
+};
+
 // Access bits as in NFSv3 ACCESS (and NFSv4 ACCESS4_*).
 enum AccessBits : uint32_t {
     access_read = 0x01,

@@ -216,6 +216,10 @@ void apply_mount_port(MountOptions& options, const OptionItem& item) {
     options.mount_port = port_number(item);
 }
 
+void apply_nlm_port(MountOptions& options, const OptionItem& item) {
+    options.nlm_port = port_number(item);
+}
+
 // ro/rw also go to the kernel mount, so even root cannot write through a read-only mount; both are
 // passed in order and the kernel, like us, lets the last one win.
 void apply_read_only(MountOptions& options, const OptionItem& item) {
@@ -315,6 +319,22 @@ void apply_cache(MountOptions& options, const OptionItem& item) {
     }
 }
 
+void apply_local_lock(MountOptions& options, const OptionItem& item) {
+    const std::string_view which = *item.value;
+    if (which == "none") {
+        options.local_lock = LocalLock::none;
+    } else if (which == "flock") {
+        options.local_lock = LocalLock::flock;
+    } else if (which == "posix") {
+        options.local_lock = LocalLock::posix;
+    } else if (which == "all") {
+        options.local_lock = LocalLock::all;
+    } else {
+        reject_option(item, "unknown local_lock value " + quoted(which) +
+                                "; valid values are none, flock, posix and all");
+    }
+}
+
 // FUSE and kernel options are handed on verbatim, in the order given: libfuse and the kernel apply
 // them left to right, so "later wins" holds for them too.
 void pass_to_fuse(MountOptions& options, const OptionItem& item) {
@@ -361,6 +381,8 @@ const OptionSpec kOptionTable[] = {
      apply_port},
     {"mountport", Syntax::valued, "N",
      "MOUNT protocol port, 1-65535, vers=3 only (default: ask the portmapper)", apply_mount_port},
+    {"nlmport", Syntax::valued, "N",
+     "NLM lock service port, 1-65535, vers=3 only (default: ask the portmapper)", apply_nlm_port},
     {"ro", Syntax::flag, "", "mount read-only (also at the kernel)", apply_read_only},
     {"rw", Syntax::flag, "", "mount read-write (default)", apply_read_write},
     {"uid", Syntax::valued, "N", "uid sent to the server (AUTH_SYS), 0-4294967294", apply_uid},
@@ -375,6 +397,9 @@ const OptionSpec kOptionTable[] = {
     {"nconnect", Syntax::valued, "N",
      "TCP connections, 1-16: metadata on the first, data on the others (default 1)",
      apply_nconnect},
+    {"local_lock", Syntax::valued, "WHICH",
+     "locks kept on this host only: none (default), flock, posix or all",
+     apply_local_lock},
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},
@@ -528,17 +553,22 @@ void check_min_max(std::string_view min_name, uint32_t min, std::string_view max
     }
 }
 
-// Checked once the whole list is read: vers= may come before or after mountport=.
-void check_mount_port_needs_v3(const MountOptions& options) {
-    if (!options.mount_port || options.version == NfsVersion::v3) return;
-    throw invalid_argument("mount option 'mountport=" + std::to_string(*options.mount_port) +
-                           "' is for vers=3 only: NFSv4 has no MOUNT service (nfsfuse speaks "
-                           "NFSv4.1 unless told otherwise); add vers=3 to mount over NFSv3, or "
-                           "drop mountport");
+// Checked once the whole list is read: vers= may come before or after mountport= and nlmport=.
+// `service`: what NFSv4 does not have, e.g. "no MOUNT service".
+void check_port_needs_v3(const MountOptions& options, const char* name,
+                         const std::optional<uint16_t>& port, const char* service) {
+    if (!port || options.version == NfsVersion::v3) return;
+    throw invalid_argument("mount option '" + std::string(name) + "=" + std::to_string(*port) +
+                           "' is for vers=3 only: NFSv4 has " + service +
+                           " (nfsfuse speaks NFSv4.1 unless told otherwise); add vers=3 to mount "
+                           "over NFSv3, or drop " +
+                           name);
 }
 
 void check_combinations(const MountOptions& options) {
-    check_mount_port_needs_v3(options);
+    check_port_needs_v3(options, "mountport", options.mount_port, "no MOUNT service");
+    check_port_needs_v3(options, "nlmport", options.nlm_port,
+                        "no NLM service (its locks are part of NFSv4)");
     const AttributeCacheTimes& times = options.attribute_cache;
     check_min_max("acregmin", times.regular_min_s, "acregmax", times.regular_max_s);
     check_min_max("acdirmin", times.directory_min_s, "acdirmax", times.directory_max_s);

@@ -27,6 +27,10 @@ enum class NfsVersion { v3, v4_1 };
 //         size, mtime and ctime stay unchanged (close-to-open consistency).
 enum class CacheMode { none, meta, full };
 
+// Which locks stay on this host instead of going to the server, as nfs(5)'s local_lock: for
+// servers without a lock service, or applications that need no locks across hosts.
+enum class LocalLock { none, flock, posix, all };
+
 // How long attributes may be trusted, in seconds, like the kernel client's acregmin/acregmax/
 // acdirmin/acdirmax (and its defaults). Between min and max, a file changed recently is checked
 // more often than one untouched for a long time.
@@ -52,6 +56,7 @@ struct MountOptions {
     NfsVersion version = NfsVersion::v4_1;
     std::optional<uint16_t> port;        // NFS port; skips the portmapper when set
     std::optional<uint16_t> mount_port;  // MOUNT protocol port (vers=3 only); skips the portmapper
+    std::optional<uint16_t> nlm_port;    // NLM lock service port (vers=3 only); likewise
     bool read_only = false;
     std::optional<uint32_t> uid;  // AUTH_SYS uid sent to the server (default: our own uid)
     std::optional<uint32_t> gid;  // AUTH_SYS gid sent to the server (default: our own gid)
@@ -61,6 +66,7 @@ struct MountOptions {
     uint32_t retrans = 2;  // like nfs(5): retries before a soft call fails
     bool debug = false;
     CacheMode cache = CacheMode::full;
+    LocalLock local_lock = LocalLock::none;
     // TCP connections to the server, as the kernel client's nconnect: with more than one, the
     // first carries metadata and the others file data.
     uint32_t nconnect = kDefaultNconnect;

@@ -332,7 +332,28 @@ bool File::hide(PendingRemoval removal) {
 
 bool File::idle() {
     std::lock_guard lock(mutex_);
-    return opens_ == 0 && writes_.empty() && !failure_;
+    return opens_ == 0 && writes_.empty() && !failure_ && lock_owners_.empty();
+}
+
+void File::lock_taken(nfs::LockOwner owner, uint64_t handle) {
+    std::lock_guard lock(mutex_);
+    lock_owners_[owner] = handle;
+}
+
+bool File::forget_lock_owner(nfs::LockOwner owner) {
+    std::lock_guard lock(mutex_);
+    return lock_owners_.erase(owner) > 0;
+}
+
+std::vector<nfs::LockOwner> File::forget_lock_owners_of(uint64_t handle) {
+    std::lock_guard lock(mutex_);
+    std::vector<nfs::LockOwner> owners;
+    std::erase_if(lock_owners_, [&](const auto& entry) {
+        if (entry.second != handle) return false;
+        owners.push_back(entry.first);
+        return true;
+    });
+    return owners;
 }
 
 }  // namespace nfsfuse::vfs

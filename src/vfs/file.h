@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -121,6 +122,15 @@ class File : public std::enable_shared_from_this<File> {
     // Not open, nothing owed, nothing to report: the table may drop it.
     bool idle();
 
+    // --- lock owners ---
+    // `owner` may hold locks on the file, taken last through the open `handle`.
+    void lock_taken(nfs::LockOwner owner, uint64_t handle);
+    // Forgets `owner`; true if it may have held locks (the caller releases them on the server).
+    bool forget_lock_owner(nfs::LockOwner owner);
+    // Forgets, and returns, the owners whose locks were taken last through `handle`: at its
+    // release, an open file description's flock and OFD locks go with it.
+    std::vector<nfs::LockOwner> forget_lock_owners_of(uint64_t handle);
+
   private:
     using Lock = std::unique_lock<std::mutex>;
     enum class Dispatch { complete_runs, everything };
@@ -172,7 +182,9 @@ class File : public std::enable_shared_from_this<File> {
     // a page for the open it was written through (empty: the mount's own identity).
     std::optional<nfs::Credentials> writer_;
     uint64_t opens_ = 0;
-    std::optional<PendingRemoval> removal_;  // the hidden name to remove at the last close
+    std::optional<PendingRemoval> removal_;
+    // Owners that may hold locks on the file, and the open each locked through last.
+    std::map<nfs::LockOwner, uint64_t> lock_owners_;  // the hidden name to remove at the last close
 };
 
 }  // namespace nfsfuse::vfs

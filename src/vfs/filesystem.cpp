@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "util/error.h"
+#include "vfs/filesystem_open_file.h"
 
 namespace nfsfuse::vfs {
 namespace {
@@ -84,16 +85,6 @@ std::string describe(const nfs::FileHandle& handle) {
 }
 
 }  // namespace
-
-// An open regular file. The File is shared with the table; `open` is the server's open.
-struct Filesystem::OpenFile {
-    std::shared_ptr<File> file;
-    nfs::OpenId open = 0;
-    // Set when the kernel's RELEASE was taken from the device (release_received): from then on
-    // the file no longer counts as open, whatever the release still has to do.
-    bool counted_closed = false;
-    std::optional<PendingRemoval> removal_at_close;
-};
 
 // An open directory: one listing taken when reading starts at offset 0.
 struct Filesystem::OpenDirectory {
@@ -551,8 +542,13 @@ void Filesystem::write(const nfs::CallContext& context, uint64_t handle, uint64_
     open_file(handle).file->write(context, offset, data);
 }
 
-void Filesystem::flush(const nfs::CallContext& context, uint64_t handle) {
-    open_file(handle).file->flush(context);
+void Filesystem::flush(const nfs::CallContext& context, uint64_t handle,
+                       std::optional<nfs::LockOwner> closing_owner) {
+    OpenFile& open = open_file(handle);
+    // The locks go even when the data cannot: close(2) has happened for the process.
+    if (closing_owner && open.file->forget_lock_owner(*closing_owner))
+        release_locks(open, *closing_owner);
+    open.file->flush(context);
 }
 
 void Filesystem::release_received(uint64_t handle) {
@@ -574,6 +570,9 @@ void Filesystem::release(uint64_t handle) noexcept {
     // kernel never got is counted here.
     const std::optional<PendingRemoval> removal =
         open->counted_closed ? std::move(open->removal_at_close) : files_.released(*open->file);
+    // An open file description's flock and OFD locks end with it (POSIX locks ended at close).
+    for (const nfs::LockOwner owner : open->file->forget_lock_owners_of(handle))
+        release_locks(*open, owner);
     client_.close(open->open);
     const nfs::FileHandle fh = open->file->handle();
     if (!open->file->is_open() && open->file->has_pending()) {
@@ -631,6 +630,7 @@ void Filesystem::releasedir(uint64_t handle) noexcept {
 // --- shutdown -----------------------------------------------------------------------------
 
 ShutdownReport Filesystem::shutdown(const nfs::CallContext& context) {
+    lock_waits_.stop();  // their callers get EINTR while they can still be answered
     ShutdownReport report;
     for (const std::shared_ptr<File>& file : files_.all()) {
         if (!file->has_pending()) continue;

@@ -27,6 +27,7 @@
 #include "options/mount_options.h"
 #include "vfs/file_table.h"
 #include "vfs/inode_table.h"
+#include "vfs/lock_waits.h"
 #include "vfs/write_senders.h"
 
 namespace nfsfuse::vfs {
@@ -123,14 +124,33 @@ class Filesystem {
     void write(const nfs::CallContext& context, uint64_t handle, uint64_t offset,
                std::string_view data);
     // close(2) of one descriptor and fsync(2): what was written is on the server, durably, and a
-    // write that failed on the way is reported here.
-    void flush(const nfs::CallContext& context, uint64_t handle);
+    // write that failed on the way is reported here. `closing_owner` (close only): the process
+    // closing it, whose POSIX locks on the file end with any close of it, as POSIX has it.
+    void flush(const nfs::CallContext& context, uint64_t handle,
+               std::optional<nfs::LockOwner> closing_owner = std::nullopt);
     // The kernel's RELEASE of `handle` was taken from the device: from now on the file does not
     // count as open, before any later request (an unlink) is handled.
     void release_received(uint64_t handle);
     // Ends the open (counting it closed if release_received did not). Never throws: close(2)
     // has returned already.
     void release(uint64_t handle) noexcept;
+
+    // --- locks: byte-range locks the server keeps (flock(2): the whole file) ---
+    // F_GETLK through the open `handle`: the lock in the way of `request`, if any.
+    std::optional<nfs::LockHolder> test_lock(const nfs::CallContext& context, uint64_t handle,
+                                             const nfs::LockRequest& request);
+    // F_SETLK: takes the lock, or throws EAGAIN when another owner's lock is in the way. A
+    // request interrupted on the wire may have been granted: like every lock of its owner, it
+    // goes at the owner's close (docs/SEMANTICS.md, "Locks").
+    void lock(const nfs::CallContext& context, uint64_t handle, const nfs::LockRequest& request);
+    // F_SETLKW: takes the lock now, or waits for it on LockWaits' thread, then calls `done`
+    // with 0 or the errno (at once when it is decided at once). Cancel `context` and call
+    // wake_lock_waits() when the caller gives up. Throws only what fails before waiting starts.
+    void lock_waiting(std::shared_ptr<const nfs::CallContext> context, uint64_t handle,
+                      nfs::LockRequest request, LockWaits::Done done);
+    void wake_lock_waits() { lock_waits_.wake(); }
+    void unlock(const nfs::CallContext& context, uint64_t handle, nfs::LockOwner owner,
+                const nfs::LockRange& range);
 
     // --- directories ---
     uint64_t opendir(uint64_t ino);
@@ -142,8 +162,8 @@ class Filesystem {
     EntryReply listed_entry(const nfs::Entry& entry);
     void releasedir(uint64_t handle) noexcept;
 
-    // Before the process exits (a signal, an unmount): every file's data sent and committed,
-    // whether or not it is still open. `context` bounds the wait.
+    // Before the process exits (a signal, an unmount): lock waits end (EINTR) and every file's
+    // data is sent and committed, whether or not it is still open. `context` bounds the wait.
     ShutdownReport shutdown(const nfs::CallContext& context);
 
   private:
@@ -187,6 +207,13 @@ class Filesystem {
     // Drops the file's state once nothing needs it: not open, nothing owed, and the kernel no
     // longer knows the inode.
     void drop_file_if_unused(const nfs::FileHandle& fh);
+    // client_.lock through `handle`, recording the owner first: a close racing it releases it.
+    std::optional<nfs::LockHolder> try_lock(const nfs::CallContext& context, uint64_t handle,
+                                            const nfs::LockRequest& request);
+    // Releases everything `owner` holds on the file of `open` (a close). Never throws: a
+    // failure is logged, and the server drops what is left with our lease or at our next
+    // unlock.
+    void release_locks(const OpenFile& open, nfs::LockOwner owner) noexcept;
 
     nfs::NfsClient& client_;
     const FilesystemSettings settings_;
@@ -203,6 +230,7 @@ class Filesystem {
     FileContext file_context_;  // refers to senders_, which stops before it goes
     FileTable files_;
     WriteSenders senders_;  // its jobs use the files, the context and the caches: stops first
+    LockWaits lock_waits_;  // its waiters use the open files: stops before them
 };
 
 }  // namespace nfsfuse::vfs

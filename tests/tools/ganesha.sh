@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Starts and stops a private nfs-ganesha (VFS FSAL, NFSv3 + NFSv4) on 127.0.0.1 for the tests.
 #
-#   ganesha.sh start DIR PORT MNTPORT   exports DIR/export under that same path for v3 and v4
+#   ganesha.sh start DIR PORT MNTPORT [NLMPORT]
+#                                       exports DIR/export under that same path for v3 and v4
 #                                       (its v4 pseudo path equals the real one, as with Linux
 #                                       knfsd), and DIR/squashed likewise with root_squash;
-#                                       prints the pid once PORT and MNTPORT listen
+#                                       serves NFSv3 locks (NLM) on NLMPORT when given (and
+#                                       starts rpc.statd if none runs), none without it;
+#                                       prints the pid once PORT, MNTPORT (and NLMPORT) listen
 #   ganesha.sh stop DIR                 stops the instance whose pidfile is DIR/ganesha.pid
 #
 # NFSFUSE_GANESHA_LEASE=N (optional, at start): an NFSv4 lease of N seconds instead of ganesha's
 # 60, for tests of what happens when a client's lease runs out.
+# NFSFUSE_GANESHA_GRACE=N (optional, at start): a grace period of N seconds after every start, in
+# which clients reclaim their state, instead of none (Graceless), for the tests of lock reclaim.
+# ganesha 4.3 takes 0 to 180; keep it at least the lease (a reclaiming client has a lease to
+# notice the restart in) and give a short lease with it.
 #
 # Everything of one instance lives in DIR (config, log, pidfile, v4 recovery state), so several
 # instances on different ports and directories can run at once. A stop followed by a start with the
@@ -46,7 +53,7 @@ lock_holders() {
 }
 
 usage() {
-    echo "usage: $0 start DIR PORT MNTPORT | $0 stop DIR" >&2
+    echo "usage: $0 start DIR PORT MNTPORT [NLMPORT] | $0 stop DIR" >&2
     exit 2
 }
 
@@ -112,6 +119,42 @@ ensure_rpcbind() {
     die "rpcbind started but port 111 does not listen"
 }
 
+# True while rpc.statd (NSM, program 100024) is registered with the local rpcbind.
+statd_registered() {
+    rpcinfo -p 127.0.0.1 2>/dev/null | awk '$1 == 100024 { found = 1 } END { exit !found }'
+}
+
+# ganesha's NLM asks the local statd (NSM) to monitor every client that takes a lock
+# (nsm_monitor); with no statd it refuses every lock with NLM4_DENIED_NOLOCKS. One statd serves
+# every instance. --no-notify: this host did not reboot, nobody is to be told so. A statd that
+# will not start costs only the locks (their tests fail saying NOLOCKS), not the whole server.
+ensure_statd() {
+    if statd_registered; then return; fi
+    if ! command -v rpc.statd >/dev/null; then
+        echo "ganesha.sh: rpc.statd is not installed (apt-get install nfs-common): NLM will refuse every lock" >&2
+        return
+    fi
+    # rpc.statd daemonizes and would otherwise keep the registration lock for ever.
+    rpc.statd --no-notify {lock_fd}>&- || echo "ganesha.sh: rpc.statd failed to start" >&2
+    local i
+    for ((i = 0; i < 50; i++)); do
+        statd_registered && return
+        sleep 0.1
+    done
+    echo "ganesha.sh: rpc.statd is not registered with rpcbind: NLM will refuse every lock" >&2
+}
+
+# The NFS_CORE_PARAM lines for NLM: on at NLMPORT, or off.
+nlm_config() {
+    local nlmport=$1
+    if [[ -z $nlmport ]]; then
+        echo "    Enable_NLM = false;"
+    else
+        echo "    Enable_NLM = true;"
+        echo "    NLM_Port = $nlmport;"
+    fi
+}
+
 # The NFSV4 block's lease line, or nothing: ganesha's default lease.
 lease_config() {
     local lease=${NFSFUSE_GANESHA_LEASE:-}
@@ -120,6 +163,21 @@ lease_config() {
         die "NFSFUSE_GANESHA_LEASE '$lease' is not a lease of 1 to 120 seconds"
     fi
     echo "    Lease_Lifetime = $((10#$lease));"
+}
+
+# The NFSV4 block's grace lines: none at all (Graceless), or a grace period of
+# NFSFUSE_GANESHA_GRACE seconds.
+grace_config() {
+    local grace=${NFSFUSE_GANESHA_GRACE:-}
+    if [[ -z $grace ]]; then
+        echo "    Graceless = true;"
+        return 0
+    fi
+    if ! [[ $grace =~ ^[0-9]+$ ]] || ((10#$grace < 1 || 10#$grace > 180)); then
+        die "NFSFUSE_GANESHA_GRACE '$grace' is not a grace period of 1 to 180 seconds"
+    fi
+    echo "    Graceless = false;"
+    echo "    Grace_Period = $((10#$grace));"
 }
 
 # One EXPORT block: ID, PATH, SQUASH.
@@ -147,22 +205,24 @@ BLOCK
 }
 
 write_config() {
-    local dir=$1 port=$2 mntport=$3 lease
+    local dir=$1 port=$2 mntport=$3 nlmport=$4 lease grace
     lease=$(lease_config)
+    grace=$(grace_config)
     # RecoveryBackend=fs with a private RecoveryRoot and Graceless: ganesha 4.3 on Debian otherwise
-    # wants a shared recovery database and starts every run with a 90 s grace period.
+    # wants a shared recovery database and starts every run with a 90 s grace period. The
+    # private RecoveryRoot also keeps the clients that may reclaim after a restart.
     cat >"$dir/ganesha.conf" <<CONF
 NFS_CORE_PARAM {
     Protocols = 3, 4;
     NFS_Port = $port;
     MNT_Port = $mntport;
-    Enable_NLM = false;
+$(nlm_config "$nlmport")
     Enable_RQUOTA = false;
     Enable_UDP = false;
     Bind_addr = 127.0.0.1;
 }
 NFSV4 {
-    Graceless = true;
+$grace
     RecoveryBackend = fs;
     RecoveryRoot = $dir/rec;
     Allow_Numeric_Owners = true;
@@ -180,9 +240,10 @@ CONF
 }
 
 start() {
-    local dir=$1 port=$2 mntport=$3
+    local dir=$1 port=$2 mntport=$3 nlmport=${4:-}
     is_port_number "$port" || die "PORT '$port' is not a port number"
     is_port_number "$mntport" || die "MNTPORT '$mntport' is not a port number"
+    [[ -z $nlmport ]] || is_port_number "$nlmport" || die "NLMPORT '$nlmport' is not a port number"
     command -v ganesha.nfsd >/dev/null ||
         die "ganesha.nfsd is not installed (apt-get install nfs-ganesha nfs-ganesha-vfs)"
 
@@ -195,13 +256,14 @@ start() {
     fi
     rm -f "$dir/ganesha.pid"
     local p
-    for p in "$port" "$mntport"; do
+    for p in "$port" "$mntport" $nlmport; do
         port_listens "$p" && die "port $p is already in use: $(ss -Hltnp "sport = :$p")"
     done
 
     take_registration_lock
     ensure_rpcbind
-    write_config "$dir" "$port" "$mntport"
+    [[ -z $nlmport ]] || ensure_statd
+    write_config "$dir" "$port" "$mntport" "$nlmport"
     # Daemonizes: returns once the child is forked, the child writes the pidfile. The lock stays
     # with this script: a daemon inheriting it would hold it forever.
     ganesha.nfsd -L "$dir/ganesha.log" -f "$dir/ganesha.conf" -p "$dir/ganesha.pid" {lock_fd}>&- ||
@@ -217,7 +279,8 @@ start() {
             print_log_tail "$dir"
             die "ganesha (pid $pid) exited during start-up"
         fi
-        if [[ -n $pid ]] && port_listens "$port" && port_listens "$mntport"; then
+        if [[ -n $pid ]] && port_listens "$port" && port_listens "$mntport" &&
+            { [[ -z $nlmport ]] || port_listens "$nlmport"; }; then
             : "${listening_since:=$SECONDS}"
             # Registered too, so the next instance may start (see REGISTRATION_LOCK). Someone
             # outside this script may have registered over us since; then do not wait forever.
@@ -230,7 +293,7 @@ start() {
     done
     print_log_tail "$dir"
     if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-    die "ganesha did not listen on ports $port and $mntport within ${START_TIMEOUT_S}s"
+    die "ganesha did not listen on ports $port $mntport $nlmport within ${START_TIMEOUT_S}s"
 }
 
 stop() {
@@ -257,8 +320,8 @@ stop() {
 (($# >= 1)) || usage
 case $1 in
 start)
-    (($# == 4)) || usage
-    start "$2" "$3" "$4"
+    (($# == 4 || $# == 5)) || usage
+    start "$2" "$3" "$4" "${5:-}"
     ;;
 stop)
     (($# == 2)) || usage

@@ -1,6 +1,7 @@
 #include "fake_nfs_server.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "util/error.h"
@@ -465,6 +466,98 @@ nfs::FsStats FakeNfsServer::statfs(const nfs::CallContext& context, const nfs::F
     Lock lock = begin(context, "FSSTAT");
     id_of(fh);
     return nfs::FsStats{1 << 30, 1 << 29, 1 << 29, 1000, 500, 500};
+}
+
+namespace {
+
+uint64_t end_of(const nfs::LockRange& range) {
+    return range.length == 0 || range.length > UINT64_MAX - range.offset
+               ? UINT64_MAX
+               : range.offset + range.length;
+}
+
+}  // namespace
+
+std::optional<nfs::LockHolder> FakeNfsServer::conflict(uint64_t id,
+                                                       const nfs::LockRequest& request) const {
+    const auto found = locks_.find(id);
+    if (found == locks_.end()) return std::nullopt;
+    const uint64_t begin = request.range.offset;
+    const uint64_t end = end_of(request.range);
+    for (const HeldLock& held : found->second) {
+        if (held.owner == request.owner || held.end <= begin || end <= held.begin) continue;
+        if (held.type == nfs::LockType::read && request.type == nfs::LockType::read) continue;
+        const uint64_t length = held.end == UINT64_MAX ? 0 : held.end - held.begin;
+        return nfs::LockHolder{held.type, {held.begin, length}, held.pid};
+    }
+    return std::nullopt;
+}
+
+void FakeNfsServer::cut_locks(uint64_t id, nfs::LockOwner owner, uint64_t begin, uint64_t end) {
+    std::vector<HeldLock>& held = locks_[id];
+    std::vector<HeldLock> kept;
+    for (const HeldLock& lock : held) {
+        if (lock.owner != owner || lock.end <= begin || end <= lock.begin) {
+            kept.push_back(lock);
+            continue;
+        }
+        if (lock.begin < begin)
+            kept.push_back({lock.owner, lock.type, lock.begin, begin, lock.pid});
+        if (end < lock.end) kept.push_back({lock.owner, lock.type, end, lock.end, lock.pid});
+    }
+    held = std::move(kept);
+    if (held.empty()) locks_.erase(id);
+}
+
+std::optional<nfs::LockHolder> FakeNfsServer::lock(const nfs::CallContext& context,
+                                                   const nfs::FileHandle& fh, nfs::OpenId,
+                                                   const nfs::LockRequest& request) {
+    Lock lock = begin(context, "LOCK");
+    const uint64_t id = id_of(fh);
+    if (auto in_the_way = conflict(id, request)) {
+        end(lock, "LOCK");
+        return in_the_way;
+    }
+    const uint64_t range_end = end_of(request.range);
+    cut_locks(id, request.owner, request.range.offset, range_end);
+    locks_[id].push_back(
+        {request.owner, request.type, request.range.offset, range_end, request.pid});
+    end(lock, "LOCK");
+    return std::nullopt;
+}
+
+void FakeNfsServer::unlock(const nfs::CallContext& context, const nfs::FileHandle& fh, nfs::OpenId,
+                           nfs::LockOwner owner, const nfs::LockRange& range) {
+    Lock lock = begin(context, "LOCKU");
+    cut_locks(id_of(fh), owner, range.offset, end_of(range));
+    end(lock, "LOCKU");
+}
+
+std::optional<nfs::LockHolder> FakeNfsServer::test(const nfs::CallContext& context,
+                                                   const nfs::FileHandle& fh, nfs::OpenId,
+                                                   const nfs::LockRequest& request) {
+    Lock lock = begin(context, "LOCKT");
+    auto in_the_way = conflict(id_of(fh), request);
+    end(lock, "LOCKT");
+    return in_the_way;
+}
+
+std::vector<std::string> FakeNfsServer::locks_held(const nfs::FileHandle& fh) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> described;
+    const auto found = locks_.find(id_of(fh));
+    if (found == locks_.end()) return described;
+    std::vector<HeldLock> held = found->second;
+    std::sort(held.begin(), held.end(), [](const HeldLock& a, const HeldLock& b) {
+        return std::tie(a.begin, a.owner) < std::tie(b.begin, b.owner);
+    });
+    for (const HeldLock& each : held) {
+        described.push_back(std::to_string(each.owner) + ":" +
+                            (each.type == nfs::LockType::read ? "r" : "w") + ":" +
+                            std::to_string(each.begin) + "-" +
+                            (each.end == UINT64_MAX ? "max" : std::to_string(each.end)));
+    }
+    return described;
 }
 
 }  // namespace nfsfuse::testing

@@ -93,6 +93,18 @@ class FakeNfsServer : public nfs::NfsClient {
     nfs::FsStats statfs(const nfs::CallContext&, const nfs::FileHandle& fh) override;
     std::map<std::string, uint64_t> call_counts() const override;
 
+    // Locks as a server keeps them for all its clients: POSIX byte ranges per owner. Owners are
+    // per client in a real server; here every mount over this fake shares one owner space.
+    std::optional<nfs::LockHolder> lock(const nfs::CallContext& context, const nfs::FileHandle& fh,
+                                        nfs::OpenId open, const nfs::LockRequest& request) override;
+    void unlock(const nfs::CallContext& context, const nfs::FileHandle& fh, nfs::OpenId open,
+                nfs::LockOwner owner, const nfs::LockRange& range) override;
+    std::optional<nfs::LockHolder> test(const nfs::CallContext& context, const nfs::FileHandle& fh,
+                                        nfs::OpenId open, const nfs::LockRequest& request) override;
+    // The locks held on `fh` now, for checks: "OWNER:r|w:BEGIN-END" in order (END exclusive,
+    // "max" for to the end).
+    std::vector<std::string> locks_held(const nfs::FileHandle& fh) const;
+
   private:
     struct Node {
         nfs::FileType type = nfs::FileType::regular;
@@ -107,6 +119,13 @@ class FakeNfsServer : public nfs::NfsClient {
         uint32_t major = 0;   // devices
         uint32_t minor = 0;
         std::map<std::string, uint64_t> children;  // directory
+    };
+    struct HeldLock {
+        nfs::LockOwner owner = 0;
+        nfs::LockType type = nfs::LockType::write;
+        uint64_t begin = 0;
+        uint64_t end = 0;  // exclusive; UINT64_MAX: to the end
+        uint32_t pid = 0;
     };
     using Lock = std::unique_lock<std::mutex>;
 
@@ -130,6 +149,10 @@ class FakeNfsServer : public nfs::NfsClient {
                          uint32_t mode);
     // Drops one link of `id`; the object goes with its last link.
     void unlink_node(uint64_t id);
+    // The first lock of another owner on `id` in the way of `request`. With mutex_.
+    std::optional<nfs::LockHolder> conflict(uint64_t id, const nfs::LockRequest& request) const;
+    // Takes [begin, end) out of `owner`'s locks on `id`, splitting those across its edges.
+    void cut_locks(uint64_t id, nfs::LockOwner owner, uint64_t begin, uint64_t end);
 
     std::shared_ptr<const Hook> hook(const std::shared_ptr<const Hook>& which) const;
 
@@ -143,6 +166,7 @@ class FakeNfsServer : public nfs::NfsClient {
     uint64_t next_open_ = 1;                                          // guarded by mutex_
     std::map<std::string, uint64_t> calls_;                           // guarded by mutex_
     std::map<std::string, std::optional<nfs::Credentials>> callers_;  // guarded by mutex_
+    std::map<uint64_t, std::vector<HeldLock>> locks_;                 // guarded by mutex_
     nfs::FileHandle root_;
     uint32_t max_transfer_ = 64 * 1024;
 };

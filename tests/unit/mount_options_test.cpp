@@ -160,6 +160,7 @@ void expect_same(const MountOptions& actual, const MountOptions& expected) {
     EXPECT_EQ(actual.version, expected.version);
     EXPECT_EQ(actual.port, expected.port);
     EXPECT_EQ(actual.mount_port, expected.mount_port);
+    EXPECT_EQ(actual.nlm_port, expected.nlm_port);
     EXPECT_EQ(actual.read_only, expected.read_only);
     EXPECT_EQ(actual.uid, expected.uid);
     EXPECT_EQ(actual.gid, expected.gid);
@@ -228,6 +229,18 @@ INSTANTIATE_TEST_SUITE_P(
                         o.version = NfsVersion::v3;
                         o.mount_port = 65535;
                     }},
+        GoodOptions{"NlmPortWithVers3",
+                    {"vers=3,nlmport=32803"},
+                    [](MountOptions& o) {
+                        o.version = NfsVersion::v3;
+                        o.nlm_port = 32803;
+                    }},
+        GoodOptions{"NlmPortBeforeVers3InALaterList",
+                    {"nlmport=1", "vers=3,nlmport=65535"},
+                    [](MountOptions& o) {
+                        o.version = NfsVersion::v3;
+                        o.nlm_port = 65535;
+                    }},
         GoodOptions{"Ro",
                     {"ro"},
                     [](MountOptions& o) {
@@ -268,6 +281,18 @@ INSTANTIATE_TEST_SUITE_P(
         GoodOptions{
             "ReadaheadMax", {"readahead=65536"}, [](MountOptions& o) { o.readahead_kib = 65536; }},
         GoodOptions{"Nconnect", {"nconnect=4"}, [](MountOptions& o) { o.nconnect = 4; }},
+        GoodOptions{"LocalLockFlock",
+                    {"local_lock=flock"},
+                    [](MountOptions& o) { o.local_lock = LocalLock::flock; }},
+        GoodOptions{"LocalLockPosix",
+                    {"local_lock=posix"},
+                    [](MountOptions& o) { o.local_lock = LocalLock::posix; }},
+        GoodOptions{"LocalLockAll",
+                    {"local_lock=all"},
+                    [](MountOptions& o) { o.local_lock = LocalLock::all; }},
+        GoodOptions{"LocalLockNoneAfterAll",
+                    {"local_lock=all,local_lock=none"},
+                    [](MountOptions& o) { o.local_lock = LocalLock::none; }},
         GoodOptions{"NconnectMax", {"nconnect=16"}, [](MountOptions& o) { o.nconnect = 16; }},
         GoodOptions{"Debug", {"debug"}, [](MountOptions& o) { o.debug = true; }},
         GoodOptions{"LaterListWins",
@@ -412,6 +437,10 @@ INSTANTIATE_TEST_SUITE_P(
     NfsOptions, BadOptionsTest,
     ::testing::Values(
         BadOptions{"ReadaheadTooBig", {"readahead=65537"}, "readahead=65537", "from 0 to 65536"},
+        BadOptions{"LocalLockUnknown",
+                   {"local_lock=some"},
+                   "local_lock=some",
+                   "valid values are none, flock, posix and all"},
         BadOptions{"CacheSizeTooBig", {"cache_size=65537"}, "cache_size=65537", "from 0 to 65536"},
         BadOptions{"CacheSizeNotANumber", {"cache_size=1g"}, "cache_size=1g", "number"},
         BadOptions{"NconnectZero", {"nconnect=0"}, "nconnect=0", "from 1 to 16"},
@@ -450,6 +479,19 @@ INSTANTIATE_TEST_SUITE_P(
                    "mountport=20048",
                    "for vers=3 only"},
         BadOptions{"MountPortZero", {"mountport=0"}, "mountport=0", "from 1 to 65535"},
+        BadOptions{"NlmPortWithoutVers",
+                   {"nlmport=32803"},
+                   "nlmport=32803",
+                   "is for vers=3 only: NFSv4 has no NLM service"},
+        BadOptions{"NlmPortWithVers3OverriddenLater",
+                   {"vers=3,nlmport=32803", "vers=4.1"},
+                   "nlmport=32803",
+                   "drop nlmport"},
+        BadOptions{"NlmPortZero", {"vers=3,nlmport=0"}, "nlmport=0", "from 1 to 65535"},
+        BadOptions{"NlmPortTooBig", {"vers=3,nlmport=65536"}, "nlmport=65536", "from 1 to 65535"},
+        BadOptions{
+            "NlmPortName", {"vers=3,nlmport=nlm"}, "nlmport=nlm", "expects a decimal number"},
+        BadOptions{"NlmPortBare", {"vers=3,nlmport"}, "nlmport", "needs a value"},
         BadOptions{"MountPortTooBig", {"mountport=70000"}, "mountport=70000", "from 1 to 65535"},
         BadOptions{"UidMinusOne", {"uid=4294967295"}, "uid=4294967295", "from 0 to 4294967294"},
         BadOptions{"UidNegative", {"uid=-1"}, "uid=-1", "expects a decimal number"},

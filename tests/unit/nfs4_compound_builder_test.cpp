@@ -220,6 +220,78 @@ TEST(Nfs4CompoundBuilderTest, OpenWithCreate) {
                               .str("new")));
 }
 
+TEST(Nfs4CompoundBuilderTest, OpenReclaimingAPreviousOpen) {
+    EXPECT_EQ(only([](auto& b) {
+                  b.open_previous(kOwner,
+                                  open4_share_access::read | open4_share_access::want_no_deleg,
+                                  open4_share_deny::none);
+              }),
+              std::string(open_head(0x401)
+                              .u32(0)     // OPEN4_NOCREATE
+                              .u32(1)     // CLAIM_PREVIOUS
+                              .u32(0)));  // delegate_type: OPEN_DELEGATE_NONE
+}
+
+const LockOwner4 kLockOwner{0x0102030405060708, "lock-owner"};
+
+TEST(Nfs4CompoundBuilderTest, LockForANewLockOwnerGrowsFromItsOpen) {
+    EXPECT_EQ(only([](auto& b) {
+                  b.lock_new_owner(LockType4::write, false, 100, 0xFFFFFFFFFFFFFFFF, kStateid,
+                                   kLockOwner);
+              }),
+              std::string(args(1)
+                              .u32(12)                  // OP_LOCK
+                              .u32(2)                   // locktype: WRITE_LT
+                              .u32(0)                   // reclaim: false
+                              .u64(100)                 // offset
+                              .u64(0xFFFFFFFFFFFFFFFF)  // length: to the end
+                              .u32(1)                   // locker4: new_lock_owner TRUE
+                              .u32(0)                   // open_seqid
+                              .u32(7)                   // open_stateid
+                              .fixed(kStateidOther)
+                              .u32(0)                   // lock_seqid
+                              .u64(0x0102030405060708)  // lock_owner4.clientid
+                              .str("lock-owner")));     // lock_owner4.owner
+}
+
+TEST(Nfs4CompoundBuilderTest, LockForAnExistingLockOwnerAndReclaims) {
+    EXPECT_EQ(only([](auto& b) { b.lock_existing_owner(LockType4::readw, true, 0, 10, kStateid); }),
+              std::string(args(1)
+                              .u32(12)  // OP_LOCK
+                              .u32(3)   // locktype: READW_LT
+                              .u32(1)   // reclaim: true
+                              .u64(0)
+                              .u64(10)
+                              .u32(0)  // locker4: new_lock_owner FALSE
+                              .u32(7)  // lock_stateid
+                              .fixed(kStateidOther)
+                              .u32(0)));  // lock_seqid
+}
+
+TEST(Nfs4CompoundBuilderTest, LockuLocktAndFreeStateid) {
+    CompoundBuilder builder("t");
+    builder.locku(LockType4::write, kStateid, 5, 6)
+        .lockt(LockType4::read, 7, 8, kLockOwner)
+        .free_stateid(kStateid);
+    EXPECT_EQ(builder.finish(), std::string(args(3)
+                                                .u32(14)  // OP_LOCKU
+                                                .u32(2)   // locktype: WRITE_LT
+                                                .u32(0)   // seqid
+                                                .u32(7)   // lock_stateid
+                                                .fixed(kStateidOther)
+                                                .u64(5)   // offset
+                                                .u64(6)   // length
+                                                .u32(13)  // OP_LOCKT
+                                                .u32(1)   // locktype: READ_LT
+                                                .u64(7)
+                                                .u64(8)
+                                                .u64(0x0102030405060708)  // owner
+                                                .str("lock-owner")
+                                                .u32(45)  // OP_FREE_STATEID
+                                                .u32(7)
+                                                .fixed(kStateidOther)));
+}
+
 TEST(Nfs4CompoundBuilderTest, Close) {
     EXPECT_EQ(only([](auto& b) { b.close(kStateid); }),
               std::string(args(1)

@@ -170,6 +170,84 @@ TEST(Nfs4CompoundReplyTest, OpenAndClose) {
     EXPECT_EQ(closed.other, open.stateid.other);
 }
 
+// LOCK4denied: a READ_LT lock of `owner` from 10 to the end.
+Xdr lock_denied(const std::string& owner) {
+    Xdr xdr;
+    xdr.u64(10).u64(0xFFFFFFFFFFFFFFFF).u32(1).u64(0x99).str(owner);
+    return xdr;
+}
+
+TEST(Nfs4CompoundReplyTest, LockGrantedAndUnlocked) {
+    const std::string bytes = res(0, 3)
+                                  .result(12)  // OP_LOCK
+                                  .u32(1)      // lock_stateid
+                                  .fixed(kOther)
+                                  .result(14)  // OP_LOCKU
+                                  .u32(2)
+                                  .fixed(kOther)
+                                  .result(45);  // OP_FREE_STATEID
+    CompoundReply reply(bytes);
+    const LockReply locked = reply.lock();
+    EXPECT_FALSE(locked.denied);
+    EXPECT_EQ(locked.stateid.seqid, 1u);
+    EXPECT_EQ(std::string(locked.stateid.other.data(), 12), kOther);
+    const Stateid unlocked = reply.locku();
+    EXPECT_EQ(unlocked.seqid, 2u);
+    EXPECT_EQ(unlocked.other, locked.stateid.other);
+    reply.free_stateid();
+    EXPECT_EQ(reply.results_read(), 3u);
+}
+
+// NFS4ERR_DENIED is the answer, not a failure: the lock in the way, whose it is.
+TEST(Nfs4CompoundReplyTest, LockAndLocktDeniedNameTheLockInTheWay) {
+    const LockDenied expected{10, 0xFFFFFFFFFFFFFFFF, LockType4::read, 0x99, "other-owner"};
+    const std::string lock_bytes =
+        res(10010, 1).result(12, 10010).append(lock_denied("other-owner"));
+    CompoundReply lock_reply(lock_bytes);
+    const LockReply lock = lock_reply.lock();
+    ASSERT_TRUE(lock.denied);
+    EXPECT_EQ(*lock.denied, expected);
+
+    const std::string lockt_bytes =
+        res(10010, 1).result(13, 10010).append(lock_denied("other-owner"));
+    CompoundReply lockt_reply(lockt_bytes);
+    EXPECT_EQ(lockt_reply.lockt(), expected);
+
+    const std::string free_bytes = res(0, 1).result(13);
+    EXPECT_EQ(CompoundReply(free_bytes).lockt(), std::nullopt);
+}
+
+TEST(Nfs4CompoundReplyTest, LockFailuresAreErrorsWithTheirStatus) {
+    const std::string deadlock = res(10045, 1).result(12, 10045);
+    const auto [errnum, message] = error_of([&] { CompoundReply(deadlock).lock(); });
+    EXPECT_EQ(errnum, EDEADLK);
+    EXPECT_EQ(message, "LOCK: server said NFS4ERR_DEADLOCK");
+    const std::string no_grace = res(10033, 1).result(12, 10033);
+    try {
+        CompoundReply(no_grace).lock();
+        ADD_FAILURE() << "NFS4ERR_NO_GRACE did not throw";
+    } catch (const Nfs4Error& error) {
+        EXPECT_EQ(error.status(), Nfs4Status::no_grace);
+    }
+    const std::string openmode = res(10038, 1).result(14, 10038);
+    EXPECT_EQ(error_of([&] { CompoundReply(openmode).locku(); }).first, EBADF);
+    const std::string locks_held = res(10037, 1).result(45, 10037);
+    EXPECT_EQ(error_of([&] { CompoundReply(locks_held).free_stateid(); }).first, EIO);
+    // A denial with a lock type no server sends is a malformed reply.
+    const std::string bad_type = res(10010, 1)
+                                     .result(12, 10010)
+                                     .u64(0)
+                                     .u64(1)
+                                     .u32(9)  // not an nfs_lock_type4
+                                     .u64(0)
+                                     .str("x");
+    EXPECT_EQ(error_of([&] { CompoundReply(bad_type).lock(); }).first, EIO);
+    // Cut in the middle of the owner.
+    const std::string truncated =
+        res(10010, 1).result(12, 10010).append(lock_denied("other-owner")).bytes().substr(0, 50);
+    EXPECT_EQ(error_of([&] { CompoundReply(truncated).lock(); }).first, EIO);
+}
+
 // An OPEN result with `delegation` as its open_delegation4.
 std::string open_with(const Xdr& delegation) {
     return res(0, 1)

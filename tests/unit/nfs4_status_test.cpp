@@ -48,6 +48,12 @@ INSTANTIATE_TEST_SUITE_P(
         StatusCase{10022, EIO, "NFS4ERR_STALE_CLIENTID"},
         StatusCase{10024, EIO, "NFS4ERR_OLD_STATEID"},
         StatusCase{10025, EIO, "NFS4ERR_BAD_STATEID"}, StatusCase{10029, ELOOP, "NFS4ERR_SYMLINK"},
+        // The locks' own: what fcntl(2) answers the same faults with.
+        StatusCase{10010, EAGAIN, "NFS4ERR_DENIED"},
+        StatusCase{10028, EINVAL, "NFS4ERR_LOCK_RANGE"},
+        StatusCase{10038, EBADF, "NFS4ERR_OPENMODE"},
+        StatusCase{10045, EDEADLK, "NFS4ERR_DEADLOCK"}, StatusCase{10033, EIO, "NFS4ERR_NO_GRACE"},
+        StatusCase{10034, EIO, "NFS4ERR_RECLAIM_BAD"}, StatusCase{10037, EIO, "NFS4ERR_LOCKS_HELD"},
         StatusCase{10039, EINVAL, "NFS4ERR_BADOWNER"}, StatusCase{10052, EIO, "NFS4ERR_BADSESSION"},
         StatusCase{10053, EIO, "NFS4ERR_BADSLOT"}, StatusCase{10063, EIO, "NFS4ERR_SEQ_MISORDERED"},
         StatusCase{10068, EIO, "NFS4ERR_RETRY_UNCACHED_REP"},

@@ -133,14 +133,18 @@ CompoundBuilder& CompoundBuilder::commit(uint64_t offset, uint32_t count) {
     return *this;
 }
 
+void CompoundBuilder::put_state_owner(const OpenOwner& owner) {
+    out_.u64(owner.clientid);
+    out_.opaque(owner.owner);
+}
+
 void CompoundBuilder::open_head(const OpenOwner& owner, uint32_t share_access,
                                 uint32_t share_deny) {
     begin(Op::open);
     out_.u32(0);  // seqid: ignored by NFSv4.1 servers
     out_.u32(share_access);
     out_.u32(share_deny);
-    out_.u64(owner.clientid);
-    out_.opaque(owner.owner);
+    put_state_owner(owner);
 }
 
 CompoundBuilder& CompoundBuilder::open(const OpenOwner& owner, uint32_t share_access,
@@ -179,10 +183,76 @@ CompoundBuilder& CompoundBuilder::open_current(const OpenOwner& owner, uint32_t 
     return *this;
 }
 
+CompoundBuilder& CompoundBuilder::open_previous(const OpenOwner& owner, uint32_t share_access,
+                                                uint32_t share_deny) {
+    open_head(owner, share_access, share_deny);
+    put_enum(out_, OpenType::nocreate);
+    put_enum(out_, OpenClaim::previous);
+    put_enum(out_, DelegationType::none);  // delegate_type: we never hold delegations
+    return *this;
+}
+
 CompoundBuilder& CompoundBuilder::close(const Stateid& id) {
     begin(Op::close);
     out_.u32(0);  // seqid: ignored by NFSv4.1 servers
     put_stateid(id);
+    return *this;
+}
+
+void CompoundBuilder::lock_head(LockType4 type, bool reclaim, uint64_t offset, uint64_t length) {
+    begin(Op::lock);
+    put_enum(out_, type);
+    out_.boolean(reclaim);
+    out_.u64(offset);
+    out_.u64(length);
+}
+
+CompoundBuilder& CompoundBuilder::lock_new_owner(LockType4 type, bool reclaim, uint64_t offset,
+                                                 uint64_t length, const Stateid& open_stateid,
+                                                 const LockOwner4& owner) {
+    lock_head(type, reclaim, offset, length);
+    out_.boolean(true);  // locker4: new_lock_owner, open_to_lock_owner4
+    out_.u32(0);         // open_seqid: ignored by NFSv4.1 servers
+    put_stateid(open_stateid);
+    out_.u32(0);  // lock_seqid: likewise
+    put_state_owner(owner);
+    return *this;
+}
+
+CompoundBuilder& CompoundBuilder::lock_existing_owner(LockType4 type, bool reclaim, uint64_t offset,
+                                                      uint64_t length,
+                                                      const Stateid& lock_stateid) {
+    lock_head(type, reclaim, offset, length);
+    out_.boolean(false);  // locker4: exist_lock_owner4
+    put_stateid(lock_stateid);
+    out_.u32(0);  // lock_seqid: ignored by NFSv4.1 servers
+    return *this;
+}
+
+CompoundBuilder& CompoundBuilder::locku(LockType4 type, const Stateid& lock_stateid,
+                                        uint64_t offset, uint64_t length) {
+    begin(Op::locku);
+    put_enum(out_, type);
+    out_.u32(0);  // seqid: ignored by NFSv4.1 servers
+    put_stateid(lock_stateid);
+    out_.u64(offset);
+    out_.u64(length);
+    return *this;
+}
+
+CompoundBuilder& CompoundBuilder::lockt(LockType4 type, uint64_t offset, uint64_t length,
+                                        const LockOwner4& owner) {
+    begin(Op::lockt);
+    put_enum(out_, type);
+    out_.u64(offset);
+    out_.u64(length);
+    put_state_owner(owner);
+    return *this;
+}
+
+CompoundBuilder& CompoundBuilder::free_stateid(const Stateid& stateid) {
+    begin(Op::free_stateid);
+    put_stateid(stateid);
     return *this;
 }
 

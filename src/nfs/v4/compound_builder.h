@@ -25,6 +25,9 @@ struct OpenOwner {
     std::string owner;
 };
 
+// lock_owner4 has the same shape (state_owner4): our client id and a name of our choosing.
+using LockOwner4 = OpenOwner;
+
 // How an OPEN creates its file (openflag4 with OPEN4_CREATE). `verifier` is for exclusive4_1 and
 // exclusive4 only; exclusive4 (NFSv4.0's) sends no attributes.
 struct OpenCreate {
@@ -64,7 +67,27 @@ class CompoundBuilder {
     // OPEN with CLAIM_FH: the current filehandle, an existing file.
     CompoundBuilder& open_current(const OpenOwner& owner, uint32_t share_access,
                                   uint32_t share_deny);
+    // OPEN with CLAIM_PREVIOUS: reclaims, in the server's grace period after it restarted, an
+    // open of the current filehandle we held before (no delegation).
+    CompoundBuilder& open_previous(const OpenOwner& owner, uint32_t share_access,
+                                   uint32_t share_deny);
     CompoundBuilder& close(const Stateid& stateid);
+
+    // Byte-range locks of the current filehandle. `length`: NFS's, all ones up to the end.
+    // LOCK for a lock-owner with no state on the file yet (open_to_lock_owner4): its lock state
+    // grows from `open_stateid`. `reclaim`: a lock held before the server restarted.
+    CompoundBuilder& lock_new_owner(LockType4 type, bool reclaim, uint64_t offset, uint64_t length,
+                                    const Stateid& open_stateid, const LockOwner4& owner);
+    // LOCK under the lock-owner's lock stateid (exist_lock_owner4).
+    CompoundBuilder& lock_existing_owner(LockType4 type, bool reclaim, uint64_t offset,
+                                         uint64_t length, const Stateid& lock_stateid);
+    CompoundBuilder& locku(LockType4 type, const Stateid& lock_stateid, uint64_t offset,
+                           uint64_t length);
+    // Which lock would stand in the way of `owner`'s; takes none.
+    CompoundBuilder& lockt(LockType4 type, uint64_t offset, uint64_t length,
+                           const LockOwner4& owner);
+    // Ends a lock stateid that holds no locks (or any stateid the server should forget).
+    CompoundBuilder& free_stateid(const Stateid& stateid);
 
     CompoundBuilder& create_directory(std::string_view name, const AttributesToSet& attributes);
     CompoundBuilder& create_symlink(std::string_view name, std::string_view target,
@@ -106,6 +129,8 @@ class CompoundBuilder {
     void begin(Op op);
     void put_stateid(const Stateid& stateid);
     void open_head(const OpenOwner& owner, uint32_t share_access, uint32_t share_deny);
+    void lock_head(LockType4 type, bool reclaim, uint64_t offset, uint64_t length);
+    void put_state_owner(const OpenOwner& owner);
 
     XdrEncoder out_;
     size_t count_position_;

@@ -95,6 +95,11 @@ CompoundReply::CompoundReply(std::string_view reply)
       count_(in_.u32("COMPOUND result count")) {}
 
 void CompoundReply::expect(Op op) {
+    const Nfs4Status status = expect_any_status(op);
+    if (status != Nfs4Status::ok) throw Nfs4Error(status, op_name(op));
+}
+
+Nfs4Status CompoundReply::expect_any_status(Op op) {
     if (read_ == count_) {
         if (status_ != Nfs4Status::ok) throw Nfs4Error(status_, "COMPOUND");
         throw Error(EIO, "COMPOUND: the reply has " + std::to_string(count_) + " results and no " +
@@ -108,7 +113,7 @@ void CompoundReply::expect(Op op) {
     if (resop != static_cast<uint32_t>(op))
         throw Error(EIO, std::string("COMPOUND: expected the result of ") + op_name(op) +
                              ", got one of operation " + std::to_string(resop));
-    if (status != Nfs4Status::ok) throw Nfs4Error(status, op_name(op));
+    return status;
 }
 
 SequenceReply CompoundReply::sequence() {
@@ -209,6 +214,49 @@ OpenReply CompoundReply::open() {
 Stateid CompoundReply::close() {
     expect(Op::close);
     return decode_stateid(in_, "CLOSE open_stateid");
+}
+
+LockDenied CompoundReply::decode_lock_denied(const char* what) {
+    LockDenied denied;
+    denied.offset = in_.u64(what);
+    denied.length = in_.u64(what);
+    const uint32_t type = in_.u32(what);
+    if (type < static_cast<uint32_t>(LockType4::read) ||
+        type > static_cast<uint32_t>(LockType4::writew))
+        throw Error(EIO,
+                    std::string("malformed XDR: ") + what + " lock type " + std::to_string(type));
+    denied.type = static_cast<LockType4>(type);
+    denied.owner_clientid = in_.u64(what);
+    denied.owner = in_.opaque(kOpaqueLimit, what);
+    return denied;
+}
+
+LockReply CompoundReply::lock() {
+    const Nfs4Status status = expect_any_status(Op::lock);
+    LockReply result;
+    if (status == Nfs4Status::denied)
+        result.denied = decode_lock_denied("LOCK denied");
+    else if (status != Nfs4Status::ok)
+        throw Nfs4Error(status, op_name(Op::lock));
+    else
+        result.stateid = decode_stateid(in_, "LOCK lock_stateid");
+    return result;
+}
+
+std::optional<LockDenied> CompoundReply::lockt() {
+    const Nfs4Status status = expect_any_status(Op::lockt);
+    if (status == Nfs4Status::denied) return decode_lock_denied("LOCKT denied");
+    if (status != Nfs4Status::ok) throw Nfs4Error(status, op_name(Op::lockt));
+    return std::nullopt;
+}
+
+Stateid CompoundReply::locku() {
+    expect(Op::locku);
+    return decode_stateid(in_, "LOCKU lock_stateid");
+}
+
+void CompoundReply::free_stateid() {
+    expect(Op::free_stateid);
 }
 
 CreateReply CompoundReply::create() {

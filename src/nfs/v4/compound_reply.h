@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,24 @@ struct OpenReply {
     uint32_t rflags = 0;                               // open4_result values
     AttrMask attrset;                                  // what a create set
     DelegationType delegation = DelegationType::none;  // none or none_ext
+};
+
+// LOCK4denied: the lock in the way of a LOCK or LOCKT, and whose it is (lock_owner4).
+struct LockDenied {
+    uint64_t offset = 0;
+    uint64_t length = 0;  // all ones: to the end of any file
+    LockType4 type = LockType4::write;
+    uint64_t owner_clientid = 0;
+    std::string owner;
+
+    bool operator==(const LockDenied&) const = default;
+};
+
+// LOCK's result: the lock stateid it granted under, or (NFS4ERR_DENIED, which is no error to
+// the caller) the lock in the way; then nothing was taken.
+struct LockReply {
+    Stateid stateid;
+    std::optional<LockDenied> denied;
 };
 
 struct CreateReply {
@@ -126,6 +145,10 @@ class CompoundReply {
     uint64_t commit();  // the write verifier
     OpenReply open();
     Stateid close();
+    LockReply lock();
+    std::optional<LockDenied> lockt();  // nothing: no lock in the way
+    Stateid locku();                    // the lock stateid, moved on
+    void free_stateid();
     CreateReply create();
     ChangeInfo remove();
     RenameReply rename();
@@ -141,6 +164,10 @@ class CompoundReply {
   private:
     // Reads the next result's operation number and status; throws unless it is `op` and OK.
     void expect(Op op);
+    // The same, returning the status instead of throwing when it is not OK (for the results
+    // that carry data with an error: LOCK and LOCKT's DENIED).
+    Nfs4Status expect_any_status(Op op);
+    LockDenied decode_lock_denied(const char* what);
 
     XdrDecoder in_;
     Nfs4Status status_;

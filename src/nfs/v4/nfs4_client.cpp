@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "nfs/read_fully.h"
 #include "nfs/v4/nfs4_status.h"
@@ -40,32 +41,18 @@ uint32_t share_access_of(OpenAccess access) {
     return bits | open4_share_access::want_no_deleg;
 }
 
-// The statuses that say the server holds no state under a stateid: it restarted, expired our
-// lease, or an administrator revoked it. (Not OLD_STATEID: that state exists, in a newer version.)
-bool state_gone(Nfs4Status status) {
-    switch (status) {
-        case Nfs4Status::bad_stateid:
-        case Nfs4Status::stale_stateid:
-        case Nfs4Status::expired:
-        case Nfs4Status::admin_revoked:
-            return true;
-        default:
-            return false;
-    }
-}
-
-// The statuses after which an I/O is sent again under a fresh open: its state is gone, or it is
-// OLD_STATEID (the state moved on under it). Reopening the file gives new state.
-bool state_lost(Nfs4Status status) {
-    return state_gone(status) || status == Nfs4Status::old_stateid;
-}
-
 // A directory's stamps around a change we made in it. Taken even when the server does not call
 // them atomic (ganesha 4.3 never does): NFSv3's wcc data, which nfsfuse trusts the same way, is
 // no more atomic on any server, and the window in which another client's change could hide is
 // the server's own work on our request.
 DirectoryChange directory_change_of(const ChangeInfo& cinfo) {
     return {change_stamp_of_change(cinfo.before), change_stamp_of_change(cinfo.after)};
+}
+
+// A number for this mount's lock owners' names that no other mount draws (LockOwnerNames).
+uint64_t mount_number() {
+    std::random_device random;
+    return static_cast<uint64_t>(random()) << 32 | random();
 }
 
 }  // namespace
@@ -77,6 +64,16 @@ Nfs4Client::Nfs4Client(SessionSettings settings, const std::string& export_path)
     } catch (const Error& error) {
         throw Error(error.errnum(), where + ": " + error.what());
     }
+    locks_ = std::make_unique<Nfs4Locks>(
+        *session_, opens_, mount_number(),
+        [this](const CallContext& context, const char* what, const Session::Build& build,
+               const Session::Read& read,
+               bool cachethis) { call(context, what, build, read, cachethis); },
+        [this](const CallContext& context, OpenId id, const Stateid& failed) {
+            reopen(context, id, failed);
+        });
+    session_->set_reclaim(
+        [this](const CallContext& context, uint64_t generation) { reclaim(context, generation); });
     Fattr4 fs;
     try {
         call(
@@ -288,6 +285,8 @@ OpenedFile Nfs4Client::open(const CallContext& context, const FileHandle& fh, Op
 }
 
 void Nfs4Client::close(OpenId id) noexcept {
+    // The server refuses to CLOSE an open whose lock states still hold locks.
+    locks_->release_open(id);
     const std::optional<OpenStates::Open> open = opens_.remove(id);
     if (!open) return;
     try {
@@ -299,7 +298,7 @@ void Nfs4Client::close(OpenId id) noexcept {
                 r.close();
             });
     } catch (const Nfs4Error& error) {
-        if (!state_gone(error.status())) {
+        if (!stateid_gone(error.status())) {
             // The open may still be there: its owner is not used again (see below).
             spdlog::warn("CLOSE: {}; the server may keep the file open until nfsfuse ends",
                          error.what());
@@ -360,7 +359,8 @@ void Nfs4Client::call_under_open(const CallContext& context, const char* what, c
                 context, what, [&](CompoundBuilder& b) { build(b, current); }, read);
             return;
         } catch (const Nfs4Error& error) {
-            if (io.id == 0 || !state_lost(error.status()) || reopens == kReopensPerCall) throw;
+            if (io.id == 0 || !stateid_outdated(error.status()) || reopens == kReopensPerCall)
+                throw;
             reopen(context, io.id, io.stateid);
         }
     }
@@ -564,6 +564,54 @@ FsStats Nfs4Client::statfs(const CallContext& context, const FileHandle& fh) {
             stats = r.getattr().fs_stats;
         });
     return stats;
+}
+
+std::optional<LockHolder> Nfs4Client::lock(const CallContext& context, const FileHandle& fh,
+                                           OpenId open, const LockRequest& request) {
+    return locks_->lock(context, fh, open, request);
+}
+
+void Nfs4Client::unlock(const CallContext& context, const FileHandle& fh, OpenId, LockOwner owner,
+                        const LockRange& range) {
+    locks_->unlock(context, fh, owner, range);
+}
+
+std::optional<LockHolder> Nfs4Client::test(const CallContext& context, const FileHandle& fh, OpenId,
+                                           const LockRequest& request) {
+    return locks_->test(context, fh, request);
+}
+
+void Nfs4Client::reclaim(const CallContext& context, uint64_t generation) {
+    reclaim_opens(context, generation);
+    locks_->reclaim(context, generation);
+}
+
+void Nfs4Client::reclaim_opens(const CallContext& context, uint64_t generation) {
+    for (const auto& [id, open] : opens_.all()) {
+        // A newer restart while we were at it: its own reclaim does them all.
+        if (session_->client_generation() != generation) return;
+        Stateid fresh;
+        try {
+            call(
+                context, "OPEN",
+                [&](CompoundBuilder& b) {
+                    b.putfh(open.handle)
+                        .open_previous({session_->clientid(), open.owner},
+                                       share_access_of(open.access), open4_share_deny::none);
+                },
+                [&](CompoundReply& r) {
+                    r.putfh();
+                    fresh = r.open().stateid;
+                },
+                /*cachethis=*/true);
+        } catch (const Nfs4Error& error) {
+            // Opened again by file handle when next used (reopen); locks under it are lost.
+            spdlog::info("reclaiming an open after the server restarted: {}", error.what());
+            if (error.status() == Nfs4Status::no_grace) return;  // none will do
+            continue;
+        }
+        opens_.replace(id, open.stateid, fresh);
+    }
 }
 
 }  // namespace nfsfuse::nfs::v4

@@ -3,6 +3,9 @@
 // Data: every open of a file is an OPEN on the server with its own open-owner (OpenStates), and
 // READ and WRITE go under one of the file's opens; lost state (a restarted server, an expired
 // lease) is reopened by file handle. Owners travel as numbers (owner_names.h).
+// Locks: Nfs4Locks. After the server forgot this client (a restart), in its grace period, the
+// opens are reclaimed (CLAIM_PREVIOUS), then the locks; what cannot be reclaimed is opened
+// again when next used (opens) or lost (locks, see nfs4_locks.h).
 // Directory changes report no stamps (NFSv4 change_info is a change attribute, not the NFSv3 wcc
 // size/mtime/ctime): the layer above then treats every directory as possibly changed by others.
 // Thread-safety: all methods may be called concurrently (the Session is thread-safe).
@@ -14,6 +17,7 @@
 
 #include "nfs/call_counters.h"
 #include "nfs/nfs_client.h"
+#include "nfs/v4/nfs4_locks.h"
 #include "nfs/v4/open_states.h"
 #include "nfs/v4/session.h"
 
@@ -67,6 +71,13 @@ class Nfs4Client final : public NfsClient {
                          const std::string& to_name) override;
     std::vector<DirectoryEntry> readdir(const CallContext& context, const FileHandle& dir) override;
     FsStats statfs(const CallContext& context, const FileHandle& fh) override;
+    std::optional<LockHolder> lock(const CallContext& context, const FileHandle& fh, OpenId open,
+                                   const LockRequest& request) override;
+    void unlock(const CallContext& context, const FileHandle& fh, OpenId open, LockOwner owner,
+                const LockRange& range) override;
+    std::optional<LockHolder> test(const CallContext& context, const FileHandle& fh, OpenId open,
+                                   const LockRequest& request) override;
+
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:
@@ -84,19 +95,26 @@ class Nfs4Client final : public NfsClient {
                       const Session::Build& build, const Session::Read& read);
     // OPENs the file of `id` again (CLAIM_FH) unless another thread did since `failed`.
     void reopen(const CallContext& context, OpenId id, const Stateid& failed);
+    // In the server's grace period after it forgot this client: the opens, then the locks
+    // (Session::set_reclaim).
+    void reclaim(const CallContext& context, uint64_t generation);
+    void reclaim_opens(const CallContext& context, uint64_t generation);
     // The attributes of a decoded fattr4, owners mapped to ids.
     static Attributes attributes_of(const Fattr4& fattr);
     // A CREATE (directory, symlink, fifo) of `name` in `dir`.
     Entry create_object(const CallContext& context, const char* what, const FileHandle& dir,
                         const std::function<void(CompoundBuilder&)>& create);
 
-    std::unique_ptr<Session> session_;
     OpenStates opens_;
+    std::unique_ptr<Nfs4Locks> locks_;  // never null after construction
     FileHandle root_;
     uint32_t max_read_ = 0;
     uint32_t max_write_ = 0;
     std::chrono::seconds lease_{0};  // the server's lease time
     CallCounters counters_;
+    // Last, so it goes first: its lease renewal thread may reclaim state into the members
+    // above (set_reclaim) until its destructor stops it.
+    std::unique_ptr<Session> session_;
 };
 
 }  // namespace nfsfuse::nfs::v4

@@ -18,6 +18,12 @@ const char* op_name(Op op) {
             return "GETFH";
         case Op::link:
             return "LINK";
+        case Op::lock:
+            return "LOCK";
+        case Op::lockt:
+            return "LOCKT";
+        case Op::locku:
+            return "LOCKU";
         case Op::lookup:
             return "LOOKUP";
         case Op::lookupp:
@@ -52,6 +58,8 @@ const char* op_name(Op op) {
             return "CREATE_SESSION";
         case Op::destroy_session:
             return "DESTROY_SESSION";
+        case Op::free_stateid:
+            return "FREE_STATEID";
         case Op::sequence:
             return "SEQUENCE";
         case Op::destroy_clientid:

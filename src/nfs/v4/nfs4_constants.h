@@ -28,6 +28,9 @@ enum class Op : uint32_t {
     getattr = 9,
     getfh = 10,
     link = 11,
+    lock = 12,
+    lockt = 13,
+    locku = 14,
     lookup = 15,
     lookupp = 16,
     open = 18,
@@ -45,6 +48,7 @@ enum class Op : uint32_t {
     exchange_id = 42,
     create_session = 43,
     destroy_session = 44,
+    free_stateid = 45,
     sequence = 53,
     destroy_clientid = 57,
     reclaim_complete = 58,
@@ -232,6 +236,10 @@ enum class DelegationType : uint32_t { none = 0, read = 1, write = 2, none_ext =
 
 // why_no_delegation4: the two reasons followed by a boolean in open_none_delegation4.
 enum class WhyNoDelegation : uint32_t { not_wanted = 0, contention = 1, resource = 2 };
+
+// nfs_lock_type4. The W kinds ("waiting") are a caller that will ask again: the server may keep
+// it a place in line (RFC 8881 section 9.6).
+enum class LockType4 : uint32_t { read = 1, write = 2, readw = 3, writew = 4 };
 
 // time_how4
 enum class TimeHow : uint32_t { server_time = 0, client_time = 1 };

@@ -49,6 +49,8 @@ constexpr StatusInfo kStatusTable[] = {
     {S::denied, EAGAIN, "NFS4ERR_DENIED"},
     {S::expired, EIO, "NFS4ERR_EXPIRED"},
     {S::locked, EAGAIN, "NFS4ERR_LOCKED"},
+    // The session layer waits and sends again while the server's grace period lasts; only a call
+    // whose time ran out meanwhile sees it.
     {S::grace, EIO, "NFS4ERR_GRACE"},
     {S::fhexpired, ESTALE, "NFS4ERR_FHEXPIRED"},
     {S::share_denied, EACCES, "NFS4ERR_SHARE_DENIED"},
@@ -64,7 +66,9 @@ constexpr StatusInfo kStatusTable[] = {
     {S::bad_stateid, EIO, "NFS4ERR_BAD_STATEID"},
     {S::bad_seqid, EIO, "NFS4ERR_BAD_SEQID"},
     {S::not_same, EIO, "NFS4ERR_NOT_SAME"},
-    {S::lock_range, EIO, "NFS4ERR_LOCK_RANGE"},
+    // A lock range the server cannot split or merge as asked (sub-range unlocks, up- or
+    // downgrades of part of a lock): an argument it refuses, as fcntl(2) answers bad ranges.
+    {S::lock_range, EINVAL, "NFS4ERR_LOCK_RANGE"},
     {S::symlink, ELOOP, "NFS4ERR_SYMLINK"},
     {S::restorefh, EIO, "NFS4ERR_RESTOREFH"},
     {S::lease_moved, EIO, "NFS4ERR_LEASE_MOVED"},
@@ -74,7 +78,8 @@ constexpr StatusInfo kStatusTable[] = {
     {S::reclaim_conflict, EIO, "NFS4ERR_RECLAIM_CONFLICT"},
     {S::badxdr, EIO, "NFS4ERR_BADXDR"},
     {S::locks_held, EIO, "NFS4ERR_LOCKS_HELD"},
-    {S::openmode, EIO, "NFS4ERR_OPENMODE"},
+    // A write lock (or WRITE) through an open for reading only: fcntl(2)'s and write(2)'s EBADF.
+    {S::openmode, EBADF, "NFS4ERR_OPENMODE"},
     // An owner or group name the server cannot map, as chown(2) answers an unknown id.
     {S::badowner, EINVAL, "NFS4ERR_BADOWNER"},
     {S::badchar, EINVAL, "NFS4ERR_BADCHAR"},
@@ -155,6 +160,22 @@ int nfs4_status_to_errno(Nfs4Status status) {
 const char* nfs4_status_name(Nfs4Status status) {
     const StatusInfo* info = find(status);
     return info ? info->name : "NFS4ERR_UNKNOWN";
+}
+
+bool stateid_gone(Nfs4Status status) {
+    switch (status) {
+        case Nfs4Status::bad_stateid:
+        case Nfs4Status::stale_stateid:
+        case Nfs4Status::expired:
+        case Nfs4Status::admin_revoked:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool stateid_outdated(Nfs4Status status) {
+    return stateid_gone(status) || status == Nfs4Status::old_stateid;
 }
 
 Nfs4Error::Nfs4Error(Nfs4Status status, const std::string& operation)

@@ -17,6 +17,13 @@ int nfs4_status_to_errno(Nfs4Status status);
 // lacks.
 const char* nfs4_status_name(Nfs4Status status);
 
+// The statuses that say the server holds no state under a stateid: it restarted, expired our
+// lease, or an administrator revoked it. (Not OLD_STATEID: that state exists, in a newer version.)
+bool stateid_gone(Nfs4Status status);
+// stateid_gone, or OLD_STATEID: the state moved on under the stateid sent. Either way a call sent
+// again needs the state's stateid as it is now (reopened, reclaimed, or simply newer).
+bool stateid_outdated(Nfs4Status status);
+
 class Nfs4Error : public Error {
   public:
     // `operation`: who failed, e.g. "LOOKUP". The message reads "LOOKUP: server said

@@ -54,6 +54,11 @@ std::optional<OpenStates::Open> OpenStates::find(OpenId id) const {
     return found->second;
 }
 
+std::vector<std::pair<OpenId, OpenStates::Open>> OpenStates::all() const {
+    std::lock_guard lock(mutex_);
+    return {opens_.begin(), opens_.end()};
+}
+
 OpenStates::ForIo OpenStates::for_io(const FileHandle& handle, bool writing) const {
     std::lock_guard lock(mutex_);
     auto [first, last] = by_handle_.equal_range(handle);

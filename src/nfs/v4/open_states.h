@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "nfs/types.h"
@@ -42,6 +43,8 @@ class OpenStates {
     // Forgets an open and returns it, or nothing when there is no such open.
     std::optional<Open> remove(OpenId id);
     std::optional<Open> find(OpenId id) const;
+    // Every open, for a reclaim after a server restart.
+    std::vector<std::pair<OpenId, Open>> all() const;
     // The state for reading (writing: false) or writing `handle`.
     ForIo for_io(const FileHandle& handle, bool writing) const;
     // Puts a reopened open's new stateid in place of `failed`, or of an older version of the

@@ -136,6 +136,19 @@ uint64_t Session::clientid() const {
     return clientid_;
 }
 
+uint64_t Session::client_generation() const {
+    std::lock_guard lock(mutex_);
+    return client_generation_;
+}
+
+void Session::wait_for_reclaim(const CallContext& context) const {
+    std::unique_lock lock(mutex_);
+    while (reclaimed_generation_ < client_generation_) {
+        if (context.cancelled()) throw Error(EINTR, "waiting for a reclaim: interrupted");
+        reclaim_over_.wait_for(lock, milliseconds{100});
+    }
+}
+
 uint64_t Session::sessions_created() const {
     return current()->generation;
 }
@@ -212,7 +225,7 @@ Session::Recovered Session::recover(const CallContext& context, uint64_t seen_ge
             // A session the server still has (a dead one, or one whose slots we lost track of)
             // holds its reply cache there until it is destroyed.
             if (is_one_of(status, {Nfs4Status::deadsession, Nfs4Status::seq_misordered}))
-                return {false, old_session};
+                return {false, 0, old_session};
             return {};
         } catch (const Nfs4Error& error) {
             if (!is_one_of(error.status(), {Nfs4Status::stale_clientid, Nfs4Status::expired}))
@@ -222,12 +235,37 @@ Session::Recovered Session::recover(const CallContext& context, uint64_t seen_ge
     }
     exchange_id(context);
     create_session(context);
-    return {true, std::nullopt};
+    // Under the same lock as the new session: a call that uses it and finds its stateids stale
+    // knows a reclaim is under way (wait_for_reclaim).
+    return {true, ++client_generation_, std::nullopt};
 }
 
 void Session::after_recovery(const CallContext& context, const Recovered& recovered) {
     if (recovered.old_session) destroy_session(context, *recovered.old_session);
-    if (recovered.new_client) reclaim_complete(context);
+    if (!recovered.new_client) return;
+    if (reclaim_) {
+        // Not the caller's context: an interrupt of the call that happened to recover must not
+        // leave the state half reclaimed.
+        const CallContext own;
+        try {
+            reclaim_(own, recovered.client_generation);
+        } catch (const std::exception& error) {
+            spdlog::error("{}: reclaiming state after the server forgot this client: {}",
+                          settings_.rpc.host, error.what());
+        }
+    }
+    const auto reclaim_over = [&] {
+        std::lock_guard lock(mutex_);
+        reclaimed_generation_ = std::max(reclaimed_generation_, recovered.client_generation);
+        reclaim_over_.notify_all();
+    };
+    try {
+        reclaim_complete(context);
+    } catch (...) {
+        reclaim_over();
+        throw;
+    }
+    reclaim_over();
 }
 
 void Session::destroy_session(const CallContext& context, const SessionId& session) {

@@ -11,7 +11,7 @@
 //   finds out (BADSESSION, or a retired slot table) and goes again on the new one; an old session
 //   the server still knows (DEADSESSION, SEQ_MISORDERED) is ended with DESTROY_SESSION;
 // - NFS4ERR_STALE_CLIENTID or NFS4ERR_EXPIRED (the server forgot us): EXCHANGE_ID again, a new
-//   session, then again;
+//   session, the state reclaimed (set_reclaim) and RECLAIM_COMPLETE, then again;
 // - NFS4ERR_SEQ_MISORDERED: a new session (our idea of the slots no longer matches the server's);
 // - NFS4ERR_RETRY_UNCACHED_REP or NFS4ERR_SEQ_FALSE_RETRY (a replay the server cannot answer,
 //   or a sequence id it saw with another request): the slot's next sequence id, then again.
@@ -81,6 +81,21 @@ class Session {
     void call(const CallContext& context, const char* what, const Build& build, const Read& read,
               bool cachethis = false);
 
+    // What reclaims our state in the server's grace period after it forgot this client (a
+    // restart, an expired lease): run by the call that set up the new client id, before
+    // RECLAIM_COMPLETE, with a context of its own (a reclaim is never interrupted halfway).
+    // `generation`: client_generation() it reclaims for; a newer one makes it moot. Exceptions
+    // it lets out are logged. Set before any call from another thread; none: nothing reclaimed.
+    using Reclaim = std::function<void(const CallContext& context, uint64_t generation)>;
+    void set_reclaim(Reclaim reclaim) { reclaim_ = std::move(reclaim); }
+    // Client ids set up so far (1 after construction): a new one means the server forgot all
+    // our state.
+    uint64_t client_generation() const;
+    // Returns once the state of the current client id is reclaimed (at once when no reclaim is
+    // under way), so that a call the server refused for a stale stateid can tell a state that
+    // is being reclaimed from one that is lost. Throws EINTR when `context` is cancelled.
+    void wait_for_reclaim(const CallContext& context) const;
+
     // Keeps the lease, and with it our client id and opens, alive while nothing else does: a
     // SEQUENCE alone whenever no call renewed it for a third of `lease` (every SEQUENCE renews
     // it: RFC 8881 section 8.3). Started after `nfsfuse` forks (threads do not survive a fork);
@@ -105,7 +120,8 @@ class Session {
     };
     // What a recovery leaves to do outside the lock.
     struct Recovered {
-        bool new_client = false;               // RECLAIM_COMPLETE is due
+        bool new_client = false;               // reclaim and RECLAIM_COMPLETE are due
+        uint64_t client_generation = 0;        // of the new client
         std::optional<SessionId> old_session;  // the server still knows it: DESTROY_SESSION
     };
 
@@ -136,6 +152,11 @@ class Session {
     uint64_t clientid_ = 0;
     uint32_t create_session_sequence_ = 0;
     std::shared_ptr<Current> current_;  // never null after construction
+    uint64_t client_generation_ = 1;
+    uint64_t reclaimed_generation_ = 1;             // the newest whose reclaim is over
+    mutable std::condition_variable reclaim_over_;  // reclaimed_generation_ moved on
+
+    Reclaim reclaim_;  // set before use from other threads
 
     // The lease renewal thread and what stops it.
     std::atomic<std::chrono::steady_clock::rep> last_renewed_{0};  // a SEQUENCE succeeded

@@ -36,9 +36,10 @@ GaneshaServer::GaneshaServer(std::filesystem::path dir, GaneshaSettings settings
     // Another process may take a port between our check and ganesha's bind: try fresh ones.
     std::string failures;
     for (int attempt = 1; attempt <= kPortAttempts; ++attempt) {
-        const auto ports = pick_free_ports(2);
+        const auto ports = pick_free_ports(3);
         nfs_port_ = ports[0];
         mount_port_ = ports[1];
+        nlm_port_ = settings_.nlm ? ports[2] : 0;
         const auto result = run_script_start();
         if (result.succeeded()) return;
         failures += "attempt " + std::to_string(attempt) + ": " + result.describe() + "\n";
@@ -62,9 +63,12 @@ CommandResult GaneshaServer::run_script_start() {
     std::vector<std::string> environment;
     if (settings_.lease_seconds > 0)
         environment.push_back("NFSFUSE_GANESHA_LEASE=" + std::to_string(settings_.lease_seconds));
-    auto result = run_command({ganesha_script().string(), "start", dir_.string(),
-                               std::to_string(nfs_port_), std::to_string(mount_port_)},
-                              {.timeout = kScriptTimeout, .env_overrides = environment});
+    if (settings_.grace_seconds > 0)
+        environment.push_back("NFSFUSE_GANESHA_GRACE=" + std::to_string(settings_.grace_seconds));
+    std::vector<std::string> command{ganesha_script().string(), "start", dir_.string(),
+                                     std::to_string(nfs_port_), std::to_string(mount_port_)};
+    if (nlm_port_ != 0) command.push_back(std::to_string(nlm_port_));
+    auto result = run_command(command, {.timeout = kScriptTimeout, .env_overrides = environment});
     running_ = result.succeeded();
     return result;
 }
@@ -97,7 +101,9 @@ std::string GaneshaServer::url() const {
 std::vector<std::string> GaneshaServer::connection_options() const {
     const std::string port = "port=" + std::to_string(nfs_port_);
     if (nfs_version_under_test() == NfsVersion::v4_1) return {port};
-    return {"vers=3", port, "mountport=" + std::to_string(mount_port_)};
+    std::vector<std::string> options{"vers=3", port, "mountport=" + std::to_string(mount_port_)};
+    if (nlm_port_ != 0) options.push_back("nlmport=" + std::to_string(nlm_port_));
+    return options;
 }
 
 std::string GaneshaServer::log_tail(size_t lines) const {

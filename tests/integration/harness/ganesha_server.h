@@ -17,6 +17,12 @@ namespace nfsfuse::it {
 struct GaneshaSettings {
     // The NFSv4 lease in seconds (ganesha.sh's NFSFUSE_GANESHA_LEASE); 0: ganesha's own (60 s).
     unsigned lease_seconds = 0;
+    // A grace period of this many seconds after every start, in which clients reclaim their
+    // opens and locks (ganesha.sh's NFSFUSE_GANESHA_GRACE); 0: none (Graceless), the default.
+    unsigned grace_seconds = 0;
+    // NFSv3 locks: ganesha's NLM service on a port of its own (and rpc.statd, which it needs).
+    // false: a server without NLM, as some are.
+    bool nlm = true;
 };
 
 class GaneshaServer {
@@ -34,6 +40,8 @@ class GaneshaServer {
 
     uint16_t nfs_port() const { return nfs_port_; }
     uint16_t mount_port() const { return mount_port_; }
+    // The NLM service's port; 0 when the server runs none (GaneshaSettings::nlm).
+    uint16_t nlm_port() const { return nlm_port_; }
     const std::filesystem::path& dir() const { return dir_; }
     // The exported directory on local disk; also the path a client mounts, over v3 and v4.
     std::filesystem::path export_dir() const { return dir_ / "export"; }
@@ -46,8 +54,9 @@ class GaneshaServer {
     // "nfs://127.0.0.1:PORT/…/export"
     std::string url() const;
     // What reaches this server without the portmapper, over the version under test
-    // (harness/nfs_version.h): {"vers=3", "port=P", "mountport=M"} for NFSv3, {"port=P"} for
-    // NFSv4.1, nfsfuse's default.
+    // (harness/nfs_version.h): {"vers=3", "port=P", "mountport=M", "nlmport=L"} for NFSv3
+    // (nlmport= while it serves NLM: every instance registers NLM with the one rpcbind, so the
+    // portmapper knows only the last one's), {"port=P"} for NFSv4.1, nfsfuse's default.
     std::vector<std::string> connection_options() const;
     std::string log_tail(size_t lines = 30) const;
 
@@ -58,6 +67,7 @@ class GaneshaServer {
     GaneshaSettings settings_;
     uint16_t nfs_port_ = 0;
     uint16_t mount_port_ = 0;
+    uint16_t nlm_port_ = 0;
     bool running_ = false;
 };
 

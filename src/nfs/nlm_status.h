@@ -1,0 +1,21 @@
+// What NLM v4 replies (nlm4_stats) mean for a caller: the one place they become errnos.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include "util/error.h"
+
+namespace nfsfuse::nfs {
+
+// errno for an NLM4 status that refuses a call (not GRANTED); unknown codes become EIO.
+int nlm4_status_to_errno(int status);
+// The error for such a status, saying what it means, e.g. "NLM LOCK: the server refused: it
+// keeps no more locks (NLM4_DENIED_NOLOCKS)". `what` names the call.
+Error nlm4_status_error(int status, const std::string& what);
+
+// The message for a server whose NLM lock service cannot be reached.
+inline constexpr const char* kNoNlmServiceAdvice =
+    "the server runs no NLM lock service; mount with local_lock=all to keep locks on this host";
+
+}  // namespace nfsfuse::nfs
