@@ -398,8 +398,7 @@ const OptionSpec kOptionTable[] = {
      "TCP connections, 1-16: metadata on the first, data on the others (default 1)",
      apply_nconnect},
     {"local_lock", Syntax::valued, "WHICH",
-     "locks kept on this host only: none (default), flock, posix or all",
-     apply_local_lock},
+     "locks kept on this host only: none (default), flock, posix or all", apply_local_lock},
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},
