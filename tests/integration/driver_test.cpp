@@ -458,6 +458,39 @@ TEST_F(DriverTest, MissingSubdirIsCreatedAtTheFirstMount) {
     expect_no_private_mounts_left();
 }
 
+// A writer of the share cannot bring set-user-ID programs or device nodes onto the host: the
+// volume's mount, and the bind mount that revives it, are nosuid,nodev. (Kernel mode passes the
+// same flags to mount(2); the unit tests check them.)
+TEST_F(DriverTest, FuseVolumesAreMountedNosuidNodevAlsoWhenRevived) {
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "flags"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "flags"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    const auto expect_nosuid_nodev = [&] {
+        const auto entry = find_mount(mountpoint);
+        ASSERT_TRUE(entry.has_value());
+        EXPECT_NE(("," + entry->mount_options + ",").find(",nosuid,"), std::string::npos)
+            << entry->mount_options;
+        EXPECT_NE(("," + entry->mount_options + ",").find(",nodev,"), std::string::npos)
+            << entry->mount_options;
+    };
+    expect_nosuid_nodev();
+
+    const std::vector<pid_t> first = nfsfuse_processes_for(mountpoint);
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_EQ(::kill(first.front(), SIGKILL), 0);
+    ASSERT_TRUE(eventually(
+        [&] {
+            return call("/VolumeDriver.Get", {{"Name", "flags"}})["Volume"]["Status"]["revivals"] ==
+                   1;
+        },
+        20s))
+        << call("/VolumeDriver.Get", {{"Name", "flags"}}).dump();
+    expect_nosuid_nodev();  // the top of the stack: the revived mount
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "flags"}, {"ID", "id-a"}})["Err"], "");
+}
+
 // A writer of the share plants symbolic links on the path of a volume's subdir. The driver must
 // never follow them on the host (it used to create the missing part of the subdir as root wherever
 // they pointed), and refuses the subdir naming the link, whatever the link points at.
