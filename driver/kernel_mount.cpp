@@ -64,7 +64,10 @@ KernelMountArguments build_kernel_mount(const VolumeSpec& spec, const std::strin
     arguments.source = share_of(spec);
     arguments.target = target;
     arguments.filesystem_type = spec.version == NfsVersion::v3 ? "nfs" : "nfs4";
-    arguments.flags = spec.read_only ? static_cast<unsigned long>(MS_RDONLY) : 0ul;
+    // Like FUSE mounts (libfuse's default): whoever writes the share cannot bring set-user-ID
+    // programs or device nodes onto the host.
+    arguments.flags = MS_NOSUID | MS_NODEV;
+    if (spec.read_only) arguments.flags |= MS_RDONLY;
 
     // The kernel checks that proto= matches the address family of addr= (and mountproto= that of
     // the MOUNT server, which is the same host here): IPv6 needs tcp6.

@@ -14,7 +14,7 @@ struct KernelMountArguments {
     std::string source;           // "server:/export[/subdir]" ("[v6]:/export" for IPv6)
     std::string target;           // the mountpoint
     std::string filesystem_type;  // "nfs4" or "nfs"
-    unsigned long flags = 0;      // MS_RDONLY for ro
+    unsigned long flags = 0;      // MS_NOSUID | MS_NODEV always, MS_RDONLY for ro
     std::string data;             // the option string: "addr=IP,vers=4.1,proto=tcp,hard,timeo=...,"
 };
 

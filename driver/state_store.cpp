@@ -15,6 +15,7 @@
 #include <string>
 #include <utility>
 
+#include "driver/file_descriptor.h"
 #include "util/error.h"
 
 namespace nfsfuse::driver {
@@ -23,27 +24,6 @@ namespace {
 constexpr int kStateVersion = 1;
 
 using nlohmann::json;
-
-// Closes a file descriptor on scope exit unless released.
-class FileDescriptor {
-  public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-    // Closes now and returns close(2)'s result (0 or -1 with errno set).
-    int close() {
-        const int result = ::close(fd_);
-        fd_ = -1;
-        return result;
-    }
-
-  private:
-    int fd_;
-};
 
 // Error(errno, "<file>: <step>: <strerror>") for the errno of the failed step.
 Error step_error(const std::filesystem::path& file, const std::string& step, int errnum) {

@@ -4,6 +4,7 @@
 // state file write, never while mounting.
 #include "driver/volume_manager.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include <system_error>
 #include <utility>
 
+#include "driver/beneath_path.h"
+#include "driver/file_descriptor.h"
 #include "util/error.h"
 
 namespace nfsfuse::driver {
@@ -35,7 +38,8 @@ struct VolumeManager::Volume {
     bool removed = false;            // erased from the table; the shared_ptr may still be held
     size_t revivals = 0;             // mounted again after the mount stopped working
     std::string last_event;          // for Status
-    // The subdir is known to exist on the server (created or found at a Mount since start).
+    // The subdir was checked to be real directories of the export (and made if missing) at a
+    // Mount since start.
     // Guarded by `mutex` alone.
     bool subdir_ready = false;
 };
@@ -109,6 +113,31 @@ void remove_mountpoint(const std::string& name, const std::filesystem::path& mou
         logger()->warn("{}: cannot remove mountpoint {}: {}", name, mountpoint.string(),
                        std::strerror(errno));
     }
+}
+
+// Opens `subdir` beneath the export root mounted on `staging` without following a symbolic link
+// of the share: std::filesystem would follow them into the host, as root (see beneath_path.h).
+void open_subdir_beneath(const std::filesystem::path& staging, const std::string& subdir,
+                         MissingDirectories missing) {
+    const FileDescriptor export_root(::open(staging.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (export_root.get() < 0) {
+        throw Error(errno, "open " + staging.string() + ": " + std::strerror(errno));
+    }
+    open_directory_beneath(export_root.get(), subdir, missing);
+}
+
+// Error(errno, "<volume>: subdir <subdir> in <share>: <cause>[; <what to do>]").
+Error subdir_error(const std::string& name, const VolumeSpec& spec, const std::string& share,
+                   const std::exception& cause) {
+    const int errnum = errnum_of(cause);
+    std::string advice;
+    if (errnum == ELOOP || errnum == ENOTDIR || errnum == EXDEV) {
+        advice = "; subdir must name real directories of the export";
+    } else if (errnum == ENOENT && spec.read_only) {
+        advice = "; a read-only volume never creates its subdir";
+    }
+    return Error(errnum,
+                 name + ": subdir " + spec.subdir + " in " + share + ": " + cause.what() + advice);
 }
 
 }  // namespace
@@ -348,9 +377,9 @@ size_t VolumeManager::supervise() {
     return broken;
 }
 
-void VolumeManager::create_subdir(const std::string& name, const VolumeSpec& spec,
-                                  Mounter& mounter) {
-    VolumeSpec export_root = spec;
+void VolumeManager::prepare_subdir(const std::string& name, const VolumeSpec& spec,
+                                   Mounter& mounter) {
+    VolumeSpec export_root = spec;  // read-only volumes mount it read-only
     export_root.subdir.clear();
     const std::filesystem::path staging = work_root_ / ("subdir-" + name);
     std::error_code error;
@@ -365,18 +394,18 @@ void VolumeManager::create_subdir(const std::string& name, const VolumeSpec& spe
     if (mounter.is_mounted(staging)) mounter.unmount(name, staging);  // left by a crash
 
     mounter.mount(name, export_root, staging);
-    std::string failure;
-    const std::filesystem::path wanted = staging / spec.subdir;
-    std::filesystem::create_directories(wanted, error);
-    if (error) {
-        failure = "create subdir " + spec.subdir + " in " + share_of(export_root) + ": " +
-                  error.message();
-    } else {
+    std::optional<Error> failure;
+    try {
+        open_subdir_beneath(
+            staging, spec.subdir,
+            spec.read_only ? MissingDirectories::refuse : MissingDirectories::create);
         logger()->info("{}: subdir {} exists in {}", name, spec.subdir, share_of(export_root));
+    } catch (const std::exception& cause) {
+        failure = subdir_error(name, spec, share_of(export_root), cause);
     }
     mounter.unmount(name, staging);
     remove_mountpoint(name, staging);
-    if (!failure.empty()) throw Error(error.value(), name + ": " + failure);
+    if (failure) throw *failure;
 }
 
 void VolumeManager::create(const std::string& name,
@@ -479,9 +508,8 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
                 logger()->warn("{}: removing a dead mount from {}", name, mountpoint.string());
                 mounter->unmount(name, mountpoint);
             }
-            // ro volumes never write to the share, not even to create their directory.
-            if (!spec.subdir.empty() && !spec.read_only && !volume->subdir_ready) {
-                create_subdir(name, spec, *mounter);
+            if (!spec.subdir.empty() && !volume->subdir_ready) {
+                prepare_subdir(name, spec, *mounter);
             }
             mounter->mount(name, spec, mountpoint);
             volume->subdir_ready = true;

@@ -46,7 +46,7 @@ class VolumeManager {
     // Picks the Mounter for a volume: kernel, fuse, or for auto the one that works on this host.
     using MounterFor = std::function<Mounter&(const VolumeSpec&)>;
 
-    // work_root holds short-lived private mounts (the export root while a missing subdir is
+    // work_root holds short-lived private mounts (the export root while a subdir is checked and
     // created); it must not be under volume_root, which Docker sees.
     VolumeManager(StateStore& store, std::filesystem::path volume_root,
                   std::filesystem::path work_root, MountMode default_mode, MounterFor mounter_for);
@@ -97,9 +97,10 @@ class VolumeManager {
     // The fast half of recovery: marks a volume in use whose mount is live and served as mounted.
     // Volume::mutex held.
     void adopt_locked(Volume& volume);
-    // Mounts the export root on a private directory and creates spec.subdir in it. Volume::mutex
-    // held.
-    void create_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);
+    // Mounts the export root on a private directory and checks that spec.subdir names real
+    // directories in it, never following a symbolic link of the share; creates the missing ones
+    // unless the volume is read-only. Volume::mutex held.
+    void prepare_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);
     // Records a supervision or recovery event for Status. table_mutex_ held.
     static void record_event_locked(Volume& volume, const std::string& what);
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <string_view>
 
@@ -301,10 +302,8 @@ constexpr RefusedOption kRefusedKernelOptions[] = {
     {"sec", "not allowed: volumes use AUTH_SYS (sec=sys)"},
     {"ro", "the driver sets it itself: use the ro volume option"},
     {"rw", "the driver sets it itself: use the ro volume option"},
-    {"nosuid", "not allowed: mount flags are the driver's"},
-    {"suid", "not allowed: mount flags are the driver's"},
-    {"nodev", "not allowed: mount flags are the driver's"},
-    {"dev", "not allowed: mount flags are the driver's"},
+    {"suid", "not allowed: volumes are always mounted nosuid"},
+    {"dev", "not allowed: volumes are always mounted nodev"},
     {"noexec", "not allowed: mount flags are the driver's"},
     {"exec", "not allowed: mount flags are the driver's"},
     {"bg", "not allowed: the driver mounts in the foreground"},
@@ -392,9 +391,16 @@ void check_kernel_option(std::string_view list, std::string_view item) {
     refuse("unknown or not allowed");
 }
 
+// Mount flags every kernel mount has (see build_kernel_mount): accepted, and kept out of the
+// option string, where the NFS client would refuse them.
+constexpr std::string_view kAlwaysSetKernelFlags[] = {"nosuid", "nodev"};
+
 std::vector<std::string> parse_kernel_options(std::string_view list) {
     std::vector<std::string> options;
     for (const std::string_view item : split_commas(list)) {
+        if (std::ranges::find(kAlwaysSetKernelFlags, item) != std::end(kAlwaysSetKernelFlags)) {
+            continue;
+        }
         check_kernel_option(list, item);
         options.emplace_back(item);
     }

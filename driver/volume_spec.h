@@ -36,7 +36,7 @@ struct VolumeSpec {
     std::optional<uint32_t> timeo;  // tenths of a second
     std::optional<uint32_t> retrans;
     // Extra kernel NFS options from `nfsopts=`, each checked against a whitelist ("noac",
-    // "actimeo=30", ...). Never contains commas.
+    // "actimeo=30", ...). Never contains commas, nor nosuid/nodev (always mount flags).
     std::vector<std::string> kernel_options;
     // Extra nfsfuse options from `fuseopts=`, each valid for nfsfuse's own parser.
     std::vector<std::string> fuse_options;

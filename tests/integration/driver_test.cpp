@@ -25,6 +25,7 @@
 #include "harness/paths.h"
 #include "harness/plugin_client.h"
 #include "harness/process_resources.h"
+#include "harness/temp_dir.h"
 
 namespace nfsfuse::it {
 namespace {
@@ -116,6 +117,13 @@ class DriverTest : public ServerTest {
                 {"mode", "fuse"},
                 {"timeo", "50"},
                 {"retrans", "1"}};
+    }
+
+    // Nothing is left of the short private mounts of the export root (subdir checks).
+    void expect_no_private_mounts_left() {
+        const std::string work_root = (home_ / "state" / "work").string();
+        for (const auto& entry : read_mountinfo())
+            EXPECT_NE(entry.mount_point.string().rfind(work_root, 0), 0u) << entry.mount_point;
     }
 
     // The server-side path of a file the test writes at mountpoint/<work>/name.
@@ -447,10 +455,119 @@ TEST_F(DriverTest, MissingSubdirIsCreatedAtTheFirstMount) {
     EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "sub"}})["Volume"]["Status"]["share"],
               "127.0.0.1:" + server().export_dir().string() + "/" + work_name() + "/team/app");
     EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "sub"}, {"ID", "id-a"}})["Err"], "");
-    // Nothing of the export-root mount used to create it is left behind.
-    const std::string work_root = (home_ / "state" / "work").string();
-    for (const auto& entry : read_mountinfo())
-        EXPECT_NE(entry.mount_point.string().rfind(work_root, 0), 0u) << entry.mount_point;
+    expect_no_private_mounts_left();
+}
+
+// A writer of the share cannot bring set-user-ID programs or device nodes onto the host: the
+// volume's mount, and the bind mount that revives it, are nosuid,nodev. (Kernel mode passes the
+// same flags to mount(2); the unit tests check them.)
+TEST_F(DriverTest, FuseVolumesAreMountedNosuidNodevAlsoWhenRevived) {
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "flags"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "flags"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    const auto expect_nosuid_nodev = [&] {
+        const auto entry = find_mount(mountpoint);
+        ASSERT_TRUE(entry.has_value());
+        EXPECT_NE(("," + entry->mount_options + ",").find(",nosuid,"), std::string::npos)
+            << entry->mount_options;
+        EXPECT_NE(("," + entry->mount_options + ",").find(",nodev,"), std::string::npos)
+            << entry->mount_options;
+    };
+    expect_nosuid_nodev();
+
+    const std::vector<pid_t> first = nfsfuse_processes_for(mountpoint);
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_EQ(::kill(first.front(), SIGKILL), 0);
+    ASSERT_TRUE(eventually(
+        [&] {
+            return call("/VolumeDriver.Get", {{"Name", "flags"}})["Volume"]["Status"]["revivals"] ==
+                   1;
+        },
+        20s))
+        << call("/VolumeDriver.Get", {{"Name", "flags"}}).dump();
+    expect_nosuid_nodev();  // the top of the stack: the revived mount
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "flags"}, {"ID", "id-a"}})["Err"], "");
+}
+
+// A writer of the share plants symbolic links on the path of a volume's subdir. The driver must
+// never follow them on the host (it used to create the missing part of the subdir as root wherever
+// they pointed), and refuses the subdir naming the link, whatever the link points at.
+class DriverSubdirSymlinkTest : public DriverTest {
+  protected:
+    // Mounts a new volume whose subdir is <work>/<subdir> and returns the Mount's Err.
+    std::string mount_error(const std::string& volume, const std::string& subdir,
+                            bool read_only = false) {
+        json options = volume_options();
+        options["subdir"] = work_name() + "/" + subdir;
+        if (read_only) options["ro"] = "true";
+        const json created = call("/VolumeDriver.Create", {{"Name", volume}, {"Opts", options}});
+        EXPECT_EQ(created["Err"], "") << created.dump();
+        const json mounted = call("/VolumeDriver.Mount", {{"Name", volume}, {"ID", "id-a"}});
+        const std::string err = mounted.value("Err", "");
+        if (err.empty()) {
+            ADD_FAILURE() << "the Mount of " << subdir << " worked: " << mounted.dump();
+            call("/VolumeDriver.Unmount", {{"Name", volume}, {"ID", "id-a"}});
+        }
+        expect_no_private_mounts_left();
+        return err;
+    }
+
+    // What the Err must say about the symbolic link at <work>/<link>.
+    void expect_names_the_link(const std::string& err, const std::string& link) const {
+        EXPECT_NE(err.find("'" + work_name() + "/" + link + "'"), std::string::npos) << err;
+        EXPECT_NE(err.find("symbolic link"), std::string::npos) << err;
+    }
+
+    static bool is_empty_directory(const std::filesystem::path& directory) {
+        return std::filesystem::is_directory(directory) && std::filesystem::is_empty(directory);
+    }
+
+    // A directory on the host, outside the export: where the links point.
+    TempDir host_{"nfsfuse-host-target"};
+};
+
+TEST_F(DriverSubdirSymlinkTest, AbsoluteLinkToAHostDirectoryIsRefusedAndNothingIsCreatedThere) {
+    std::filesystem::create_directory_symlink(host_.path(), srv("a"));
+    const std::string err = mount_error("abs", "a/x");
+    expect_names_the_link(err, "a");
+    EXPECT_TRUE(is_empty_directory(host_.path())) << "created on the host: " << host_.path();
+}
+
+TEST_F(DriverSubdirSymlinkTest, RelativeLinkClimbingOutOfTheExportIsRefused) {
+    // More ".." than any mountpoint is deep: followed on the host, it reaches the host directory
+    // from wherever the share is mounted ("/.." is "/").
+    std::filesystem::path climbing;
+    for (int level = 0; level < 32; ++level) climbing /= "..";
+    climbing /= host_.path().relative_path();
+    std::filesystem::create_directory_symlink(climbing, srv("up"));
+    const std::string err = mount_error("climb", "up/x/y");
+    expect_names_the_link(err, "up");
+    EXPECT_TRUE(is_empty_directory(host_.path())) << "created on the host: " << host_.path();
+}
+
+TEST_F(DriverSubdirSymlinkTest, RelativeLinkInsideTheExportIsRefusedToo) {
+    std::filesystem::create_directory(srv("real"));
+    std::filesystem::create_directory(srv("real/team"));
+    std::filesystem::create_directory_symlink("../../real", srv("real/team/alias"));
+    const std::string err = mount_error("inside", "real/team/alias/x");
+    expect_names_the_link(err, "real/team/alias");
+    EXPECT_FALSE(std::filesystem::exists(srv("real/x")));
+}
+
+TEST_F(DriverSubdirSymlinkTest, AnExistingSubdirThatIsALinkIsRefused) {
+    std::filesystem::create_directory(host_.path() / "data");
+    std::filesystem::create_directory_symlink(host_.path() / "data", srv("data"));
+    expect_names_the_link(mount_error("existing", "data"), "data");
+    EXPECT_TRUE(is_empty_directory(host_.path() / "data"));
+}
+
+TEST_F(DriverSubdirSymlinkTest, ReadOnlyVolumesAreCheckedToo) {
+    std::filesystem::create_directory(host_.path() / "x");
+    std::filesystem::create_directory_symlink(host_.path(), srv("a"));
+    expect_names_the_link(mount_error("readonly", "a/x", true), "a");
+    EXPECT_TRUE(is_empty_directory(host_.path() / "x"));
 }
 
 bool kernel_has_nfs() {

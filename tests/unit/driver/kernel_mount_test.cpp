@@ -23,6 +23,9 @@ struct NamedByIndex {
 };
 
 constexpr char kTarget[] = "/var/lib/nfsfuse/volumes/vol/_data";
+// Every kernel mount, like every FUSE mount: a share never brings set-user-ID programs or device
+// nodes onto the host.
+constexpr unsigned long kNosuidNodev = MS_NOSUID | MS_NODEV;
 
 struct MountCase {
     std::map<std::string, std::string> options;
@@ -55,41 +58,41 @@ INSTANTIATE_TEST_SUITE_P(
                   "10.0.0.5",
                   "10.0.0.5:/exports/data",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,soft"},
         // A host name stays in the source; addr= is the resolved address.
         MountCase{{{"share", "nfs.example.com:/exports/data"}, {"vers", "4"}},
                   "192.0.2.7",
                   "nfs.example.com:/exports/data",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=192.0.2.7,vers=4.1,proto=tcp,soft"},
         // NFSv4.0 needs clientaddr=.
         MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"vers", "4.0"}},
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.0,proto=tcp,soft,clientaddr=0.0.0.0"},
         // NFSv3: type nfs, no lockd, MOUNT over TCP.
         MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"vers", "3"}},
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=3,proto=tcp,soft,nolock,mountproto=tcp"},
         // ro is a mount flag, not an option.
         MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"ro", ""}},
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs4",
-                  MS_RDONLY,
+                  MS_RDONLY | kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,soft"},
         MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"ro", "false"}},
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,soft"},
         // port, hard, timeo, retrans in their places.
         MountCase{{{"server", "10.0.0.5"},
@@ -101,65 +104,65 @@ INSTANTIATE_TEST_SUITE_P(
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,port=2050,hard,timeo=600,retrans=3"},
         MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"retrans", "0"}, {"vers", "3"}},
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=3,proto=tcp,soft,retrans=0,nolock,mountproto=tcp"},
         // mountport= (v3 only) skips the server's portmapper, after mountproto=.
         MountCase{{{"server", "10.0.0.5"}, {"path", "/x"}, {"vers", "3"}, {"mountport", "20048"}},
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=3,proto=tcp,soft,nolock,mountproto=tcp,mountport=20048"},
         // IPv6: brackets in the source, none in addr=, tcp6 (the kernel checks the family).
         MountCase{{{"server", "fd00::5"}, {"path", "/x"}},
                   "fd00::5",
                   "[fd00::5]:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=fd00::5,vers=4.1,proto=tcp6,soft"},
         MountCase{{{"share", "[fd00::5]:/x"}, {"vers", "4.0"}},
                   "[fd00::5]",
                   "[fd00::5]:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=fd00::5,vers=4.0,proto=tcp6,soft,clientaddr=::"},
         MountCase{{{"server", "fe80::1%eth0"}, {"path", "/x"}, {"vers", "3"}},
                   "fe80::1%eth0",
                   "[fe80::1%eth0]:/x",
                   "nfs",
-                  0,
+                  kNosuidNodev,
                   "addr=fe80::1%eth0,vers=3,proto=tcp6,soft,nolock,mountproto=tcp6"},
         // A host name that resolved to an IPv6 address.
         MountCase{{{"server", "nfs6.example.com"}, {"path", "/x"}},
                   "2001:db8::7",
                   "nfs6.example.com:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=2001:db8::7,vers=4.1,proto=tcp6,soft"},
         // subdir joins the export path.
         MountCase{{{"server", "10.0.0.5"}, {"path", "/exports/data"}, {"subdir", "vols/db"}},
                   "10.0.0.5",
                   "10.0.0.5:/exports/data/vols/db",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,soft"},
         MountCase{{{"share", "10.0.0.5:/"}, {"subdir", "a"}},
                   "10.0.0.5",
                   "10.0.0.5:/a",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,soft"},
         MountCase{{{"share", "10.0.0.5:/exports/"}, {"subdir", "a"}},
                   "10.0.0.5",
                   "10.0.0.5:/exports/a",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,soft"},
         // nfsopts come last, in the order given.
         MountCase{{{"server", "10.0.0.5"},
@@ -169,7 +172,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs4",
-                  0,
+                  kNosuidNodev,
                   "addr=10.0.0.5,vers=4.1,proto=tcp,hard,nconnect=4,noac,lookupcache=none,"
                   "actimeo=0"},
         MountCase{{{"server", "10.0.0.5"},
@@ -181,10 +184,31 @@ INSTANTIATE_TEST_SUITE_P(
                   "10.0.0.5",
                   "10.0.0.5:/x",
                   "nfs",
-                  MS_RDONLY,
+                  MS_RDONLY | kNosuidNodev,
                   "addr=10.0.0.5,vers=3,proto=tcp,soft,timeo=100,nolock,mountproto=tcp,"
                   "rsize=65536,wsize=65536"}),
     NamedByIndex());
+
+// nosuid and nodev are mount flags, never NFS options: with them in nfsopts (accepted, since they
+// are always on) the option string stays free of them, where the NFS client would refuse them.
+TEST(KernelMount, NosuidAndNodevAreAlwaysMountFlags) {
+    for (const std::string vers : {"3", "4.0", "4.1"}) {
+        for (const std::string ro : {"true", "false"}) {
+            const VolumeSpec spec = parse_volume_options({{"server", "10.0.0.5"},
+                                                          {"path", "/x"},
+                                                          {"vers", vers},
+                                                          {"ro", ro},
+                                                          {"nfsopts", "nosuid,noac,nodev"}},
+                                                         MountMode::kernel);
+            const KernelMountArguments arguments = build_kernel_mount(spec, "10.0.0.5", kTarget);
+            EXPECT_EQ(arguments.flags & kNosuidNodev, kNosuidNodev) << vers << " ro=" << ro;
+            EXPECT_EQ((arguments.flags & MS_RDONLY) != 0, ro == "true");
+            EXPECT_EQ(arguments.data.find("nosuid"), std::string::npos) << arguments.data;
+            EXPECT_EQ(arguments.data.find("nodev"), std::string::npos) << arguments.data;
+            EXPECT_NE(arguments.data.find(",noac"), std::string::npos) << arguments.data;
+        }
+    }
+}
 
 VolumeSpec simple_spec() {
     return parse_volume_options({{"server", "nfs.example.com"}, {"path", "/x"}}, MountMode::kernel);

@@ -689,13 +689,85 @@ TEST_F(VolumeManagerTest, MissingSubdirIsCreatedThroughAMountOfTheExportRoot) {
     EXPECT_EQ(kernel_.mount_calls(), 3);
 }
 
-TEST_F(VolumeManagerTest, ReadOnlyVolumesNeverCreateTheirSubdir) {
+// The fake mounts nothing: the "export root" a test prepares is the staging directory itself.
+std::filesystem::path staging_of(const std::filesystem::path& work, const std::string& volume) {
+    return work / ("subdir-" + volume);
+}
+
+TEST_F(VolumeManagerTest, ReadOnlyVolumesCheckTheirSubdirWithoutCreatingIt) {
     Options options = kOptions;
     options["subdir"] = "app";
     options["ro"] = "true";
     manager_->create("data", options);
+    std::filesystem::create_directories(staging_of(work(), "data") / "app");
     manager_->mount("data", "A");
-    EXPECT_EQ(kernel_.mount_targets(), std::vector<std::filesystem::path>{mountpoint("data")});
+    const std::vector<std::filesystem::path> expected = {staging_of(work(), "data"),
+                                                         mountpoint("data")};
+    EXPECT_EQ(kernel_.mount_targets(), expected);
+    EXPECT_TRUE(kernel_.last_spec().read_only);
+}
+
+TEST_F(VolumeManagerTest, ReadOnlyVolumesNeverCreateAMissingSubdir) {
+    Options options = kOptions;
+    options["subdir"] = "team/app";
+    options["ro"] = "true";
+    manager_->create("data", options);
+    const std::string message = expect_error([&] { manager_->mount("data", "A"); }, ENOENT);
+    EXPECT_NE(message.find("'team' does not exist"), std::string::npos) << message;
+    EXPECT_FALSE(std::filesystem::exists(staging_of(work(), "data") / "team"));
+    EXPECT_EQ(kernel_.mount_calls(), 1);  // the export root only
+}
+
+// A writer of the share made part of the subdir a symbolic link to a host directory: the driver
+// (root on the host) must neither create anything there nor mount the volume, in either mode.
+TEST_F(VolumeManagerTest, ASymbolicLinkInTheSubdirIsRefusedAndNeverFollowed) {
+    TempDir host;
+    for (const std::string mode : {"kernel", "fuse"}) {
+        for (const bool read_only : {false, true}) {
+            const std::string name = mode + (read_only ? "-ro" : "-rw");
+            Options options = kOptions;
+            options["mode"] = mode;
+            options["subdir"] = "team/x";
+            if (read_only) options["ro"] = "true";
+            manager_->create(name, options);
+            std::filesystem::create_directories(staging_of(work(), name));
+            std::filesystem::create_directory_symlink(host.path(),
+                                                      staging_of(work(), name) / "team");
+
+            const std::string message = expect_error([&] { manager_->mount(name, "A"); }, ELOOP);
+            EXPECT_EQ(message.rfind(name + ": subdir team/x", 0), 0u) << message;
+            EXPECT_NE(message.find("'team' is a symbolic link"), std::string::npos) << message;
+            EXPECT_TRUE(std::filesystem::is_empty(host.path())) << "created on the host";
+            const FakeMounter& mounter = mode == "fuse" ? fuse_ : kernel_;
+            ASSERT_FALSE(mounter.mount_targets().empty());
+            EXPECT_EQ(mounter.mount_targets().back(), staging_of(work(), name));
+            EXPECT_FALSE(mounter.mounted(mountpoint(name)));
+            EXPECT_FALSE(mounter.mounted(staging_of(work(), name)));
+            EXPECT_NE(manager_->get(name).last_error.find("symbolic link"), std::string::npos);
+        }
+    }
+}
+
+// The check is not remembered across driver starts: a link planted since is found at the next
+// first Mount, also for a subdir the previous driver created.
+TEST_F(VolumeManagerTest, TheSubdirIsCheckedAgainAtTheFirstMountAfterARestart) {
+    Options options = kOptions;
+    options["subdir"] = "app";
+    manager_->create("data", options);
+    manager_->mount("data", "A");
+    manager_->unmount("data", "A");
+
+    TempDir host;
+    const std::filesystem::path app = staging_of(work(), "data") / "app";
+    std::filesystem::remove(app);
+    std::filesystem::create_directory_symlink(host.path(), app);
+    manager_->mount("data", "B");  // subdir known to be ready in this run: not looked at again
+
+    manager_->unmount("data", "B");
+    auto restarted = make_manager(store_);
+    restarted->restore();
+    expect_error([&] { restarted->mount("data", "C"); }, ELOOP);
+    EXPECT_TRUE(std::filesystem::is_empty(host.path()));
 }
 
 // --- concurrency ---

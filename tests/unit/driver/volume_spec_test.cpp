@@ -487,6 +487,16 @@ INSTANTIATE_TEST_SUITE_P(
         GoodList{"nconnect=1", {"nconnect=1"}}),
     NamedByIndex());
 
+// Volumes are always mounted nosuid,nodev (mount flags, not NFS options): asking for it changes
+// nothing and puts nothing into the option string.
+TEST(VolumeSpec, NosuidAndNodevInNfsOptsAreAcceptedAndAlreadySet) {
+    for (const MountMode mode : {kKernel, kAuto}) {
+        EXPECT_EQ(parse(with_share({{"nfsopts", "nosuid,noac,nodev"}}), mode).kernel_options,
+                  std::vector<std::string>{"noac"});
+        EXPECT_TRUE(parse(with_share({{"nfsopts", "nodev,nosuid"}}), mode).kernel_options.empty());
+    }
+}
+
 struct BadList {
     std::string list;
     std::vector<std::string> expected;
@@ -512,8 +522,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadList{"addr=1.2.3.4", {"'addr=1.2.3.4'", "driver sets it", "allowed options are"}},
         BadList{"vers=3", {"'vers=3'", "driver sets it"}}, BadList{"nfsvers=3", {"driver sets it"}},
         BadList{"minorversion=0", {"driver sets it"}},
-        BadList{"nosuid", {"'nosuid'", "not allowed"}}, BadList{"suid", {"'suid'", "not allowed"}},
-        BadList{"dev", {"not allowed"}}, BadList{"nodev", {"not allowed"}},
+        BadList{"suid", {"'suid'", "not allowed", "always mounted nosuid"}},
+        BadList{"noac,dev", {"'dev'", "not allowed", "always mounted nodev"}},
         BadList{"exec", {"not allowed"}}, BadList{"noexec", {"not allowed"}},
         BadList{"proto=udp", {"driver sets it"}}, BadList{"udp", {"TCP"}},
         BadList{"port=1", {"driver sets it"}}, BadList{"soft", {"driver sets it"}},
