@@ -44,6 +44,15 @@ void lock_holder(const LockDenied& denied) {
 
 using Reader = std::function<void(CompoundReply&)>;
 
+// Most COMPOUNDs: SEQUENCE, PUTFH of the file, then the operation's own results.
+Reader on_file(void (*read)(CompoundReply&)) {
+    return [read](CompoundReply& r) {
+        sequence(r);
+        r.putfh();
+        read(r);
+    };
+}
+
 // The client's COMPOUNDs, each as its caller reads the reply.
 const Reader kReaders[] = {
     // Session setup and teardown (no SEQUENCE).
@@ -70,142 +79,90 @@ const Reader kReaders[] = {
         r.getattr();
     },
     // GETATTR, and statfs.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        attributes_of(r.getattr());
-    },
+    on_file([](CompoundReply& r) { attributes_of(r.getattr()); }),
     // SETATTR.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.setattr();
         attributes_of(r.getattr());
-    },
+    }),
     // LOOKUP (and rmdir's).
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.lookup();
         r.getfh();
         attributes_of(r.getattr());
-    },
+    }),
     // ACCESS.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        r.access();
-    },
+    on_file([](CompoundReply& r) { r.access(); }),
     // READLINK.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        r.readlink();
-    },
+    on_file([](CompoundReply& r) { r.readlink(); }),
     // READ: the data is copied out up to the length asked for.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         const ReadReply data = r.read();
         const std::string copy(data.data.substr(0, 4096));
         attributes_of(r.getattr());
-    },
+    }),
     // WRITE.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         attributes_of(r.getattr());
         r.write();
         attributes_of(r.getattr());
-    },
+    }),
     // COMMIT.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        r.commit();
-    },
+    on_file([](CompoundReply& r) { r.commit(); }),
     // OPEN of an existing file.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.open();
         attributes_of(r.getattr());
-    },
+    }),
     // OPEN with create.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.open();
         r.getfh();
         attributes_of(r.getattr());
-    },
+    }),
     // CLOSE.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        r.close();
-    },
+    on_file([](CompoundReply& r) { r.close(); }),
     // CREATE of a directory, symlink or special file.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.create();
         r.getfh();
         attributes_of(r.getattr());
-    },
+    }),
     // LINK.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.savefh();
         r.putfh();
         r.link();
         r.restorefh();
         attributes_of(r.getattr());
-    },
+    }),
     // REMOVE.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        r.remove();
-    },
+    on_file([](CompoundReply& r) { r.remove(); }),
     // RENAME.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         r.savefh();
         r.putfh();
         r.rename();
-    },
+    }),
     // READDIR: entries with handle and attributes become looked-up entries.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         ReaddirReply reply = r.readdir();
         const AttrMask wanted = file_attribute_request();
         for (DirectoryEntry4& entry : reply.entries)
             if (entry.attributes.filehandle && entry.attributes.present.has_all(wanted))
                 attributes_of(entry.attributes);
-    },
+    }),
     // LOCK: granted, or denied by someone (maybe one of our own owners).
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         const LockReply reply = r.lock();
         if (reply.denied) lock_holder(*reply.denied);
-    },
+    }),
     // LOCKT.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
+    on_file([](CompoundReply& r) {
         if (const auto denied = r.lockt()) lock_holder(*denied);
-    },
+    }),
     // LOCKU.
-    [](CompoundReply& r) {
-        sequence(r);
-        r.putfh();
-        r.locku();
-    },
+    on_file([](CompoundReply& r) { r.locku(); }),
     // FREE_STATEID.
     [](CompoundReply& r) {
         sequence(r);
