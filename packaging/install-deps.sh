@@ -22,6 +22,9 @@ readonly PACKAGES=(
     docker.io busybox-static
     # the benchmarks' clients and table (tests/bench)
     python3
+    # the fuzz targets (tests/fuzz/run-fuzzers.sh): libFuzzer is clang's (its runtime is in
+    # libclang-rt-14-dev), so they are built with clang in a build of their own
+    clang libclang-rt-14-dev
 )
 
 if [[ $(id -u) -ne 0 ]]; then

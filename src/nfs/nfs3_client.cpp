@@ -198,8 +198,9 @@ ReadResult Nfs3Client::read(const CallContext& context, const FileHandle& fh, ui
                 },
                 [&](READ3res& reply) {
                     const READ3resok& ok = reply.READ3res_u.resok;
-                    got = std::min<size_t>(ok.data.data_len, length);
-                    result.data.insert(result.data.end(), ok.data.data_val, ok.data.data_val + got);
+                    const std::string_view data = read3_data(ok, length);
+                    got = data.size();
+                    result.data.insert(result.data.end(), data.begin(), data.end());
                     result.eof = ok.eof;
                     if (ok.file_attributes.attributes_follow)
                         result.stamp = change_stamp_of(

@@ -1,5 +1,9 @@
 #include "nfs/nfs3_convert.h"
 
+#include <string>
+
+#include "util/error.h"
+
 namespace nfsfuse::nfs {
 namespace {
 
@@ -114,6 +118,13 @@ nfs_fh3 as_nfs_fh3(const FileHandle& handle) {
 
 FileHandle from_nfs_fh3(const nfs_fh3& handle) {
     return FileHandle{std::string(handle.data.data_val, handle.data.data_len)};
+}
+
+std::string_view read3_data(const READ3resok& ok, uint32_t asked) {
+    if (ok.data.data_len > asked)
+        throw Error(EIO, "READ: the server returned " + std::to_string(ok.data.data_len) +
+                             " bytes where " + std::to_string(asked) + " were asked for");
+    return {ok.data.data_val, ok.data.data_len};
 }
 
 }  // namespace nfsfuse::nfs

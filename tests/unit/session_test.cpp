@@ -83,6 +83,17 @@ TEST(SessionTest, SetsUpClientAndSessionAndCarriesCalls) {
     EXPECT_EQ(session->sessions_created(), 1u);
 }
 
+// A server that grants more slots than asked for gets only those asked for: the table allocates a
+// slot for each, and a hostile ca_maxrequests of 2^32-1 once meant 32 GiB (found by review
+// while fuzzing the COMPOUND decoder; slots_granted is what the fuzz target checks).
+TEST(SessionTest, ASessionHasNoMoreSlotsThanAskedFor) {
+    auto* server = new FakeNfs4Server(64);
+    auto session = session_over(server);
+    EXPECT_EQ(session->slot_count(), SessionSettings{}.slots);
+    put_root(*session);
+    EXPECT_EQ(server->executed(kPutrootfh), 1u);
+}
+
 // A WRITE replayed after a connection reset, sent without cachethis: the server ran it but kept
 // no reply. It says so in SEQUENCE (Linux's nfsd), or SEQUENCE succeeds and the operation after
 // it carries the error (the reply nfs-ganesha caches for a request without cachethis; the slot's

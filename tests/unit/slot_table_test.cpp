@@ -84,5 +84,12 @@ TEST(SlotTableTest, ARetiredTableHandsOutNothingAndWakesItsWaiters) {
     EXPECT_FALSE(table.acquire(context));
 }
 
+TEST(SlotTableTest, ASessionGetsAtLeastOneSlotAndNeverMoreThanAskedFor) {
+    EXPECT_EQ(slots_granted(16, 4), 4u);
+    EXPECT_EQ(slots_granted(16, 0), 1u);
+    EXPECT_EQ(slots_granted(16, 0xFFFFFFFF), 16u);  // a hostile CREATE_SESSION reply
+    EXPECT_EQ(slots_granted(0, 7), 1u);
+}
+
 }  // namespace
 }  // namespace nfsfuse::nfs::v4

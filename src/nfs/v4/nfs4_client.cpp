@@ -248,7 +248,8 @@ WriteResult Nfs4Client::write(const CallContext& context, const FileHandle& fh, 
                 written = reply.count;
             });
         if (written == 0) throw Error(EIO, "WRITE: the server wrote nothing");
-        done += written;
+        // A count above what was sent would skip data that never reached the server.
+        done += std::min<size_t>(written, chunk);
     }
     return result;
 }
@@ -587,7 +588,11 @@ void Nfs4Client::reclaim(const CallContext& context, uint64_t generation) {
 }
 
 void Nfs4Client::reclaim_opens(const CallContext& context, uint64_t generation) {
-    for (const auto& [id, open] : opens_.all()) {
+    // Not a structured binding: the lambdas below use `open`, which clang 14 (the fuzz build's
+    // compiler) cannot capture from one.
+    for (const auto& id_and_open : opens_.all()) {
+        const OpenId id = id_and_open.first;
+        const OpenStates::Open& open = id_and_open.second;
         // A newer restart while we were at it: its own reclaim does them all.
         if (session_->client_generation() != generation) return;
         Stateid fresh;

@@ -203,7 +203,7 @@ void Session::create_session(const CallContext& context) {
     ++create_session_sequence_;
     std::shared_ptr<Current> replaced = std::move(current_);
     current_ = std::make_shared<Current>(created.sessionid, replaced ? replaced->generation + 1 : 1,
-                                         std::max<uint32_t>(1, created.fore.maxrequests));
+                                         slots_granted(settings_.slots, created.fore.maxrequests));
     // Calls waiting for one of its slots go over to the new session.
     if (replaced) replaced->slots.retire();
     spdlog::debug("NFSv4.1 session with {}: {} slots", settings_.rpc.host, current_->slots.size());

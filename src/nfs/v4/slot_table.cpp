@@ -12,6 +12,10 @@ constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
 }  // namespace
 
+uint32_t slots_granted(uint32_t asked, uint32_t granted) {
+    return std::clamp<uint32_t>(granted, 1, std::max<uint32_t>(1, asked));
+}
+
 SlotTable::SlotTable(uint32_t slots)
     : slots_(std::max<uint32_t>(1, slots)), target_(static_cast<uint32_t>(slots_.size() - 1)) {}
 

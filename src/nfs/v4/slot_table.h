@@ -21,6 +21,11 @@
 
 namespace nfsfuse::nfs::v4 {
 
+// The slots a new session gets from CREATE_SESSION's ca_maxrequests: at least one, and never more
+// than we asked for (RFC 8881 section 18.36.3 lets a server lower the number, not raise it). The
+// number comes from the server, and a table allocates a slot for each.
+uint32_t slots_granted(uint32_t asked, uint32_t granted);
+
 class SlotTable {
   public:
     struct Slot {
