@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "nfs/listing_progress.h"
 #include "nfs/nfs3_status.h"
 #include "nfs/read_fully.h"
 #include "util/error.h"
@@ -529,7 +530,9 @@ std::vector<DirectoryEntry> Nfs3Client::readdir(const CallContext& context, cons
     args.dircount = kReaddirDirCount;
     args.maxcount = kReaddirMaxCount;
     bool eof = false;
+    ListingProgress progress;
     while (!eof) {
+        size_t in_reply = 0;
         execute<READDIRPLUS3res>(
             context, "READDIRPLUS",
             [&](rpc_context* rpc, auto cb, void* p) {
@@ -549,8 +552,10 @@ std::vector<DirectoryEntry> Nfs3Client::readdir(const CallContext& context, cons
                                   {}};
                     }
                     entries.push_back(std::move(entry));
+                    ++in_reply;
                 }
             });
+        progress.reply(in_reply, args.cookie, eof, entries.size());
     }
     return entries;
 }

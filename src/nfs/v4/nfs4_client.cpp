@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 
+#include "nfs/listing_progress.h"
 #include "nfs/read_fully.h"
 #include "nfs/v4/nfs4_status.h"
 #include "nfs/v4/owner_names.h"
@@ -528,7 +529,9 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, cons
     uint64_t cookie = 0;
     uint64_t verifier = 0;
     bool eof = false;
+    ListingProgress progress;
     while (!eof) {
+        size_t in_reply = 0;
         call(
             context, "READDIR",
             [&](CompoundBuilder& b) {
@@ -550,7 +553,9 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, cons
                             std::move(*e.attributes.filehandle), attributes_of(e.attributes), {}};
                     entries.push_back(std::move(entry));
                 }
+                in_reply = reply.entries.size();
             });
+        progress.reply(in_reply, cookie, eof, entries.size());
     }
     return entries;
 }
