@@ -1,6 +1,6 @@
 // The driver's state file: JSON
 // {"version":1,"volumes":{NAME:{"options":{},"created_at":"","mode":"","nfs_version":"",
-// "mount_ids":[]}}}, replaced
+// "mount_ids":[],"server_process":{"pid":N,"start_time":N}}}}, replaced
 // atomically (FILE.tmp, fsync, rename, fsync of the directory). Thread-safety: none of its own (see
 // state_store.h); every call works on the file system only.
 #include "driver/state_store.h"
@@ -134,6 +134,14 @@ VolumeRecord record_from_json(const std::filesystem::path& file, const std::stri
             record.mount_ids.insert(id.get<std::string>());
         }
     }
+    if (const auto server = value.find("server_process"); server != value.end()) {
+        const auto pid = server->find("pid");
+        const auto start_time = server->find("start_time");
+        if (!server->is_object() || pid == server->end() || !pid->is_number_integer() ||
+            *pid <= 0 || start_time == server->end() || !start_time->is_number_unsigned())
+            throw corrupt(file, where + "\"server_process\" is not {\"pid\", \"start_time\"}");
+        record.server = ServerProcess{pid->get<pid_t>(), start_time->get<uint64_t>()};
+    }
     return record;
 }
 
@@ -187,6 +195,10 @@ void StateStore::save(const VolumeRecords& records) const {
             {"mode", record.mode},           {"nfs_version", record.nfs_version},
             {"mount_ids", std::move(ids)},
         };
+        if (record.server) {
+            volumes[name]["server_process"] = {{"pid", record.server->pid},
+                                               {"start_time", record.server->start_time}};
+        }
     }
     const json document = {{"version", kStateVersion}, {"volumes", std::move(volumes)}};
     // Invalid UTF-8 cannot come from Docker (its JSON parser rejects it) but must not throw here.

@@ -6,8 +6,11 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+
+#include "driver/server_process.h"
 
 namespace nfsfuse::driver {
 
@@ -22,6 +25,9 @@ struct VolumeRecord {
     // with another default must not move existing volumes. Empty in older state files.
     std::string nfs_version;
     std::set<std::string> mount_ids;  // Mount request IDs not yet unmounted
+    // Fuse mode: the nfsfuse process serving the mount now (set when the driver started it).
+    // A restarted driver adopts a mount only if this very process still serves it.
+    std::optional<ServerProcess> server;
 };
 
 using VolumeRecords = std::map<std::string, VolumeRecord>;  // by volume name

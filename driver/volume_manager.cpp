@@ -163,6 +163,21 @@ void VolumeManager::record_event_locked(Volume& volume, const std::string& what)
     volume.last_event = now_rfc3339() + ": " + what;
 }
 
+void VolumeManager::record_server_locked(Volume& volume, const VolumeSpec& spec) {
+    std::optional<ServerProcess> server;
+    if (volume.mounted) server = mounter_for_(spec).server_of(mountpoint_of(volume.name));
+    if (server == volume.record.server) return;
+    volume.record.server = server;
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        // The next save writes it; until then a restart would not recognise the new process
+        // and would mount the share once more on top.
+        logger()->error("{}: cannot record the process now serving it: {}", volume.name,
+                        error.what());
+    }
+}
+
 void VolumeManager::load() {
     const VolumeRecords records = store_.load();
     std::vector<std::shared_ptr<Volume>> loaded;
@@ -225,16 +240,18 @@ void VolumeManager::recover() {
 
 void VolumeManager::adopt_locked(Volume& volume) {
     std::optional<VolumeSpec> spec;
+    std::optional<ServerProcess> server;
     {
         std::lock_guard table_lock(table_mutex_);
         if (volume.removed || volume.mounted || volume.record.mount_ids.empty()) return;
         spec = volume.spec;
+        server = volume.record.server;
     }
     if (!spec) return;
     const std::filesystem::path mountpoint = mountpoint_of(volume.name);
     try {
         Mounter& mounter = mounter_for_(*spec);
-        if (!mounter.is_mounted(mountpoint) || !mounter.is_served(mountpoint)) return;
+        if (!mounter.is_mounted(mountpoint) || !mounter.is_served(mountpoint, server)) return;
     } catch (const std::exception&) {
         return;  // recover_locked tries again and reports it
     }
@@ -247,11 +264,13 @@ void VolumeManager::adopt_locked(Volume& volume) {
 void VolumeManager::recover_locked(Volume& volume) {
     bool in_use = false;
     std::optional<VolumeSpec> spec;
+    std::optional<ServerProcess> server;
     {
         std::lock_guard table_lock(table_mutex_);
         if (volume.removed || volume.mounted) return;
         in_use = !volume.record.mount_ids.empty();
         spec = volume.spec;
+        server = volume.record.server;
     }
     const std::filesystem::path mountpoint = mountpoint_of(volume.name);
     if (!spec) {
@@ -265,7 +284,7 @@ void VolumeManager::recover_locked(Volume& volume) {
     try {
         Mounter& mounter = mounter_for_(*spec);
         const bool live = mounter.is_mounted(mountpoint);
-        if (in_use && live && mounter.is_served(mountpoint)) {
+        if (in_use && live && mounter.is_served(mountpoint, server)) {
             logger()->info("{}: adopted the live mount on {}", volume.name, mountpoint.string());
             mounted = true;
         } else if (in_use && live) {
@@ -304,6 +323,7 @@ void VolumeManager::recover_locked(Volume& volume) {
         record_event_locked(volume, event);
         if (error_text.empty()) ++volume.revivals;
     }
+    record_server_locked(volume, *spec);
 }
 
 size_t VolumeManager::supervise() {
@@ -313,19 +333,21 @@ size_t VolumeManager::supervise() {
         std::unique_lock volume_lock(volume->mutex, std::try_to_lock);
         if (!volume_lock.owns_lock()) continue;  // a Mount/Unmount works on it: next pass
         std::optional<VolumeSpec> spec;
+        std::optional<ServerProcess> server;
         {
             std::lock_guard table_lock(table_mutex_);
             const bool in_use = !volume->removed && volume->mounted &&
                                 !volume->record.mount_ids.empty() && volume->spec.has_value();
             if (!in_use) continue;
             spec = volume->spec;
+            server = volume->record.server;
         }
         const std::filesystem::path mountpoint = mountpoint_of(volume->name);
         std::string event;
         std::string error_text;
         try {
             Mounter& mounter = mounter_for_(*spec);
-            if (mounter.is_served(mountpoint)) continue;
+            if (mounter.is_served(mountpoint, server)) continue;
             ++broken;
             event = mounter.is_mounted(mountpoint)
                         ? "the mount stopped working (its nfsfuse process is gone)"
@@ -344,6 +366,7 @@ size_t VolumeManager::supervise() {
         record_event_locked(*volume, event);
         volume->last_error = error_text;
         if (error_text.empty()) ++volume->revivals;
+        record_server_locked(*volume, *spec);
     }
     return broken;
 }
@@ -471,7 +494,7 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
         mounter = &mounter_for_(spec);
         make_mountpoint(name, mountpoint);
         const bool live = mounter->is_mounted(mountpoint);
-        if (live && mounter->is_served(mountpoint)) {
+        if (live && mounter->is_served(mountpoint, volume->record.server)) {
             logger()->info("{}: adopted the live mount on {}", name, mountpoint.string());
         } else {
             if (live) {
@@ -497,6 +520,7 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
     volume->mounted = true;
     volume->last_error.clear();
     volume->record.mount_ids.insert(id);
+    volume->record.server = mounter->server_of(mountpoint);
     try {
         save_locked();
     } catch (const std::exception& error) {
@@ -559,6 +583,7 @@ void VolumeManager::unmount(const std::string& name, const std::string& id) {
     volume->mounted = false;
     volume->last_error.clear();
     volume->record.mount_ids.erase(id);
+    volume->record.server.reset();
     // The unmount happened; memory follows reality even if the file cannot (a retried Unmount
     // is then an unknown ID, and the next save writes the right set).
     try {

@@ -102,6 +102,9 @@ class VolumeManager {
     void create_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);
     // Records a supervision or recovery event for Status. table_mutex_ held.
     static void record_event_locked(Volume& volume, const std::string& what);
+    // Saves which process serves the volume's mount now (after a recovery or revival started a
+    // new one), so a restarted driver recognises it. Volume::mutex and table_mutex_ held.
+    void record_server_locked(Volume& volume, const VolumeSpec& spec);
 
     StateStore& store_;
     std::filesystem::path volume_root_;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "harness/child_process.h"
+#include "harness/decoy_process.h"
 #include "harness/file_data.h"
 #include "harness/forked_child.h"
 #include "harness/harness_error.h"
@@ -25,6 +26,7 @@
 #include "harness/paths.h"
 #include "harness/plugin_client.h"
 #include "harness/process_resources.h"
+#include "harness/test_user.h"
 
 namespace nfsfuse::it {
 namespace {
@@ -347,6 +349,62 @@ TEST_F(DriverTest, KilledNfsfuseIsReplacedInPlaceAndContainersSeeTheShareAgain) 
     EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "heal"}, {"ID", "id-a"}})["Err"], "");
     EXPECT_FALSE(find_mount(mountpoint).has_value());
     EXPECT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
+}
+
+std::vector<std::string> only_command_line_for(const std::filesystem::path& path) {
+    const auto found = nfsfuse_command_lines_for(path);
+    if (found.size() != 1) throw HarnessError("not exactly one nfsfuse for " + path.string());
+    return found.begin()->second;
+}
+
+// A local user runs a process with the very command line of a volume's nfsfuse (and /dev/fuse
+// open). The driver knows its nfsfuse by the pid it learned when starting it and the process's
+// start time, so the decoy is neither adopted by a restarted driver nor taken for the live server
+// of a mount whose nfsfuse was killed.
+TEST_F(DriverTest, ADecoyWithTheSameCommandLineIsNeitherAdoptedNorStopsTheRevival) {
+    const Credentials user = ensure_test_user();
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "real"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "real"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    const auto revivals = [&] {
+        return call("/VolumeDriver.Get", {{"Name", "real"}})["Volume"]["Status"]["revivals"]
+            .get<int>();
+    };
+
+    // While the driver is down, nfsfuse dies and the decoy appears in its place.
+    stop_driver(SIGKILL);
+    const std::vector<std::string> first_argv = only_command_line_for(mountpoint);
+    for (const pid_t pid : nfsfuse_processes_for(mountpoint)) ::kill(pid, SIGKILL);
+    ASSERT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
+    DecoyProcess decoy_at_start(first_argv, user);
+    start_driver();
+    ASSERT_TRUE(eventually([&] { return revivals() == 1; }, 20s))
+        << "adopted the decoy: " << call("/VolumeDriver.Get", {{"Name", "real"}}).dump();
+    write_file(on_server("state.txt"), "served");
+    EXPECT_EQ(read_file(in_volume(mountpoint, "state.txt")), "served");
+
+    // The revived nfsfuse (its MOUNTPOINT argument is the driver's staging directory) gets a
+    // decoy too, and is killed while the driver runs.
+    std::vector<pid_t> revived;
+    std::vector<std::string> revived_argv;
+    for (const auto& entry : std::filesystem::directory_iterator(home_ / "state" / "work")) {
+        for (const auto& [pid, argv] : nfsfuse_command_lines_for(entry.path())) {
+            revived.push_back(pid);
+            revived_argv = argv;
+        }
+    }
+    ASSERT_EQ(revived.size(), 1u) << "one nfsfuse serves the revived mount";
+    DecoyProcess decoy_while_running(revived_argv, user);
+    ASSERT_EQ(::kill(revived[0], SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return revivals() == 2; }, 20s))
+        << "the decoy stopped the revival: "
+        << call("/VolumeDriver.Get", {{"Name", "real"}}).dump();
+    write_file(on_server("state.txt"), "served again");
+    EXPECT_EQ(read_file(in_volume(mountpoint, "state.txt")), "served again");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "real"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
 }
 
 // Many clients at once, as dockerd does when several containers start and stop: Mount/Unmount
