@@ -14,6 +14,11 @@
 
 namespace nfsfuse::driver {
 
+// A transition of a volume whose side effects (mount, unmount, rmdir) may have begun and not
+// finished: saved before them, cleared by the save that completes it, so a restarted driver
+// knows what was under way (docs/ARCHITECTURE.md, "Driver state transitions").
+enum class PendingTransition { none, mounting, unmounting, removing };
+
 struct VolumeRecord {
     std::map<std::string, std::string> options;  // as Docker sent them (validated at Create)
     std::string created_at;                      // RFC 3339, UTC
@@ -28,6 +33,8 @@ struct VolumeRecord {
     // Fuse mode: the nfsfuse process serving the mount now (set when the driver started it).
     // A restarted driver adopts a mount only if this very process still serves it.
     std::optional<ServerProcess> server;
+    PendingTransition pending = PendingTransition::none;
+    std::string pending_id;  // the Mount ID of a pending mounting or unmounting
 };
 
 using VolumeRecords = std::map<std::string, VolumeRecord>;  // by volume name

@@ -115,12 +115,13 @@ void remove_mountpoint(const std::string& name, const std::filesystem::path& mou
 
 VolumeManager::VolumeManager(StateStore& store, std::filesystem::path volume_root,
                              std::filesystem::path work_root, MountMode default_mode,
-                             MounterFor mounter_for)
+                             MounterFor mounter_for, FaultPoint fault_point)
     : store_(store),
       volume_root_(std::move(volume_root)),
       work_root_(std::move(work_root)),
       default_mode_(default_mode),
-      mounter_for_(std::move(mounter_for)) {}
+      mounter_for_(std::move(mounter_for)),
+      fault_point_(std::move(fault_point)) {}
 
 std::filesystem::path VolumeManager::mountpoint_of(const std::string& name) const {
     return volume_root_ / name;
@@ -130,6 +131,28 @@ void VolumeManager::save_locked() {
     VolumeRecords records;
     for (const auto& [name, volume] : volumes_) records.emplace(name, volume->record);
     store_.save(records);
+}
+
+void VolumeManager::abandon_pending_locked(Volume& volume) {
+    volume.record.pending = PendingTransition::none;
+    volume.record.pending_id.clear();
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        logger()->error("{}: {} (a restart ends the transition)", volume.name, error.what());
+    }
+}
+
+void VolumeManager::end_pending_locked(Volume& volume) {
+    const PendingTransition pending = volume.record.pending;
+    if (pending != PendingTransition::mounting && pending != PendingTransition::unmounting) return;
+    logger()->warn("{}: the driver stopped during the {} of mount ID {}; {}", volume.name,
+                   pending == PendingTransition::mounting ? "Mount" : "Unmount",
+                   volume.record.pending_id,
+                   pending == PendingTransition::mounting
+                       ? "rolling it back (Docker got no answer and will not unmount it)"
+                       : "finishing it (the ID was already released)");
+    abandon_pending_locked(volume);
 }
 
 std::shared_ptr<VolumeManager::Volume> VolumeManager::find(const std::string& name) const {
@@ -181,12 +204,20 @@ void VolumeManager::record_server_locked(Volume& volume, const VolumeSpec& spec)
 void VolumeManager::load() {
     const VolumeRecords records = store_.load();
     std::vector<std::shared_ptr<Volume>> loaded;
+    size_t removals_finished = 0;
     for (const auto& [name, record] : records) {
         try {
             validate_volume_name(name);
         } catch (const std::exception& error) {
             // Cannot come from Create; no path is built from it and Docker cannot name it.
             logger()->error("{}: state file entry ignored: {}", name, error.what());
+            continue;
+        }
+        if (record.pending == PendingTransition::removing) {
+            // Its Remove had begun (it had no Mount IDs left): finish it.
+            logger()->warn("{}: the driver stopped during its Remove; finishing it", name);
+            remove_mountpoint(name, mountpoint_of(name));
+            ++removals_finished;
             continue;
         }
         auto volume = std::make_shared<Volume>(name);
@@ -208,6 +239,7 @@ void VolumeManager::load() {
     volumes_.clear();
     for (const auto& volume : loaded) volumes_.emplace(volume->name, volume);
     logger()->info("loaded {} volume(s) from {}", loaded.size(), store_.file().string());
+    if (removals_finished > 0) save_locked();
 }
 
 std::vector<std::shared_ptr<VolumeManager::Volume>> VolumeManager::all_volumes() const {
@@ -267,7 +299,9 @@ void VolumeManager::recover_locked(Volume& volume) {
     std::optional<ServerProcess> server;
     {
         std::lock_guard table_lock(table_mutex_);
-        if (volume.removed || volume.mounted) return;
+        if (volume.removed) return;
+        end_pending_locked(volume);
+        if (volume.mounted) return;
         in_use = !volume.record.mount_ids.empty();
         spec = volume.spec;
         server = volume.record.server;
@@ -431,6 +465,7 @@ void VolumeManager::create(const std::string& name,
         volumes_.erase(name);
         throw with_volume(name, error);
     }
+    reached("create.committed");
 }
 
 void VolumeManager::remove(const std::string& name) {
@@ -444,9 +479,19 @@ void VolumeManager::remove(const std::string& name) {
                                    std::to_string(volume->record.mount_ids.size()) +
                                    " container mount(s)");
         }
+        // The intent first: a restarted driver finishes a Remove it finds begun.
+        volume->record.pending = PendingTransition::removing;
+        try {
+            save_locked();
+        } catch (const std::exception& error) {
+            volume->record.pending = PendingTransition::none;
+            throw with_volume(name, error);
+        }
     }
+    reached("remove.intent-saved");
     // Before erasing: a new volume of the same name cannot appear while this one is listed.
     remove_mountpoint(name, mountpoint_of(name));
+    reached("remove.mountpoint-removed");
 
     std::lock_guard table_lock(table_mutex_);
     volumes_.erase(name);
@@ -456,8 +501,10 @@ void VolumeManager::remove(const std::string& name) {
     } catch (const std::exception& error) {
         volumes_.emplace(name, volume);
         volume->removed = false;
+        volume->record.pending = PendingTransition::none;
         throw with_volume(name, error);
     }
+    reached("remove.committed");
 }
 
 std::filesystem::path VolumeManager::mount(const std::string& name, const std::string& id) {
@@ -486,7 +533,19 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
             throw Error(EINVAL, name + ": " + volume->spec_error);
         }
         spec = *volume->spec;
+        // The intent first: a mount a crash leaves behind is then known for one that Docker
+        // never got an answer for, and recovery removes it.
+        volume->record.pending = PendingTransition::mounting;
+        volume->record.pending_id = id;
+        try {
+            save_locked();
+        } catch (const std::exception& error) {
+            volume->record.pending = PendingTransition::none;
+            volume->record.pending_id.clear();
+            throw with_volume(name, error);
+        }
     }
+    reached("mount.intent-saved");
 
     // First user (or the remount after a failed recovery): mount with no table lock held.
     Mounter* mounter = nullptr;
@@ -513,14 +572,18 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
         remove_mountpoint(name, mountpoint);
         std::lock_guard table_lock(table_mutex_);
         volume->last_error = error.what();
+        abandon_pending_locked(*volume);
         throw with_volume(name, error);
     }
+    reached("mount.mounted");
 
     std::lock_guard table_lock(table_mutex_);
     volume->mounted = true;
     volume->last_error.clear();
     volume->record.mount_ids.insert(id);
     volume->record.server = mounter->server_of(mountpoint);
+    volume->record.pending = PendingTransition::none;
+    volume->record.pending_id.clear();
     try {
         save_locked();
     } catch (const std::exception& error) {
@@ -537,6 +600,7 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
         }
         throw with_volume(name, error);
     }
+    reached("mount.committed");
     return mountpoint;
 }
 
@@ -566,31 +630,51 @@ void VolumeManager::unmount(const std::string& name, const std::string& id) {
             return;
         }
         spec = volume->spec;  // mounted implies the options parsed
+        // The intent first, with the ID already released: Docker has let go of it whether or
+        // not it hears back, so a restarted driver finishes this Unmount rather than mounting
+        // the share again for an ID nobody will unmount.
+        volume->record.mount_ids.erase(id);
+        volume->record.pending = PendingTransition::unmounting;
+        volume->record.pending_id = id;
+        try {
+            save_locked();
+        } catch (const std::exception& error) {
+            volume->record.mount_ids.insert(id);
+            volume->record.pending = PendingTransition::none;
+            volume->record.pending_id.clear();
+            throw with_volume(name, error);
+        }
     }
+    reached("unmount.intent-saved");
 
-    // The last user: unmount with no table lock held. The ID stays until it worked.
+    // The last user: unmount with no table lock held. A failed unmount gives the ID back.
     try {
         if (!spec) throw Error(EINVAL, volume->spec_error);
         mounter_for_(*spec).unmount(name, mountpoint);
     } catch (const std::exception& error) {
         std::lock_guard table_lock(table_mutex_);
         volume->last_error = error.what();
+        volume->record.mount_ids.insert(id);
+        abandon_pending_locked(*volume);
         throw with_volume(name, error);
     }
+    reached("unmount.unmounted");
     remove_mountpoint(name, mountpoint);
 
     std::lock_guard table_lock(table_mutex_);
     volume->mounted = false;
     volume->last_error.clear();
-    volume->record.mount_ids.erase(id);
     volume->record.server.reset();
-    // The unmount happened; memory follows reality even if the file cannot (a retried Unmount
-    // is then an unknown ID, and the next save writes the right set).
+    volume->record.pending = PendingTransition::none;
+    volume->record.pending_id.clear();
+    // The unmount happened; memory follows reality even if the file cannot (the file's pending
+    // Unmount is finished by a restart, and the next save writes the right state).
     try {
         save_locked();
     } catch (const std::exception& error) {
         throw with_volume(name, error);
     }
+    reached("unmount.committed");
 }
 
 std::filesystem::path VolumeManager::path(const std::string& name) const {

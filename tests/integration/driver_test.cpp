@@ -61,9 +61,12 @@ class DriverTest : public ServerTest {
     std::filesystem::path socket() const { return home_ / "plugin.sock"; }
     std::filesystem::path volume_root() const { return home_ / "volumes"; }
 
-    void start_driver() {
+    // environment: "NAME=value" for the driver (NFSFUSE_FAULT_POINT with the test build).
+    void start_driver(const std::filesystem::path& binary = driver_binary(),
+                      const std::vector<std::string>& environment = {}) {
         SpawnSpec spec;
-        spec.argv = {driver_binary().string(),
+        spec.env_overrides = environment;
+        spec.argv = {binary.string(),
                      "--socket",
                      socket().string(),
                      "--state-dir",
@@ -594,6 +597,107 @@ TEST_F(DriverTest, Nfs3VolumeWithMountPortWorks) {
     EXPECT_NE(err.find("mountport"), std::string::npos) << err;
     EXPECT_NE(err.find("vers=3"), std::string::npos) << err;
 }
+
+// --- crashes in the middle of a transition (docs/ARCHITECTURE.md, "Driver state transitions") ---
+
+struct CrashCase {
+    const char* step;  // the fault point at which the driver's test build kills itself
+    bool happened;     // whether the request counts as done after the restart
+};
+
+void PrintTo(const CrashCase& crash, std::ostream* out) {
+    *out << crash.step;
+}
+
+class DriverCrashTest : public DriverTest, public ::testing::WithParamInterface<CrashCase> {
+  protected:
+    // "mount" of "mount.intent-saved".
+    std::string request() const {
+        const std::string step = GetParam().step;
+        return step.substr(0, step.find('.'));
+    }
+};
+
+// The driver dies (SIGKILL) at one step of Create, Mount, Unmount or Remove, before it answers.
+// Restarted, it shows what Docker expects of a request that happened, or of one that did not,
+// in Get, List, the mount table and the nfsfuse processes; and what Docker does next works.
+TEST_P(DriverCrashTest, RecoversToAStateDockerAgreesWith) {
+    const std::string name = "crash";
+    const std::filesystem::path mountpoint = volume_root() / name;
+    stop_driver(SIGKILL);
+    start_driver(driver_with_fault_points_binary(),
+                 {std::string("NFSFUSE_FAULT_POINT=") + GetParam().step});
+    const json create = {{"Name", name}, {"Opts", volume_options()}};
+    const json with_id = {{"Name", name}, {"ID", "id-a"}};
+    if (request() != "create") {
+        ASSERT_EQ(call("/VolumeDriver.Create", create)["Err"], "");
+    }
+    if (request() == "unmount") {
+        ASSERT_EQ(call("/VolumeDriver.Mount", with_id)["Err"], "");
+    }
+
+    const std::map<std::string, std::pair<std::string, json>> requests = {
+        {"create", {"/VolumeDriver.Create", create}},
+        {"mount", {"/VolumeDriver.Mount", with_id}},
+        {"unmount", {"/VolumeDriver.Unmount", with_id}},
+        {"remove", {"/VolumeDriver.Remove", {{"Name", name}}}}};
+    const auto& [endpoint, body] = requests.at(request());
+    EXPECT_THROW(PluginClient(socket()).post(endpoint, body.dump()), HarnessError)
+        << "the driver answered instead of dying at " << GetParam().step;
+    ASSERT_TRUE(driver_->wait(10s).has_value()) << "the driver did not die";
+    stop_driver(SIGKILL);
+    start_driver();
+
+    const json got = call("/VolumeDriver.Get", {{"Name", name}});
+    const bool exists = !(request() == "create" && !GetParam().happened) &&
+                        !(request() == "remove" && GetParam().happened);
+    ASSERT_EQ(!has_error(got), exists) << got.dump();
+    EXPECT_EQ(call("/VolumeDriver.List", json::object())["Volumes"].size(), exists ? 1u : 0u);
+    if (!exists) {
+        EXPECT_FALSE(std::filesystem::exists(mountpoint));
+        return;
+    }
+    const bool mounted = (request() == "mount" && GetParam().happened) ||
+                         (request() == "unmount" && !GetParam().happened);
+    // Recovery runs in the background once the socket answers.
+    ASSERT_TRUE(eventually(
+        [&] {
+            const json status = call("/VolumeDriver.Get", {{"Name", name}})["Volume"]["Status"];
+            return status["mounted"] == mounted && find_mount(mountpoint).has_value() == mounted;
+        },
+        20s))
+        << call("/VolumeDriver.Get", {{"Name", name}}).dump();
+    const json status = call("/VolumeDriver.Get", {{"Name", name}})["Volume"]["Status"];
+    EXPECT_EQ(status["mount_count"], mounted ? 1 : 0) << status.dump();
+    EXPECT_EQ(status["last_error"], "") << status.dump();
+    if (mounted) {
+        write_file(in_volume(mountpoint, "after-crash.txt"), "served");
+        EXPECT_EQ(read_file(on_server("after-crash.txt")), "served");
+        EXPECT_EQ(call("/VolumeDriver.Unmount", with_id)["Err"], "");
+    } else {
+        EXPECT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s))
+            << "an nfsfuse still serves an unmounted volume";
+    }
+    // What Docker does last: the volume is not refused for a mount ID nobody holds.
+    EXPECT_EQ(call("/VolumeDriver.Remove", {{"Name", name}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Steps, DriverCrashTest,
+    ::testing::Values(CrashCase{"create.committed", true}, CrashCase{"mount.intent-saved", false},
+                      CrashCase{"mount.mounted", false}, CrashCase{"mount.committed", true},
+                      CrashCase{"unmount.intent-saved", true}, CrashCase{"unmount.unmounted", true},
+                      CrashCase{"unmount.committed", true}, CrashCase{"remove.intent-saved", true},
+                      CrashCase{"remove.mountpoint-removed", true},
+                      CrashCase{"remove.committed", true}),
+    [](const ::testing::TestParamInfo<CrashCase>& param_info) {
+        std::string name = param_info.param.step;
+        for (char& c : name) {
+            if (c == '.' || c == '-') c = '_';
+        }
+        return name;
+    });
 
 }  // namespace
 }  // namespace nfsfuse::it

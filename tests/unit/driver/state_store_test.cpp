@@ -39,6 +39,8 @@ VolumeRecords sample_records() {
     data.nfs_version = "4.1";
     data.mount_ids = {"1293ff42", "a4310f71"};
     data.server = ServerProcess{4242, 987654321};
+    data.pending = PendingTransition::unmounting;
+    data.pending_id = "5f00d";
     VolumeRecord& empty = records["empty"];
     empty.created_at = "2026-11-23T12:00:01Z";
     empty.mode = "kernel";
@@ -81,6 +83,8 @@ TEST(StateStore, RoundTrip) {
         EXPECT_EQ(loaded.at(name).nfs_version, record.nfs_version) << name;
         EXPECT_EQ(loaded.at(name).mount_ids, record.mount_ids) << name;
         EXPECT_EQ(loaded.at(name).server, record.server) << name;
+        EXPECT_EQ(loaded.at(name).pending, record.pending) << name;
+        EXPECT_EQ(loaded.at(name).pending_id, record.pending_id) << name;
     }
     // A second save replaces everything.
     store.save({});
@@ -96,6 +100,7 @@ TEST(StateStore, FileFormatAndMode) {
     EXPECT_NE(document.find("\"mount_ids\""), std::string::npos) << document;
     EXPECT_NE(document.find("\"nfs_version\": \"4.1\""), std::string::npos) << document;
     EXPECT_NE(document.find("\"start_time\": 987654321"), std::string::npos) << document;
+    EXPECT_NE(document.find("\"transition\": \"unmounting\""), std::string::npos) << document;
     EXPECT_NE(document.find("\"created_at\": \"2026-11-23T12:00:00Z\""), std::string::npos);
     struct stat status {};
     ASSERT_EQ(::stat(file.c_str(), &status), 0);
@@ -192,7 +197,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "\"server_process\""},
         CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},"
                     "\"server_process\":{\"pid\":7}}}}",
-                    "\"server_process\""}),
+                    "\"server_process\""},
+        CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},"
+                    "\"pending\":{\"transition\":\"dancing\",\"id\":\"\"}}}}",
+                    "\"pending\""}),
     [](const ::testing::TestParamInfo<CorruptCase>& param_info) {
         return "Case" + std::to_string(param_info.index);
     });
