@@ -1,10 +1,14 @@
 // nfsfuse-driver through its real unix socket, the way dockerd talks to it, with mode=fuse volumes
 // of the test ganesha: real nfsfuse children, real FUSE mounts, data checked on the server's disk.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -596,6 +600,106 @@ TEST_F(DriverTest, Nfs3VolumeWithMountPortWorks) {
         call("/VolumeDriver.Create", {{"Name", "nov"}, {"Opts", options}})["Err"];
     EXPECT_NE(err.find("mountport"), std::string::npos) << err;
     EXPECT_NE(err.find("vers=3"), std::string::npos) << err;
+}
+
+// A TCP port that takes connections (the kernel completes them into the backlog) and never
+// answers: a server that went dark without resetting anything.
+class BlackholePort {
+  public:
+    BlackholePort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+            ::listen(fd_, 128) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+            throw HarnessError("cannot listen on a loopback port");
+        port_ = ntohs(address.sin_port);
+    }
+    ~BlackholePort() { close(); }
+    BlackholePort(const BlackholePort&) = delete;
+    BlackholePort& operator=(const BlackholePort&) = delete;
+
+    uint16_t port() const { return port_; }
+    // Resets every connection waiting in the backlog.
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+  private:
+    int fd_;
+    uint16_t port_ = 0;
+};
+
+// Mounts of a server that never answers hold their requests for a long time (timeo=600). While
+// more of them wait than a small fixed pool of HTTP workers has threads, the calls dockerd needs
+// to keep trusting the plugin still answer at once.
+TEST_F(DriverTest, QuickCallsAnswerWhileMountsOfADeadServerWait) {
+    BlackholePort dark;
+    json options = volume_options();
+    options["port"] = std::to_string(dark.port());
+    options["timeo"] = "600";
+    constexpr int kVolumes = 4;
+    constexpr int kMounts = 16;
+    for (int volume = 0; volume < kVolumes; ++volume) {
+        const json create = {{"Name", "dark-" + std::to_string(volume)}, {"Opts", options}};
+        ASSERT_EQ(call("/VolumeDriver.Create", create)["Err"], "");
+    }
+    std::vector<std::thread> mounts;
+    for (int mount = 0; mount < kMounts; ++mount) {
+        mounts.emplace_back([this, mount] {
+            const json request = {{"Name", "dark-" + std::to_string(mount % kVolumes)},
+                                  {"ID", "id-" + std::to_string(mount)}};
+            try {
+                PluginClient(socket()).post("/VolumeDriver.Mount", request.dump());
+            } catch (const HarnessError&) {
+                // The driver is killed at the end of the test, before it answers.
+            }
+        });
+    }
+    std::this_thread::sleep_for(1500ms);  // every Mount is in by now, each waits
+
+    const PluginClient quick(socket(), 1s);
+    const std::vector<std::pair<std::string, json>> calls = {
+        {"/VolumeDriver.Get", {{"Name", "dark-0"}}},
+        {"/VolumeDriver.List", json::object()},
+        {"/VolumeDriver.Path", {{"Name", "dark-1"}}},
+        {"/VolumeDriver.Capabilities", json::object()},
+        {"/Plugin.Activate", json::object()}};
+    for (const auto& [endpoint, body] : calls) {
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            const PluginReply reply = quick.post(endpoint, body.dump());
+            EXPECT_EQ(reply.http_status, 200) << endpoint;
+            EXPECT_FALSE(has_error(json::parse(reply.body))) << endpoint << ": " << reply.body;
+        } catch (const HarnessError& error) {
+            ADD_FAILURE() << error.what();
+        }
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << endpoint;
+    }
+    EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "dark-0"}})["Volume"]["Status"]["mounted"],
+              false);
+
+    stop_driver(SIGKILL);
+    dark.close();
+    for (auto& mount : mounts) mount.join();
+}
+
+// A body over the size limit gets an error in the plugin protocol's form, and the driver goes on.
+TEST_F(DriverTest, OversizedBodiesGetAClearErrorAndTheDriverGoesOn) {
+    for (const size_t size : {size_t{100} * 1024, size_t{4} * 1024 * 1024}) {
+        const std::string body =
+            R"({"Name":"big","Opts":{"server":")" + std::string(size, 'x') + R"("}})";
+        const PluginReply reply = PluginClient(socket()).post("/VolumeDriver.Create", body);
+        ASSERT_FALSE(reply.body.empty()) << size << " bytes: HTTP " << reply.http_status;
+        const json answer = json::parse(reply.body);
+        const std::string err = answer.value("Err", "");
+        EXPECT_NE(err.find("limit"), std::string::npos) << size << " bytes: " << reply.body;
+    }
+    EXPECT_TRUE(call("/VolumeDriver.List", json::object())["Volumes"].empty());
+    EXPECT_EQ(call_raw("/Plugin.Activate", ""), (json{{"Implements", {"VolumeDriver"}}}));
 }
 
 // --- crashes in the middle of a transition (docs/ARCHITECTURE.md, "Driver state transitions") ---
