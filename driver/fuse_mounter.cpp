@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 
 #include <cstring>
+#include <limits>
 
 #include "driver/child_command.h"
 #include "driver/mount_table.h"
 #include "driver/nfsfuse_command.h"
 #include "util/error.h"
+#include "util/text.h"
 
 namespace nfsfuse::driver {
 
@@ -18,14 +20,24 @@ namespace {
 // Bounds the loop that peels stacked mounts off a mountpoint (each revival adds one).
 constexpr int kMaxStackedMounts = 64;
 
+// nfsfuse --print-pid ends its output with the serving process's pid.
+pid_t reported_pid(const std::string& output) {
+    const size_t line_start = output.rfind('\n');
+    const std::string last_line =
+        line_start == std::string::npos ? output : output.substr(line_start + 1);
+    const std::optional<uint64_t> pid = text::parse_decimal(last_line);
+    if (!pid || *pid == 0 || *pid > static_cast<uint64_t>(std::numeric_limits<pid_t>::max()))
+        throw Error(EIO, "nfsfuse did not report the pid of its daemon (got '" + last_line + "')");
+    return static_cast<pid_t>(*pid);
+}
+
 }  // namespace
 
 FuseMounter::FuseMounter(std::filesystem::path nfsfuse_binary, std::filesystem::path work_root,
                          std::chrono::milliseconds mount_timeout)
     : nfsfuse_binary_(std::move(nfsfuse_binary)),
       work_root_(std::move(work_root)),
-      mount_timeout_(mount_timeout),
-      serving_(nfsfuse_binary_) {}
+      mount_timeout_(mount_timeout) {}
 
 std::filesystem::path FuseMounter::staging_for(const std::filesystem::path& target) const {
     return work_root_ / ("revive-" + target.filename().string());
@@ -56,6 +68,13 @@ void FuseMounter::mount(const std::string& volume, const VolumeSpec& spec,
     if (!is_mounted(target))
         throw Error(EIO, volume + ": nfsfuse reported success but nothing is mounted on " +
                              target.string());
+    try {
+        serving_.watch(target, reported_pid(result.output));
+    } catch (const Error& error) {
+        // Served by no process the driver can recognise: it could never tell it from a decoy.
+        umount2(target.c_str(), MNT_DETACH);
+        throw Error(error.errnum(), volume + ": " + error.what());
+    }
 }
 
 void FuseMounter::unmount(const std::string& volume, const std::filesystem::path& target) {
@@ -84,9 +103,16 @@ bool FuseMounter::is_mounted(const std::filesystem::path& target) const {
     return mounted_filesystem_type(target).has_value();
 }
 
-bool FuseMounter::is_served(const std::filesystem::path& target) const {
-    if (!is_mounted(target)) return false;
-    return serving_.alive(target) || serving_.alive(staging_for(target));
+bool FuseMounter::is_served(const std::filesystem::path& target,
+                            const std::optional<ServerProcess>& recorded) const {
+    if (!is_root_fuse_mount(target)) return false;
+    if (serving_.alive(target)) return true;
+    // Not watched in this run yet (a driver restart): only the process the state file names.
+    return !serving_.identity_of(target) && recorded && serving_.adopt(target, *recorded);
+}
+
+std::optional<ServerProcess> FuseMounter::server_of(const std::filesystem::path& target) const {
+    return serving_.identity_of(target);
 }
 
 void FuseMounter::revive(const std::string& volume, const VolumeSpec& spec,
@@ -113,6 +139,7 @@ void FuseMounter::revive(const std::string& volume, const VolumeSpec& spec,
         throw Error(bind_error, volume + ": cannot mount the new nfsfuse over the dead mount on " +
                                     target.string() + ": " + std::strerror(bind_error));
     }
+    serving_.move(staging, target);
     // The nfsfuse process serves on through the bind; the staging mount is no longer needed.
     if (umount2(staging.c_str(), MNT_DETACH) != 0)
         spdlog::warn("{}: cannot detach {}: {}", volume, staging.string(), std::strerror(errno));

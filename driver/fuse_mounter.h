@@ -9,6 +9,10 @@
 // one first would cut them off for good (both measured with dockerd 20.10). nfsfuse cannot mount
 // over a dead FUSE mount itself (its mountpoint check fails with ENOTCONN), so revive() mounts it
 // on a private staging directory and bind-mounts that onto the volume's mountpoint.
+//
+// Identity: nfsfuse runs with --print-pid, so the driver learns the pid of the daemon serving
+// each mount from the child it started (see nfsfuse_processes.h); a process of another user
+// with the same command line is never taken for it.
 // Thread-safety: concurrent calls for different targets are fine (ServingProcesses locks).
 #pragma once
 
@@ -35,8 +39,11 @@ class FuseMounter final : public Mounter {
                const std::filesystem::path& target) override;
     void unmount(const std::string& volume, const std::filesystem::path& target) override;
     bool is_mounted(const std::filesystem::path& target) const override;
-    // Mounted, and the nfsfuse process that mounted it (directly or through revive()) is alive.
-    bool is_served(const std::filesystem::path& target) const override;
+    // The topmost mount is root's FUSE mount, and the nfsfuse process that mounted it (directly
+    // or through revive(), in this run of the driver or `recorded` before it) is alive.
+    bool is_served(const std::filesystem::path& target,
+                   const std::optional<ServerProcess>& recorded) const override;
+    std::optional<ServerProcess> server_of(const std::filesystem::path& target) const override;
     void revive(const std::string& volume, const VolumeSpec& spec,
                 const std::filesystem::path& target) override;
 

@@ -26,6 +26,10 @@
 #include "util/error.h"
 #include "util/text.h"
 
+#ifdef NFSFUSE_FAULT_POINTS
+#include "driver/kill_at_fault_point.h"
+#endif
+
 namespace {
 
 using namespace nfsfuse;
@@ -148,7 +152,12 @@ int run(int argc, char** argv) {
     };
 
     StateStore store(flags.state_dir / "state.json");
-    VolumeManager volumes(store, flags.volume_root, work_root, flags.default_mode, mounter_for);
+    FaultPoint fault_point;  // the release build passes none
+#ifdef NFSFUSE_FAULT_POINTS
+    fault_point = kill_at_fault_point_from_environment();
+#endif
+    VolumeManager volumes(store, flags.volume_root, work_root, flags.default_mode, mounter_for,
+                          fault_point);
     volumes.load();
     volumes.adopt_live_mounts();
     PluginApi api(volumes);

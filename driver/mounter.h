@@ -4,8 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
+#include "driver/server_process.h"
 #include "driver/volume_spec.h"
 
 namespace nfsfuse::driver {
@@ -28,8 +30,20 @@ class Mounter {
     // Whether something is mounted on `target` right now (from /proc/self/mountinfo).
     virtual bool is_mounted(const std::filesystem::path& target) const = 0;
     // Whether the mount on `target` still works. A kernel mount does while it is mounted; a FUSE
-    // mount whose nfsfuse process died does not (every access fails with ENOTCONN).
-    virtual bool is_served(const std::filesystem::path& target) const { return is_mounted(target); }
+    // mount works while the nfsfuse process the driver started for it lives (a dead one fails
+    // every access with ENOTCONN). `recorded` is server_of() as the state file kept it: after a
+    // driver restart, the only process a FUSE mount may be served by.
+    virtual bool is_served(const std::filesystem::path& target,
+                           const std::optional<ServerProcess>& recorded) const {
+        (void)recorded;
+        return is_mounted(target);
+    }
+    // The process serving the mount on `target` since mount() or revive(), for the state file;
+    // nothing for kernel mounts.
+    virtual std::optional<ServerProcess> server_of(const std::filesystem::path& target) const {
+        (void)target;
+        return std::nullopt;
+    }
     // Brings the share back on `target` while containers still use it: mounts over a dead mount
     // (or on the empty directory if the mount is gone). See FuseMounter for why "over".
     virtual void revive(const std::string& volume, const VolumeSpec& spec,

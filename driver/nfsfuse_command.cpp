@@ -35,7 +35,8 @@ std::vector<std::string> nfsfuse_command(const std::filesystem::path& binary,
     if (spec.timeo) options += ",timeo=" + std::to_string(*spec.timeo);
     if (spec.retrans) options += ",retrans=" + std::to_string(*spec.retrans);
     for (const auto& option : spec.fuse_options) options += "," + option;
-    return {binary.string(), share_of(spec), target.string(), "-o", options};
+    // --print-pid: the driver knows the serving process by the pid it reports (fuse_mounter.h).
+    return {binary.string(), share_of(spec), target.string(), "-o", options, "--print-pid"};
 }
 
 }  // namespace nfsfuse::driver

@@ -17,7 +17,8 @@ namespace nfsfuse::driver {
 void check_nfsfuse_can_mount(const VolumeSpec& spec);
 
 // The argv that mounts `spec` on `target` with the nfsfuse program `binary`:
-// {binary, "server:/export[/subdir]", target, "-o", "vers=4.1|3,allow_other,..."}. Throws as
+// {binary, "server:/export[/subdir]", target, "-o", "vers=4.1|3,allow_other,...", "--print-pid"}.
+// Throws as
 // check_nfsfuse_can_mount.
 std::vector<std::string> nfsfuse_command(const std::filesystem::path& binary,
                                          const VolumeSpec& spec,

@@ -175,6 +175,10 @@ std::string handle_request(std::string_view endpoint, std::string_view body,
 
 }  // namespace
 
+std::string PluginApi::error_body(const std::string& message) {
+    return err_response(message);
+}
+
 std::string PluginApi::handle(std::string_view endpoint, std::string_view body) {
     try {
         return handle_request(endpoint, body, volumes_);

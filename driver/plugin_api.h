@@ -10,7 +10,8 @@
 
 namespace nfsfuse::driver {
 
-// Requests larger than this are refused before parsing.
+// Requests larger than this are refused before parsing (the HTTP layer refuses larger bodies
+// before reading them).
 constexpr size_t kMaxRequestBytes = 64 * 1024;
 
 class PluginApi {
@@ -20,6 +21,8 @@ class PluginApi {
     // `endpoint` is the HTTP path, e.g. "/VolumeDriver.Mount". dockerd sends no Content-Type and
     // an empty body for /Plugin.Activate; both are fine. Unknown endpoints get an Err.
     std::string handle(std::string_view endpoint, std::string_view body);
+    // {"Err": message}: for refusals made before a request reaches handle() (the HTTP layer's).
+    static std::string error_body(const std::string& message);
 
   private:
     VolumeManager& volumes_;

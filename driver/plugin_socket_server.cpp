@@ -9,13 +9,16 @@
 
 #include <cstring>
 
+#include "driver/connection_threads.h"
 #include "util/error.h"
 
 namespace nfsfuse::driver {
 namespace {
 
-// httplib refuses larger bodies itself (413); up to this PluginApi answers with an Err.
-constexpr size_t kHttpBodyLimit = 1024 * 1024;
+// Connections served at once, each on a thread of its own (connection_threads.h): far more than
+// dockerd opens, which is one per call in flight; more only wait for a free thread.
+constexpr size_t kMaxConnectionThreads = 256;
+constexpr const char* kPluginContentType = "application/vnd.docker.plugins.v1+json";
 // cpp-httplib 0.11 ignores the port of an AF_UNIX socket, but with port 0 it then looks up the
 // TCP port it was given (getsockname), finds none and reports failure: any other value works.
 constexpr int kUnusedPort = 1;
@@ -57,14 +60,24 @@ PluginSocketServer::PluginSocketServer(PluginApi& api, std::filesystem::path soc
     remove_stale_socket(socket_path_);
 
     server_->set_address_family(AF_UNIX);
-    server_->set_payload_max_length(kHttpBodyLimit);
+    server_->new_task_queue = [] { return new ConnectionThreads(kMaxConnectionThreads); };
+    // A larger body is refused from its Content-Length, before it is read (HTTP 413).
+    server_->set_payload_max_length(kMaxRequestBytes);
+    // Whatever httplib refuses itself still gets an answer in the plugin protocol's form, which
+    // dockerd shows to the user.
+    server_->set_error_handler([](const httplib::Request&, httplib::Response& response) {
+        const std::string message =
+            response.status == 413
+                ? "request body over the limit of " + std::to_string(kMaxRequestBytes) + " bytes"
+                : "HTTP request refused with status " + std::to_string(response.status);
+        response.set_content(PluginApi::error_body(message), kPluginContentType);
+    });
     // dockerd keeps idle connections open; stop() waits for them up to this long (default 5 s),
     // which would make every driver restart that much slower. Reconnecting a unix socket is cheap.
     server_->set_keep_alive_timeout(1);
     // dockerd POSTs every call; the path is the endpoint. Errors are JSON bodies with status 200.
     server_->Post(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
-        response.set_content(api_.handle(request.path, request.body),
-                             "application/vnd.docker.plugins.v1+json");
+        response.set_content(api_.handle(request.path, request.body), kPluginContentType);
     });
     // Created with no permissions for others from the start, then exactly 0600.
     const mode_t old_umask = umask(0177);

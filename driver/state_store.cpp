@@ -1,6 +1,7 @@
 // The driver's state file: JSON
 // {"version":1,"volumes":{NAME:{"options":{},"created_at":"","mode":"","nfs_version":"",
-// "mount_ids":[]}}}, replaced
+// "mount_ids":[],"server_process":{"pid":N,"start_time":N},
+// "pending":{"transition":"mounting|unmounting|removing","id":""}}}}, replaced
 // atomically (FILE.tmp, fsync, rename, fsync of the directory). Thread-safety: none of its own (see
 // state_store.h); every call works on the file system only.
 #include "driver/state_store.h"
@@ -24,6 +25,26 @@ namespace {
 constexpr int kStateVersion = 1;
 
 using nlohmann::json;
+
+constexpr std::pair<PendingTransition, const char*> kTransitionNames[] = {
+    {PendingTransition::mounting, "mounting"},
+    {PendingTransition::unmounting, "unmounting"},
+    {PendingTransition::removing, "removing"},
+};
+
+const char* name_of(PendingTransition transition) {
+    for (const auto& [value, name] : kTransitionNames) {
+        if (value == transition) return name;
+    }
+    return "none";
+}
+
+std::optional<PendingTransition> transition_named(const std::string& text) {
+    for (const auto& [value, name] : kTransitionNames) {
+        if (text == name) return value;
+    }
+    return std::nullopt;
+}
 
 // Error(errno, "<file>: <step>: <strerror>") for the errno of the failed step.
 Error step_error(const std::filesystem::path& file, const std::string& step, int errnum) {
@@ -114,6 +135,25 @@ VolumeRecord record_from_json(const std::filesystem::path& file, const std::stri
             record.mount_ids.insert(id.get<std::string>());
         }
     }
+    if (const auto server = value.find("server_process"); server != value.end()) {
+        const auto pid = server->find("pid");
+        const auto start_time = server->find("start_time");
+        if (!server->is_object() || pid == server->end() || !pid->is_number_integer() ||
+            *pid <= 0 || start_time == server->end() || !start_time->is_number_unsigned())
+            throw corrupt(file, where + "\"server_process\" is not {\"pid\", \"start_time\"}");
+        record.server = ServerProcess{pid->get<pid_t>(), start_time->get<uint64_t>()};
+    }
+    if (const auto pending = value.find("pending"); pending != value.end()) {
+        const auto transition = pending->find("transition");
+        const auto id = pending->find("id");
+        const auto known = transition != pending->end() && transition->is_string()
+                               ? transition_named(transition->get<std::string>())
+                               : std::nullopt;
+        if (!pending->is_object() || !known || id == pending->end() || !id->is_string())
+            throw corrupt(file, where + "\"pending\" is not {\"transition\", \"id\"}");
+        record.pending = *known;
+        record.pending_id = id->get<std::string>();
+    }
     return record;
 }
 
@@ -167,6 +207,14 @@ void StateStore::save(const VolumeRecords& records) const {
             {"mode", record.mode},           {"nfs_version", record.nfs_version},
             {"mount_ids", std::move(ids)},
         };
+        if (record.server) {
+            volumes[name]["server_process"] = {{"pid", record.server->pid},
+                                               {"start_time", record.server->start_time}};
+        }
+        if (record.pending != PendingTransition::none) {
+            volumes[name]["pending"] = {{"transition", name_of(record.pending)},
+                                        {"id", record.pending_id}};
+        }
     }
     const json document = {{"version", kStateVersion}, {"volumes", std::move(volumes)}};
     // Invalid UTF-8 cannot come from Docker (its JSON parser rejects it) but must not throw here.

@@ -6,10 +6,18 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "driver/server_process.h"
+
 namespace nfsfuse::driver {
+
+// A transition of a volume whose side effects (mount, unmount, rmdir) may have begun and not
+// finished: saved before them, cleared by the save that completes it, so a restarted driver
+// knows what was under way (docs/ARCHITECTURE.md, "Driver state transitions").
+enum class PendingTransition { none, mounting, unmounting, removing };
 
 struct VolumeRecord {
     std::map<std::string, std::string> options;  // as Docker sent them (validated at Create)
@@ -22,6 +30,11 @@ struct VolumeRecord {
     // with another default must not move existing volumes. Empty in older state files.
     std::string nfs_version;
     std::set<std::string> mount_ids;  // Mount request IDs not yet unmounted
+    // Fuse mode: the nfsfuse process serving the mount now (set when the driver started it).
+    // A restarted driver adopts a mount only if this very process still serves it.
+    std::optional<ServerProcess> server;
+    PendingTransition pending = PendingTransition::none;
+    std::string pending_id;  // the Mount ID of a pending mounting or unmounting
 };
 
 using VolumeRecords = std::map<std::string, VolumeRecord>;  // by volume name

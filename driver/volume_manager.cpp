@@ -144,12 +144,13 @@ Error subdir_error(const std::string& name, const VolumeSpec& spec, const std::s
 
 VolumeManager::VolumeManager(StateStore& store, std::filesystem::path volume_root,
                              std::filesystem::path work_root, MountMode default_mode,
-                             MounterFor mounter_for)
+                             MounterFor mounter_for, FaultPoint fault_point)
     : store_(store),
       volume_root_(std::move(volume_root)),
       work_root_(std::move(work_root)),
       default_mode_(default_mode),
-      mounter_for_(std::move(mounter_for)) {}
+      mounter_for_(std::move(mounter_for)),
+      fault_point_(std::move(fault_point)) {}
 
 std::filesystem::path VolumeManager::mountpoint_of(const std::string& name) const {
     return volume_root_ / name;
@@ -159,6 +160,28 @@ void VolumeManager::save_locked() {
     VolumeRecords records;
     for (const auto& [name, volume] : volumes_) records.emplace(name, volume->record);
     store_.save(records);
+}
+
+void VolumeManager::abandon_pending_locked(Volume& volume) {
+    volume.record.pending = PendingTransition::none;
+    volume.record.pending_id.clear();
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        logger()->error("{}: {} (a restart ends the transition)", volume.name, error.what());
+    }
+}
+
+void VolumeManager::end_pending_locked(Volume& volume) {
+    const PendingTransition pending = volume.record.pending;
+    if (pending != PendingTransition::mounting && pending != PendingTransition::unmounting) return;
+    logger()->warn("{}: the driver stopped during the {} of mount ID {}; {}", volume.name,
+                   pending == PendingTransition::mounting ? "Mount" : "Unmount",
+                   volume.record.pending_id,
+                   pending == PendingTransition::mounting
+                       ? "rolling it back (Docker got no answer and will not unmount it)"
+                       : "finishing it (the ID was already released)");
+    abandon_pending_locked(volume);
 }
 
 std::shared_ptr<VolumeManager::Volume> VolumeManager::find(const std::string& name) const {
@@ -192,15 +215,38 @@ void VolumeManager::record_event_locked(Volume& volume, const std::string& what)
     volume.last_event = now_rfc3339() + ": " + what;
 }
 
+void VolumeManager::record_server_locked(Volume& volume, const VolumeSpec& spec) {
+    std::optional<ServerProcess> server;
+    if (volume.mounted) server = mounter_for_(spec).server_of(mountpoint_of(volume.name));
+    if (server == volume.record.server) return;
+    volume.record.server = server;
+    try {
+        save_locked();
+    } catch (const std::exception& error) {
+        // The next save writes it; until then a restart would not recognise the new process
+        // and would mount the share once more on top.
+        logger()->error("{}: cannot record the process now serving it: {}", volume.name,
+                        error.what());
+    }
+}
+
 void VolumeManager::load() {
     const VolumeRecords records = store_.load();
     std::vector<std::shared_ptr<Volume>> loaded;
+    size_t removals_finished = 0;
     for (const auto& [name, record] : records) {
         try {
             validate_volume_name(name);
         } catch (const std::exception& error) {
             // Cannot come from Create; no path is built from it and Docker cannot name it.
             logger()->error("{}: state file entry ignored: {}", name, error.what());
+            continue;
+        }
+        if (record.pending == PendingTransition::removing) {
+            // Its Remove had begun (it had no Mount IDs left): finish it.
+            logger()->warn("{}: the driver stopped during its Remove; finishing it", name);
+            remove_mountpoint(name, mountpoint_of(name));
+            ++removals_finished;
             continue;
         }
         auto volume = std::make_shared<Volume>(name);
@@ -222,6 +268,7 @@ void VolumeManager::load() {
     volumes_.clear();
     for (const auto& volume : loaded) volumes_.emplace(volume->name, volume);
     logger()->info("loaded {} volume(s) from {}", loaded.size(), store_.file().string());
+    if (removals_finished > 0) save_locked();
 }
 
 std::vector<std::shared_ptr<VolumeManager::Volume>> VolumeManager::all_volumes() const {
@@ -254,16 +301,18 @@ void VolumeManager::recover() {
 
 void VolumeManager::adopt_locked(Volume& volume) {
     std::optional<VolumeSpec> spec;
+    std::optional<ServerProcess> server;
     {
         std::lock_guard table_lock(table_mutex_);
         if (volume.removed || volume.mounted || volume.record.mount_ids.empty()) return;
         spec = volume.spec;
+        server = volume.record.server;
     }
     if (!spec) return;
     const std::filesystem::path mountpoint = mountpoint_of(volume.name);
     try {
         Mounter& mounter = mounter_for_(*spec);
-        if (!mounter.is_mounted(mountpoint) || !mounter.is_served(mountpoint)) return;
+        if (!mounter.is_mounted(mountpoint) || !mounter.is_served(mountpoint, server)) return;
     } catch (const std::exception&) {
         return;  // recover_locked tries again and reports it
     }
@@ -276,11 +325,15 @@ void VolumeManager::adopt_locked(Volume& volume) {
 void VolumeManager::recover_locked(Volume& volume) {
     bool in_use = false;
     std::optional<VolumeSpec> spec;
+    std::optional<ServerProcess> server;
     {
         std::lock_guard table_lock(table_mutex_);
-        if (volume.removed || volume.mounted) return;
+        if (volume.removed) return;
+        end_pending_locked(volume);
+        if (volume.mounted) return;
         in_use = !volume.record.mount_ids.empty();
         spec = volume.spec;
+        server = volume.record.server;
     }
     const std::filesystem::path mountpoint = mountpoint_of(volume.name);
     if (!spec) {
@@ -294,7 +347,7 @@ void VolumeManager::recover_locked(Volume& volume) {
     try {
         Mounter& mounter = mounter_for_(*spec);
         const bool live = mounter.is_mounted(mountpoint);
-        if (in_use && live && mounter.is_served(mountpoint)) {
+        if (in_use && live && mounter.is_served(mountpoint, server)) {
             logger()->info("{}: adopted the live mount on {}", volume.name, mountpoint.string());
             mounted = true;
         } else if (in_use && live) {
@@ -333,6 +386,7 @@ void VolumeManager::recover_locked(Volume& volume) {
         record_event_locked(volume, event);
         if (error_text.empty()) ++volume.revivals;
     }
+    record_server_locked(volume, *spec);
 }
 
 size_t VolumeManager::supervise() {
@@ -342,19 +396,21 @@ size_t VolumeManager::supervise() {
         std::unique_lock volume_lock(volume->mutex, std::try_to_lock);
         if (!volume_lock.owns_lock()) continue;  // a Mount/Unmount works on it: next pass
         std::optional<VolumeSpec> spec;
+        std::optional<ServerProcess> server;
         {
             std::lock_guard table_lock(table_mutex_);
             const bool in_use = !volume->removed && volume->mounted &&
                                 !volume->record.mount_ids.empty() && volume->spec.has_value();
             if (!in_use) continue;
             spec = volume->spec;
+            server = volume->record.server;
         }
         const std::filesystem::path mountpoint = mountpoint_of(volume->name);
         std::string event;
         std::string error_text;
         try {
             Mounter& mounter = mounter_for_(*spec);
-            if (mounter.is_served(mountpoint)) continue;
+            if (mounter.is_served(mountpoint, server)) continue;
             ++broken;
             event = mounter.is_mounted(mountpoint)
                         ? "the mount stopped working (its nfsfuse process is gone)"
@@ -373,6 +429,7 @@ size_t VolumeManager::supervise() {
         record_event_locked(*volume, event);
         volume->last_error = error_text;
         if (error_text.empty()) ++volume->revivals;
+        record_server_locked(*volume, *spec);
     }
     return broken;
 }
@@ -437,6 +494,7 @@ void VolumeManager::create(const std::string& name,
         volumes_.erase(name);
         throw with_volume(name, error);
     }
+    reached("create.committed");
 }
 
 void VolumeManager::remove(const std::string& name) {
@@ -450,9 +508,19 @@ void VolumeManager::remove(const std::string& name) {
                                    std::to_string(volume->record.mount_ids.size()) +
                                    " container mount(s)");
         }
+        // The intent first: a restarted driver finishes a Remove it finds begun.
+        volume->record.pending = PendingTransition::removing;
+        try {
+            save_locked();
+        } catch (const std::exception& error) {
+            volume->record.pending = PendingTransition::none;
+            throw with_volume(name, error);
+        }
     }
+    reached("remove.intent-saved");
     // Before erasing: a new volume of the same name cannot appear while this one is listed.
     remove_mountpoint(name, mountpoint_of(name));
+    reached("remove.mountpoint-removed");
 
     std::lock_guard table_lock(table_mutex_);
     volumes_.erase(name);
@@ -462,8 +530,10 @@ void VolumeManager::remove(const std::string& name) {
     } catch (const std::exception& error) {
         volumes_.emplace(name, volume);
         volume->removed = false;
+        volume->record.pending = PendingTransition::none;
         throw with_volume(name, error);
     }
+    reached("remove.committed");
 }
 
 std::filesystem::path VolumeManager::mount(const std::string& name, const std::string& id) {
@@ -492,7 +562,19 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
             throw Error(EINVAL, name + ": " + volume->spec_error);
         }
         spec = *volume->spec;
+        // The intent first: a mount a crash leaves behind is then known for one that Docker
+        // never got an answer for, and recovery removes it.
+        volume->record.pending = PendingTransition::mounting;
+        volume->record.pending_id = id;
+        try {
+            save_locked();
+        } catch (const std::exception& error) {
+            volume->record.pending = PendingTransition::none;
+            volume->record.pending_id.clear();
+            throw with_volume(name, error);
+        }
     }
+    reached("mount.intent-saved");
 
     // First user (or the remount after a failed recovery): mount with no table lock held.
     Mounter* mounter = nullptr;
@@ -500,7 +582,7 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
         mounter = &mounter_for_(spec);
         make_mountpoint(name, mountpoint);
         const bool live = mounter->is_mounted(mountpoint);
-        if (live && mounter->is_served(mountpoint)) {
+        if (live && mounter->is_served(mountpoint, volume->record.server)) {
             logger()->info("{}: adopted the live mount on {}", name, mountpoint.string());
         } else {
             if (live) {
@@ -518,13 +600,18 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
         remove_mountpoint(name, mountpoint);
         std::lock_guard table_lock(table_mutex_);
         volume->last_error = error.what();
+        abandon_pending_locked(*volume);
         throw with_volume(name, error);
     }
+    reached("mount.mounted");
 
     std::lock_guard table_lock(table_mutex_);
     volume->mounted = true;
     volume->last_error.clear();
     volume->record.mount_ids.insert(id);
+    volume->record.server = mounter->server_of(mountpoint);
+    volume->record.pending = PendingTransition::none;
+    volume->record.pending_id.clear();
     try {
         save_locked();
     } catch (const std::exception& error) {
@@ -541,6 +628,7 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
         }
         throw with_volume(name, error);
     }
+    reached("mount.committed");
     return mountpoint;
 }
 
@@ -570,30 +658,51 @@ void VolumeManager::unmount(const std::string& name, const std::string& id) {
             return;
         }
         spec = volume->spec;  // mounted implies the options parsed
+        // The intent first, with the ID already released: Docker has let go of it whether or
+        // not it hears back, so a restarted driver finishes this Unmount rather than mounting
+        // the share again for an ID nobody will unmount.
+        volume->record.mount_ids.erase(id);
+        volume->record.pending = PendingTransition::unmounting;
+        volume->record.pending_id = id;
+        try {
+            save_locked();
+        } catch (const std::exception& error) {
+            volume->record.mount_ids.insert(id);
+            volume->record.pending = PendingTransition::none;
+            volume->record.pending_id.clear();
+            throw with_volume(name, error);
+        }
     }
+    reached("unmount.intent-saved");
 
-    // The last user: unmount with no table lock held. The ID stays until it worked.
+    // The last user: unmount with no table lock held. A failed unmount gives the ID back.
     try {
         if (!spec) throw Error(EINVAL, volume->spec_error);
         mounter_for_(*spec).unmount(name, mountpoint);
     } catch (const std::exception& error) {
         std::lock_guard table_lock(table_mutex_);
         volume->last_error = error.what();
+        volume->record.mount_ids.insert(id);
+        abandon_pending_locked(*volume);
         throw with_volume(name, error);
     }
+    reached("unmount.unmounted");
     remove_mountpoint(name, mountpoint);
 
     std::lock_guard table_lock(table_mutex_);
     volume->mounted = false;
     volume->last_error.clear();
-    volume->record.mount_ids.erase(id);
-    // The unmount happened; memory follows reality even if the file cannot (a retried Unmount
-    // is then an unknown ID, and the next save writes the right set).
+    volume->record.server.reset();
+    volume->record.pending = PendingTransition::none;
+    volume->record.pending_id.clear();
+    // The unmount happened; memory follows reality even if the file cannot (the file's pending
+    // Unmount is finished by a restart, and the next save writes the right state).
     try {
         save_locked();
     } catch (const std::exception& error) {
         throw with_volume(name, error);
     }
+    reached("unmount.committed");
 }
 
 std::filesystem::path VolumeManager::path(const std::string& name) const {

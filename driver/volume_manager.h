@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "driver/fault_point.h"
 #include "driver/mounter.h"
 #include "driver/state_store.h"
 #include "driver/volume_spec.h"
@@ -47,17 +48,21 @@ class VolumeManager {
     using MounterFor = std::function<Mounter&(const VolumeSpec&)>;
 
     // work_root holds short-lived private mounts (the export root while a subdir is checked and
-    // created); it must not be under volume_root, which Docker sees.
+    // created); it must not be under volume_root, which Docker sees. fault_point: called at each
+    // step of each transition (test builds only; see fault_point.h).
     VolumeManager(StateStore& store, std::filesystem::path volume_root,
-                  std::filesystem::path work_root, MountMode default_mode, MounterFor mounter_for);
+                  std::filesystem::path work_root, MountMode default_mode, MounterFor mounter_for,
+                  FaultPoint fault_point = {});
 
-    // Loads the saved volumes, so Get and List answer. Throws for an unreadable state file.
+    // Loads the saved volumes, so Get and List answer, and finishes Removes a crash interrupted.
+    // Throws for an unreadable state file.
     void load();
     // The fast part of recovery: volumes in use whose mount is live and served are marked
     // mounted (reads /proc only). The daemon runs it before serving, so Get shows them mounted.
     void adopt_live_mounts();
-    // Restart recovery, after load() and while requests are served: adopts live mounts of
-    // volumes in use, mounts again those that are gone or dead, unmounts and cleans the rest.
+    // Restart recovery, after load() and while requests are served: ends transitions a crash
+    // interrupted (an unanswered Mount is rolled back, an Unmount finished), adopts live mounts
+    // of volumes in use, mounts again those that are gone or dead, unmounts and cleans the rest.
     // A volume that fails keeps its IDs and shows the error in Status.
     void recover();
     void restore() {
@@ -89,6 +94,16 @@ class VolumeManager {
     // The volumes at this moment, for passes that lock each one in turn.
     std::vector<std::shared_ptr<Volume>> all_volumes() const;
     void save_locked();  // table_mutex_ held
+    // Clears a transition that failed before its side effect was done and saves that, logging a
+    // failure to save (recovery ends the transition then). table_mutex_ held.
+    void abandon_pending_locked(Volume& volume);
+    // Restart: rolls back an interrupted Mount (Docker got no answer, so it never unmounts that
+    // ID) or finishes an interrupted Unmount (its ID is already gone), as far as the state file
+    // goes; recover_locked then brings the mount in line. table_mutex_ held.
+    void end_pending_locked(Volume& volume);
+    void reached(std::string_view step) const {
+        if (fault_point_) fault_point_(step);
+    }
     std::filesystem::path mountpoint_of(const std::string& name) const;
     VolumeInfo info_locked(const Volume& volume) const;  // table_mutex_ held
     // Restart: adopts or remounts a volume that had mount IDs; cleans a stale mountpoint of one
@@ -103,12 +118,16 @@ class VolumeManager {
     void prepare_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);
     // Records a supervision or recovery event for Status. table_mutex_ held.
     static void record_event_locked(Volume& volume, const std::string& what);
+    // Saves which process serves the volume's mount now (after a recovery or revival started a
+    // new one), so a restarted driver recognises it. Volume::mutex and table_mutex_ held.
+    void record_server_locked(Volume& volume, const VolumeSpec& spec);
 
     StateStore& store_;
     std::filesystem::path volume_root_;
     std::filesystem::path work_root_;
     MountMode default_mode_;
     MounterFor mounter_for_;
+    FaultPoint fault_point_;
     mutable std::mutex table_mutex_;
     std::map<std::string, std::shared_ptr<Volume>> volumes_;  // guarded by table_mutex_
 };

@@ -7,10 +7,12 @@ namespace nfsfuse::fusefs {
 
 std::string usage_text() {
     return "usage: nfsfuse SERVER:/EXPORT MOUNTPOINT [-o OPTION[,OPTION...]] [-f] [-d]\n"
+           "               [--print-pid]\n"
            "       nfsfuse nfs://SERVER[:PORT]/EXPORT MOUNTPOINT [-o ...]\n"
            "\n"
            "  -f          stay in the foreground (default: daemonize once mounted)\n"
            "  -d          debug: foreground and verbose logging (same as -f -o debug)\n"
+           "  --print-pid once mounted, print the pid of the process that serves the mount\n"
            "  -o OPTIONS  comma-separated mount options, may be repeated:\n" +
            options::options_help() +
            "  -h, --help     this text\n"
@@ -32,6 +34,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         } else if (arg == "-d") {
             result.foreground = true;
             result.debug = true;
+        } else if (arg == "--print-pid") {
+            result.print_pid = true;
         } else if (arg == "-h" || arg == "--help") {
             result.help = true;
         } else if (arg == "-V" || arg == "--version") {

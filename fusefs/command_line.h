@@ -1,4 +1,4 @@
-// The `nfsfuse` command line: SOURCE MOUNTPOINT [-o opts]... [-f] [-d] [-h] [-V].
+// The `nfsfuse` command line: SOURCE MOUNTPOINT [-o opts]... [-f] [-d] [--print-pid] [-h] [-V].
 // Thread-safety: pure function.
 #pragma once
 
@@ -12,6 +12,9 @@ struct CommandLine {
     std::string mountpoint;
     std::vector<std::string> option_lists;  // each -o argument, in order
     bool foreground = false;
+    // --print-pid: once mounted, print the pid of the process serving the mount (for
+    // supervisors such as nfsfuse-driver, which recognise it by that pid).
+    bool print_pid = false;
     bool debug = false;
     bool help = false;
     bool version = false;

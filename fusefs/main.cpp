@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fusefs/command_line.h"
+#include "fusefs/daemonize.h"
 #include "fusefs/fuse_adapter.h"
 #include "fusefs/request_loop.h"
 #include "nfs/nfs3_client.h"
@@ -227,8 +228,8 @@ int run(int argc, char** argv) {
     session.mount(command.mountpoint);
     const bool foreground = command.foreground || mount_options.debug;
     if (!foreground) set_up_logging(false, mount_options.debug);
-    if (fuse_daemonize(foreground ? 1 : 0) != 0) throw Error(EIO, "cannot daemonize");
-    client->start();  // threads are started after fuse_daemonize's fork
+    fusefs::daemonize(foreground, command.print_pid);
+    client->start();  // threads are started after daemonize's fork
     spdlog::info("mounted {} on {}; {}", command.source, command.mountpoint,
                  identity.per_caller
                      ? "each request goes as its caller"

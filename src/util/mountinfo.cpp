@@ -45,8 +45,10 @@ std::optional<Mount> mount_at(const std::filesystem::path& path, std::istream& f
         std::string field;
         while (fields >> field && field != "-") {
         }
-        std::string type;
-        if (fields >> type) found = Mount{device, type};  // later lines are mounted on top
+        std::string type, source, super_options;
+        if (!(fields >> type)) continue;
+        fields >> source >> super_options;
+        found = Mount{device, type, unescape_field(super_options)};  // later lines are on top
     }
     return found;
 }

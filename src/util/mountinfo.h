@@ -12,6 +12,7 @@ namespace nfsfuse::mountinfo {
 struct Mount {
     std::string device;  // "major:minor", e.g. "0:38" (also the name of its /sys/class/bdi entry)
     std::string filesystem_type;  // "fuse.nfsfuse", "nfs4", ...
+    std::string super_options;    // of the filesystem: "rw,user_id=0,group_id=0,allow_other"
 };
 
 // The mount on exactly `path`, or nothing. When several are stacked there, the topmost.

@@ -1,10 +1,14 @@
 // nfsfuse-driver through its real unix socket, the way dockerd talks to it, with mode=fuse volumes
 // of the test ganesha: real nfsfuse children, real FUSE mounts, data checked on the server's disk.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +21,7 @@
 #include <thread>
 
 #include "harness/child_process.h"
+#include "harness/decoy_process.h"
 #include "harness/file_data.h"
 #include "harness/forked_child.h"
 #include "harness/harness_error.h"
@@ -26,6 +31,7 @@
 #include "harness/plugin_client.h"
 #include "harness/process_resources.h"
 #include "harness/temp_dir.h"
+#include "harness/test_user.h"
 
 namespace nfsfuse::it {
 namespace {
@@ -60,9 +66,12 @@ class DriverTest : public ServerTest {
     std::filesystem::path socket() const { return home_ / "plugin.sock"; }
     std::filesystem::path volume_root() const { return home_ / "volumes"; }
 
-    void start_driver() {
+    // environment: "NAME=value" for the driver (NFSFUSE_FAULT_POINT with the test build).
+    void start_driver(const std::filesystem::path& binary = driver_binary(),
+                      const std::vector<std::string>& environment = {}) {
         SpawnSpec spec;
-        spec.argv = {driver_binary().string(),
+        spec.env_overrides = environment;
+        spec.argv = {binary.string(),
                      "--socket",
                      socket().string(),
                      "--state-dir",
@@ -355,6 +364,62 @@ TEST_F(DriverTest, KilledNfsfuseIsReplacedInPlaceAndContainersSeeTheShareAgain) 
     EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "heal"}, {"ID", "id-a"}})["Err"], "");
     EXPECT_FALSE(find_mount(mountpoint).has_value());
     EXPECT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
+}
+
+std::vector<std::string> only_command_line_for(const std::filesystem::path& path) {
+    const auto found = nfsfuse_command_lines_for(path);
+    if (found.size() != 1) throw HarnessError("not exactly one nfsfuse for " + path.string());
+    return found.begin()->second;
+}
+
+// A local user runs a process with the very command line of a volume's nfsfuse (and /dev/fuse
+// open). The driver knows its nfsfuse by the pid it learned when starting it and the process's
+// start time, so the decoy is neither adopted by a restarted driver nor taken for the live server
+// of a mount whose nfsfuse was killed.
+TEST_F(DriverTest, ADecoyWithTheSameCommandLineIsNeitherAdoptedNorStopsTheRevival) {
+    const Credentials user = ensure_test_user();
+    ASSERT_EQ(call("/VolumeDriver.Create", {{"Name", "real"}, {"Opts", volume_options()}})["Err"],
+              "");
+    const json mounted = call("/VolumeDriver.Mount", {{"Name", "real"}, {"ID", "id-a"}});
+    ASSERT_EQ(mounted["Err"], "") << mounted.dump();
+    const std::filesystem::path mountpoint = mounted["Mountpoint"].get<std::string>();
+    const auto revivals = [&] {
+        return call("/VolumeDriver.Get", {{"Name", "real"}})["Volume"]["Status"]["revivals"]
+            .get<int>();
+    };
+
+    // While the driver is down, nfsfuse dies and the decoy appears in its place.
+    stop_driver(SIGKILL);
+    const std::vector<std::string> first_argv = only_command_line_for(mountpoint);
+    for (const pid_t pid : nfsfuse_processes_for(mountpoint)) ::kill(pid, SIGKILL);
+    ASSERT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s));
+    DecoyProcess decoy_at_start(first_argv, user);
+    start_driver();
+    ASSERT_TRUE(eventually([&] { return revivals() == 1; }, 20s))
+        << "adopted the decoy: " << call("/VolumeDriver.Get", {{"Name", "real"}}).dump();
+    write_file(on_server("state.txt"), "served");
+    EXPECT_EQ(read_file(in_volume(mountpoint, "state.txt")), "served");
+
+    // The revived nfsfuse (its MOUNTPOINT argument is the driver's staging directory) gets a
+    // decoy too, and is killed while the driver runs.
+    std::vector<pid_t> revived;
+    std::vector<std::string> revived_argv;
+    for (const auto& entry : std::filesystem::directory_iterator(home_ / "state" / "work")) {
+        for (const auto& [pid, argv] : nfsfuse_command_lines_for(entry.path())) {
+            revived.push_back(pid);
+            revived_argv = argv;
+        }
+    }
+    ASSERT_EQ(revived.size(), 1u) << "one nfsfuse serves the revived mount";
+    DecoyProcess decoy_while_running(revived_argv, user);
+    ASSERT_EQ(::kill(revived[0], SIGKILL), 0);
+    ASSERT_TRUE(eventually([&] { return revivals() == 2; }, 20s))
+        << "the decoy stopped the revival: "
+        << call("/VolumeDriver.Get", {{"Name", "real"}}).dump();
+    write_file(on_server("state.txt"), "served again");
+    EXPECT_EQ(read_file(in_volume(mountpoint, "state.txt")), "served again");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "real"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
 }
 
 // Many clients at once, as dockerd does when several containers start and stop: Mount/Unmount
@@ -653,6 +718,207 @@ TEST_F(DriverTest, Nfs3VolumeWithMountPortWorks) {
     EXPECT_NE(err.find("mountport"), std::string::npos) << err;
     EXPECT_NE(err.find("vers=3"), std::string::npos) << err;
 }
+
+// A TCP port that takes connections (the kernel completes them into the backlog) and never
+// answers: a server that went dark without resetting anything.
+class BlackholePort {
+  public:
+    BlackholePort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+            ::listen(fd_, 128) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+            throw HarnessError("cannot listen on a loopback port");
+        port_ = ntohs(address.sin_port);
+    }
+    ~BlackholePort() { close(); }
+    BlackholePort(const BlackholePort&) = delete;
+    BlackholePort& operator=(const BlackholePort&) = delete;
+
+    uint16_t port() const { return port_; }
+    // Resets every connection waiting in the backlog.
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+  private:
+    int fd_;
+    uint16_t port_ = 0;
+};
+
+// Mounts of a server that never answers hold their requests for a long time (timeo=600). While
+// more of them wait than a small fixed pool of HTTP workers has threads, the calls dockerd needs
+// to keep trusting the plugin still answer at once.
+TEST_F(DriverTest, QuickCallsAnswerWhileMountsOfADeadServerWait) {
+    BlackholePort dark;
+    json options = volume_options();
+    options["port"] = std::to_string(dark.port());
+    options["timeo"] = "600";
+    constexpr int kVolumes = 4;
+    constexpr int kMounts = 16;
+    for (int volume = 0; volume < kVolumes; ++volume) {
+        const json create = {{"Name", "dark-" + std::to_string(volume)}, {"Opts", options}};
+        ASSERT_EQ(call("/VolumeDriver.Create", create)["Err"], "");
+    }
+    std::vector<std::thread> mounts;
+    for (int mount = 0; mount < kMounts; ++mount) {
+        mounts.emplace_back([this, mount] {
+            const json request = {{"Name", "dark-" + std::to_string(mount % kVolumes)},
+                                  {"ID", "id-" + std::to_string(mount)}};
+            try {
+                PluginClient(socket()).post("/VolumeDriver.Mount", request.dump());
+            } catch (const HarnessError&) {
+                // The driver is killed at the end of the test, before it answers.
+            }
+        });
+    }
+    std::this_thread::sleep_for(1500ms);  // every Mount is in by now, each waits
+
+    const PluginClient quick(socket(), 1s);
+    const std::vector<std::pair<std::string, json>> calls = {
+        {"/VolumeDriver.Get", {{"Name", "dark-0"}}},
+        {"/VolumeDriver.List", json::object()},
+        {"/VolumeDriver.Path", {{"Name", "dark-1"}}},
+        {"/VolumeDriver.Capabilities", json::object()},
+        {"/Plugin.Activate", json::object()}};
+    for (const auto& [endpoint, body] : calls) {
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            const PluginReply reply = quick.post(endpoint, body.dump());
+            EXPECT_EQ(reply.http_status, 200) << endpoint;
+            EXPECT_FALSE(has_error(json::parse(reply.body))) << endpoint << ": " << reply.body;
+        } catch (const HarnessError& error) {
+            ADD_FAILURE() << error.what();
+        }
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 1s) << endpoint;
+    }
+    EXPECT_EQ(call("/VolumeDriver.Get", {{"Name", "dark-0"}})["Volume"]["Status"]["mounted"],
+              false);
+
+    stop_driver(SIGKILL);
+    dark.close();
+    for (auto& mount : mounts) mount.join();
+}
+
+// A body over the size limit gets an error in the plugin protocol's form, and the driver goes on.
+TEST_F(DriverTest, OversizedBodiesGetAClearErrorAndTheDriverGoesOn) {
+    for (const size_t size : {size_t{100} * 1024, size_t{4} * 1024 * 1024}) {
+        const std::string body =
+            R"({"Name":"big","Opts":{"server":")" + std::string(size, 'x') + R"("}})";
+        const PluginReply reply = PluginClient(socket()).post("/VolumeDriver.Create", body);
+        ASSERT_FALSE(reply.body.empty()) << size << " bytes: HTTP " << reply.http_status;
+        const json answer = json::parse(reply.body);
+        const std::string err = answer.value("Err", "");
+        EXPECT_NE(err.find("limit"), std::string::npos) << size << " bytes: " << reply.body;
+    }
+    EXPECT_TRUE(call("/VolumeDriver.List", json::object())["Volumes"].empty());
+    EXPECT_EQ(call_raw("/Plugin.Activate", ""), (json{{"Implements", {"VolumeDriver"}}}));
+}
+
+// --- crashes in the middle of a transition (docs/ARCHITECTURE.md, "Driver state transitions") ---
+
+struct CrashCase {
+    const char* step;  // the fault point at which the driver's test build kills itself
+    bool happened;     // whether the request counts as done after the restart
+};
+
+void PrintTo(const CrashCase& crash, std::ostream* out) {
+    *out << crash.step;
+}
+
+class DriverCrashTest : public DriverTest, public ::testing::WithParamInterface<CrashCase> {
+  protected:
+    // "mount" of "mount.intent-saved".
+    std::string request() const {
+        const std::string step = GetParam().step;
+        return step.substr(0, step.find('.'));
+    }
+};
+
+// The driver dies (SIGKILL) at one step of Create, Mount, Unmount or Remove, before it answers.
+// Restarted, it shows what Docker expects of a request that happened, or of one that did not,
+// in Get, List, the mount table and the nfsfuse processes; and what Docker does next works.
+TEST_P(DriverCrashTest, RecoversToAStateDockerAgreesWith) {
+    const std::string name = "crash";
+    const std::filesystem::path mountpoint = volume_root() / name;
+    stop_driver(SIGKILL);
+    start_driver(driver_with_fault_points_binary(),
+                 {std::string("NFSFUSE_FAULT_POINT=") + GetParam().step});
+    const json create = {{"Name", name}, {"Opts", volume_options()}};
+    const json with_id = {{"Name", name}, {"ID", "id-a"}};
+    if (request() != "create") {
+        ASSERT_EQ(call("/VolumeDriver.Create", create)["Err"], "");
+    }
+    if (request() == "unmount") {
+        ASSERT_EQ(call("/VolumeDriver.Mount", with_id)["Err"], "");
+    }
+
+    const std::map<std::string, std::pair<std::string, json>> requests = {
+        {"create", {"/VolumeDriver.Create", create}},
+        {"mount", {"/VolumeDriver.Mount", with_id}},
+        {"unmount", {"/VolumeDriver.Unmount", with_id}},
+        {"remove", {"/VolumeDriver.Remove", {{"Name", name}}}}};
+    const auto& [endpoint, body] = requests.at(request());
+    EXPECT_THROW(PluginClient(socket()).post(endpoint, body.dump()), HarnessError)
+        << "the driver answered instead of dying at " << GetParam().step;
+    ASSERT_TRUE(driver_->wait(10s).has_value()) << "the driver did not die";
+    stop_driver(SIGKILL);
+    start_driver();
+
+    const json got = call("/VolumeDriver.Get", {{"Name", name}});
+    const bool exists = !(request() == "create" && !GetParam().happened) &&
+                        !(request() == "remove" && GetParam().happened);
+    ASSERT_EQ(!has_error(got), exists) << got.dump();
+    EXPECT_EQ(call("/VolumeDriver.List", json::object())["Volumes"].size(), exists ? 1u : 0u);
+    if (!exists) {
+        EXPECT_FALSE(std::filesystem::exists(mountpoint));
+        return;
+    }
+    const bool mounted = (request() == "mount" && GetParam().happened) ||
+                         (request() == "unmount" && !GetParam().happened);
+    // Recovery runs in the background once the socket answers.
+    ASSERT_TRUE(eventually(
+        [&] {
+            const json status = call("/VolumeDriver.Get", {{"Name", name}})["Volume"]["Status"];
+            return status["mounted"] == mounted && find_mount(mountpoint).has_value() == mounted;
+        },
+        20s))
+        << call("/VolumeDriver.Get", {{"Name", name}}).dump();
+    const json status = call("/VolumeDriver.Get", {{"Name", name}})["Volume"]["Status"];
+    EXPECT_EQ(status["mount_count"], mounted ? 1 : 0) << status.dump();
+    EXPECT_EQ(status["last_error"], "") << status.dump();
+    if (mounted) {
+        write_file(in_volume(mountpoint, "after-crash.txt"), "served");
+        EXPECT_EQ(read_file(on_server("after-crash.txt")), "served");
+        EXPECT_EQ(call("/VolumeDriver.Unmount", with_id)["Err"], "");
+    } else {
+        EXPECT_TRUE(eventually([&] { return nfsfuse_processes_for(mountpoint).empty(); }, 10s))
+            << "an nfsfuse still serves an unmounted volume";
+    }
+    // What Docker does last: the volume is not refused for a mount ID nobody holds.
+    EXPECT_EQ(call("/VolumeDriver.Remove", {{"Name", name}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Steps, DriverCrashTest,
+    ::testing::Values(CrashCase{"create.committed", true}, CrashCase{"mount.intent-saved", false},
+                      CrashCase{"mount.mounted", false}, CrashCase{"mount.committed", true},
+                      CrashCase{"unmount.intent-saved", true}, CrashCase{"unmount.unmounted", true},
+                      CrashCase{"unmount.committed", true}, CrashCase{"remove.intent-saved", true},
+                      CrashCase{"remove.mountpoint-removed", true},
+                      CrashCase{"remove.committed", true}),
+    [](const ::testing::TestParamInfo<CrashCase>& param_info) {
+        std::string name = param_info.param.step;
+        for (char& c : name) {
+            if (c == '.' || c == '-') c = '_';
+        }
+        return name;
+    });
 
 }  // namespace
 }  // namespace nfsfuse::it

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "harness/decoy_process.h"
 #include "harness/process_resources.h"
 #include "harness/test_watchdog.h"
 
@@ -16,6 +17,7 @@ class ReleaseProcessResources : public ::testing::Environment {
 }  // namespace
 
 int main(int argc, char** argv) {
+    nfsfuse::it::wait_here_if_started_as_decoy();
     ::testing::InitGoogleTest(&argc, argv);
     ::umask(022);  // tests compare file modes: do not depend on the caller's umask
     // gtest owns both and deletes them.

@@ -1,4 +1,5 @@
-// Reading /proc/self/mountinfo lines: the topmost of stacked mounts, escaped paths, the device.
+// Reading /proc/self/mountinfo lines: the topmost of stacked mounts, escaped paths, the device and
+// the filesystem's own options.
 #include "util/mountinfo.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +12,7 @@ namespace {
 const char* const kMountinfo =
     "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
     "41 22 0:38 / /mnt/a rw,nosuid,nodev shared:2 - fuse.nfsfuse 10.0.0.5:/x rw,user_id=0\n"
-    "42 41 0:39 / /mnt/a rw,nosuid,nodev shared:3 - fuse.nfsfuse 10.0.0.5:/x rw,user_id=0\n"
+    "42 41 0:39 / /mnt/a rw,nosuid,nodev shared:3 - fuse.nfsfuse 10.0.0.5:/x rw,user_id=1000\n"
     "43 22 0:40 / /mnt/with\\040space\\134x rw - tmpfs tmpfs rw\n"
     "44 22 0:41 / /mnt/tagless rw - nfs4 h:/e rw,vers=4.1\n";
 
@@ -25,6 +26,7 @@ TEST(Mountinfo, TheTopmostOfStackedMountsWins) {
     ASSERT_TRUE(mount.has_value());
     EXPECT_EQ(mount->device, "0:39");
     EXPECT_EQ(mount->filesystem_type, "fuse.nfsfuse");
+    EXPECT_EQ(mount->super_options, "rw,user_id=1000");
 }
 
 TEST(Mountinfo, EscapedPathsAreUnescaped) {

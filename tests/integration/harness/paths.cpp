@@ -8,6 +8,9 @@
 #ifndef NFSFUSE_IT_DRIVER_PATH
 #error "NFSFUSE_IT_DRIVER_PATH must be defined by tests/integration/CMakeLists.txt"
 #endif
+#ifndef NFSFUSE_IT_DRIVER_FAULTS_PATH
+#error "NFSFUSE_IT_DRIVER_FAULTS_PATH must be defined by tests/integration/CMakeLists.txt"
+#endif
 #ifndef NFSFUSE_IT_GANESHA_SCRIPT_PATH
 #error "NFSFUSE_IT_GANESHA_SCRIPT_PATH must be defined by tests/integration/CMakeLists.txt"
 #endif
@@ -28,6 +31,10 @@ std::filesystem::path nfsfuse_binary() {
 
 std::filesystem::path driver_binary() {
     return from_environment_or("NFSFUSE_IT_DRIVER", NFSFUSE_IT_DRIVER_PATH);
+}
+
+std::filesystem::path driver_with_fault_points_binary() {
+    return from_environment_or("NFSFUSE_IT_DRIVER_FAULTS", NFSFUSE_IT_DRIVER_FAULTS_PATH);
 }
 
 std::filesystem::path ganesha_script() {

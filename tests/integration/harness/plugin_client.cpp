@@ -1,6 +1,7 @@
 #include "harness/plugin_client.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -13,6 +14,12 @@ namespace nfsfuse::it {
 PluginReply PluginClient::post(const std::string& endpoint, const std::string& body) const {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw HarnessError("socket: " + std::string(std::strerror(errno)));
+    if (reply_timeout_.count() > 0) {
+        const timeval limit{.tv_sec = reply_timeout_.count() / 1000,
+                            .tv_usec = (reply_timeout_.count() % 1000) * 1000};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    }
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::strncpy(address.sun_path, socket_.c_str(), sizeof address.sun_path - 1);
@@ -35,6 +42,11 @@ PluginReply PluginClient::post(const std::string& endpoint, const std::string& b
     char buffer[4096];
     for (;;) {
         const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            ::close(fd);
+            throw HarnessError(endpoint + ": no reply within " +
+                               std::to_string(reply_timeout_.count()) + " ms");
+        }
         if (n <= 0) break;
         response.append(buffer, static_cast<size_t>(n));
     }

@@ -3,6 +3,7 @@
 // Thread-safety: no shared state; one PluginClient may be used from several threads.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -15,13 +16,18 @@ struct PluginReply {
 
 class PluginClient {
   public:
-    explicit PluginClient(std::filesystem::path socket) : socket_(std::move(socket)) {}
+    // reply_timeout: how long a call may take at most (0: no limit).
+    explicit PluginClient(std::filesystem::path socket,
+                          std::chrono::milliseconds reply_timeout = std::chrono::milliseconds(0))
+        : socket_(std::move(socket)), reply_timeout_(reply_timeout) {}
 
-    // Throws HarnessError if the socket cannot be reached or the reply is not HTTP.
+    // Throws HarnessError if the socket cannot be reached, the reply is not HTTP, or it does not
+    // come within the reply timeout.
     PluginReply post(const std::string& endpoint, const std::string& body) const;
 
   private:
     std::filesystem::path socket_;
+    std::chrono::milliseconds reply_timeout_;
 };
 
 }  // namespace nfsfuse::it

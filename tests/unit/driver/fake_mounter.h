@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,7 @@ class FakeMounter : public Mounter {
         std::lock_guard lock(mutex_);
         if (fail_mount_) throw Error(fail_errno_, fail_message_);
         mounted_.insert(target);
+        servers_[target] = ServerProcess{next_pid_++, 1000};
     }
 
     void unmount(const std::string& volume, const std::filesystem::path& target) override {
@@ -64,11 +66,25 @@ class FakeMounter : public Mounter {
         if (fail_unmount_) throw Error(EBUSY, "target is busy");
         mounted_.erase(target);
         dead_.erase(target);
+        servers_.erase(target);
     }
 
-    bool is_served(const std::filesystem::path& target) const override {
+    // Like FuseMounter: served while mounted and alive, and after a restart only by the process
+    // the state file recorded.
+    bool is_served(const std::filesystem::path& target,
+                   const std::optional<ServerProcess>& recorded) const override {
         std::lock_guard lock(mutex_);
-        return mounted_.contains(target) && !dead_.contains(target);
+        recorded_servers_.push_back(recorded);
+        if (!mounted_.contains(target) || dead_.contains(target)) return false;
+        const auto server = servers_.find(target);
+        return !recorded || (server != servers_.end() && server->second == *recorded);
+    }
+
+    std::optional<ServerProcess> server_of(const std::filesystem::path& target) const override {
+        std::lock_guard lock(mutex_);
+        const auto server = servers_.find(target);
+        if (server == servers_.end()) return std::nullopt;
+        return server->second;
     }
 
     void revive(const std::string& volume, const VolumeSpec& spec,
@@ -80,6 +96,7 @@ class FakeMounter : public Mounter {
         if (fail_mount_) throw Error(fail_errno_, fail_message_);
         dead_.erase(target);
         mounted_.insert(target);
+        servers_[target] = ServerProcess{next_pid_++, 1000};
     }
 
     bool is_mounted(const std::filesystem::path& target) const override {
@@ -132,6 +149,18 @@ class FakeMounter : public Mounter {
         } else {
             mounted_.erase(target);
         }
+    }
+
+    // Another process now claims to serve `target` (a decoy, or a reused pid): the recorded one is
+    // gone.
+    void replace_server_of(const std::filesystem::path& target) {
+        std::lock_guard lock(mutex_);
+        servers_[target] = ServerProcess{next_pid_++, 2000};
+    }
+    // What is_served was told the state file recorded, call by call.
+    std::vector<std::optional<ServerProcess>> recorded_servers() const {
+        std::lock_guard lock(mutex_);
+        return recorded_servers_;
     }
 
     // What a FUSE mount looks like after its nfsfuse process died: mounted, not served.
@@ -189,17 +218,20 @@ class FakeMounter : public Mounter {
     VolumeSpec last_spec_;                              // guarded by mutex_
     std::set<std::filesystem::path> mounted_;           // guarded by mutex_
     std::set<std::filesystem::path> dead_;              // guarded by mutex_: mounted, not served
-    int revive_calls_ = 0;                              // guarded by mutex_
-    std::vector<std::string> revive_volumes_;           // guarded by mutex_
-    bool fail_mount_ = false;                           // guarded by mutex_
-    int fail_errno_ = EIO;                              // guarded by mutex_
-    std::string fail_message_;                          // guarded by mutex_
-    bool fail_unmount_ = false;                         // guarded by mutex_
-    std::optional<NfsVersion> refused_version_;         // guarded by mutex_
-    std::string refusal_message_;                       // guarded by mutex_
-    std::string blocked_volume_;                        // guarded by mutex_
-    std::unique_ptr<std::latch> entered_;               // guarded by mutex_ (the pointer)
-    std::unique_ptr<std::latch> release_;               // guarded by mutex_ (the pointer)
+    std::map<std::filesystem::path, ServerProcess> servers_;              // guarded by mutex_
+    pid_t next_pid_ = 100;                                                // guarded by mutex_
+    mutable std::vector<std::optional<ServerProcess>> recorded_servers_;  // guarded by mutex_
+    int revive_calls_ = 0;                                                // guarded by mutex_
+    std::vector<std::string> revive_volumes_;                             // guarded by mutex_
+    bool fail_mount_ = false;                                             // guarded by mutex_
+    int fail_errno_ = EIO;                                                // guarded by mutex_
+    std::string fail_message_;                                            // guarded by mutex_
+    bool fail_unmount_ = false;                                           // guarded by mutex_
+    std::optional<NfsVersion> refused_version_;                           // guarded by mutex_
+    std::string refusal_message_;                                         // guarded by mutex_
+    std::string blocked_volume_;                                          // guarded by mutex_
+    std::unique_ptr<std::latch> entered_;  // guarded by mutex_ (the pointer)
+    std::unique_ptr<std::latch> release_;  // guarded by mutex_ (the pointer)
 };
 
 // A fresh directory under the test temp dir, removed with its contents on destruction.

@@ -34,7 +34,7 @@ TEST_P(NfsfuseCommandTest, IsExact) {
     const VolumeSpec spec = parse_volume_options(GetParam().options, MountMode::fuse);
     EXPECT_EQ(nfsfuse_command(kBinary, spec, kTarget),
               (std::vector<std::string>{kBinary, GetParam().source, kTarget, "-o",
-                                        GetParam().nfsfuse_options}));
+                                        GetParam().nfsfuse_options, "--print-pid"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -32,13 +32,20 @@ void write_file(const std::filesystem::path& file, const std::string& text) {
 
 VolumeRecords sample_records() {
     VolumeRecords records;
-    records["data"] = VolumeRecord{{{"server", "10.0.0.5"}, {"path", "/exports/data"}},
-                                   "2026-11-23T12:00:00Z",
-                                   "fuse",
-                                   "4.1",
-                                   {"1293ff42", "a4310f71"}};
-    records["empty"] = VolumeRecord{{}, "2026-11-23T12:00:01Z", "kernel", "3", {}};
-    records["odd"] = VolumeRecord{{{"nfsopts", "a\"b\\c\n\xc3\xa9"}}, "", "", "", {}};
+    VolumeRecord& data = records["data"];
+    data.options = {{"server", "10.0.0.5"}, {"path", "/exports/data"}};
+    data.created_at = "2026-11-23T12:00:00Z";
+    data.mode = "fuse";
+    data.nfs_version = "4.1";
+    data.mount_ids = {"1293ff42", "a4310f71"};
+    data.server = ServerProcess{4242, 987654321};
+    data.pending = PendingTransition::unmounting;
+    data.pending_id = "5f00d";
+    VolumeRecord& empty = records["empty"];
+    empty.created_at = "2026-11-23T12:00:01Z";
+    empty.mode = "kernel";
+    empty.nfs_version = "3";
+    records["odd"].options = {{"nfsopts", "a\"b\\c\n\xc3\xa9"}};
     return records;
 }
 
@@ -75,6 +82,9 @@ TEST(StateStore, RoundTrip) {
         EXPECT_EQ(loaded.at(name).mode, record.mode) << name;
         EXPECT_EQ(loaded.at(name).nfs_version, record.nfs_version) << name;
         EXPECT_EQ(loaded.at(name).mount_ids, record.mount_ids) << name;
+        EXPECT_EQ(loaded.at(name).server, record.server) << name;
+        EXPECT_EQ(loaded.at(name).pending, record.pending) << name;
+        EXPECT_EQ(loaded.at(name).pending_id, record.pending_id) << name;
     }
     // A second save replaces everything.
     store.save({});
@@ -89,6 +99,8 @@ TEST(StateStore, FileFormatAndMode) {
     EXPECT_NE(document.find("\"version\": 1"), std::string::npos) << document;
     EXPECT_NE(document.find("\"mount_ids\""), std::string::npos) << document;
     EXPECT_NE(document.find("\"nfs_version\": \"4.1\""), std::string::npos) << document;
+    EXPECT_NE(document.find("\"start_time\": 987654321"), std::string::npos) << document;
+    EXPECT_NE(document.find("\"transition\": \"unmounting\""), std::string::npos) << document;
     EXPECT_NE(document.find("\"created_at\": \"2026-11-23T12:00:00Z\""), std::string::npos);
     struct stat status {};
     ASSERT_EQ(::stat(file.c_str(), &status), 0);
@@ -179,7 +191,16 @@ INSTANTIATE_TEST_SUITE_P(
         CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},\"mount_ids\":[1]}}}",
                     "mount ID"},
         CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},\"created_at\":5}}}",
-                    "\"created_at\""}),
+                    "\"created_at\""},
+        CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},"
+                    "\"server_process\":{\"pid\":-1,\"start_time\":5}}}}",
+                    "\"server_process\""},
+        CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},"
+                    "\"server_process\":{\"pid\":7}}}}",
+                    "\"server_process\""},
+        CorruptCase{"{\"version\":1,\"volumes\":{\"v\":{\"options\":{},"
+                    "\"pending\":{\"transition\":\"dancing\",\"id\":\"\"}}}}",
+                    "\"pending\""}),
     [](const ::testing::TestParamInfo<CorruptCase>& param_info) {
         return "Case" + std::to_string(param_info.index);
     });

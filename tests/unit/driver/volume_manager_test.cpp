@@ -496,11 +496,12 @@ TEST_F(VolumeManagerRestoreTest, FailedRemountThenDockersUnmountBalances) {
 
 TEST_F(VolumeManagerRestoreTest, KeepsVolumesWhoseOptionsNoLongerParse) {
     VolumeRecords records;
-    records["old"] = VolumeRecord{{{"server", "h"}, {"path", "/e"}, {"retired", "1"}},
-                                  "2026-01-01T00:00:00Z",
-                                  "kernel",
-                                  "4.1",
-                                  {"A"}};
+    VolumeRecord& old = records["old"];
+    old.options = {{"server", "h"}, {"path", "/e"}, {"retired", "1"}};
+    old.created_at = "2026-01-01T00:00:00Z";
+    old.mode = "kernel";
+    old.nfs_version = "4.1";
+    old.mount_ids = {"A"};
     store_.save(records);
     auto restarted = restart();
     VolumeInfo info = restarted->get("old");
@@ -598,6 +599,27 @@ TEST_F(VolumeManagerRestoreTest, RevivesAMountThatDiedWhileTheDriverWasDown) {
     EXPECT_NE(info.last_event.find("dead at driver start"), std::string::npos) << info.last_event;
 }
 
+// The state file names the process serving the mount; a restarted driver adopts the mount only
+// if that process still serves it, whatever else claims to.
+TEST_F(VolumeManagerRestoreTest, AdoptsOnlyTheServerProcessTheStateFileRecorded) {
+    manager_->create("data", kOptions);
+    manager_->mount("data", "A");
+    const std::optional<ServerProcess> started = kernel_.server_of(mountpoint("data"));
+    ASSERT_TRUE(started.has_value());
+    EXPECT_EQ(saved().at("data").server, started);
+    kernel_.replace_server_of(mountpoint("data"));
+    auto restarted = restart();
+    ASSERT_FALSE(kernel_.recorded_servers().empty());
+    EXPECT_EQ(kernel_.recorded_servers().back(), started);
+    EXPECT_EQ(kernel_.revive_calls(), 1) << "a process the driver did not start is not adopted";
+    EXPECT_EQ(restarted->get("data").revivals, 1u);
+    const std::optional<ServerProcess> revived = kernel_.server_of(mountpoint("data"));
+    EXPECT_NE(revived, started);
+    EXPECT_EQ(saved().at("data").server, revived) << "the new process is recorded";
+    restarted->unmount("data", "A");
+    EXPECT_FALSE(saved().at("data").server.has_value());
+}
+
 // --- supervision ---
 
 TEST_F(VolumeManagerTest, SuperviseRevivesADeadMountInUseAndShowsIt) {
@@ -607,7 +629,7 @@ TEST_F(VolumeManagerTest, SuperviseRevivesADeadMountInUseAndShowsIt) {
     kernel_.kill_server_of(mountpoint("data"));
     EXPECT_EQ(manager_->supervise(), 1u);
     EXPECT_EQ(kernel_.revive_calls(), 1);
-    EXPECT_TRUE(kernel_.is_served(mountpoint("data")));
+    EXPECT_TRUE(kernel_.is_served(mountpoint("data"), std::nullopt));
     const VolumeInfo info = manager_->get("data");
     EXPECT_EQ(info.revivals, 1u);
     EXPECT_EQ(info.mount_count, 1u);
@@ -617,6 +639,16 @@ TEST_F(VolumeManagerTest, SuperviseRevivesADeadMountInUseAndShowsIt) {
     EXPECT_EQ(manager_->supervise(), 0u);  // healthy again: nothing to do
     manager_->unmount("data", "A");
     EXPECT_EQ(kernel_.unmount_calls(), 1);
+}
+
+TEST_F(VolumeManagerTest, SupervisionRecordsTheProcessThatServesTheRevivedMount) {
+    manager_->create("data", kOptions);
+    manager_->mount("data", "A");
+    const std::optional<ServerProcess> started = saved().at("data").server;
+    kernel_.kill_server_of(mountpoint("data"));
+    EXPECT_EQ(manager_->supervise(), 1u);
+    EXPECT_NE(saved().at("data").server, started);
+    EXPECT_EQ(saved().at("data").server, kernel_.server_of(mountpoint("data")));
 }
 
 TEST_F(VolumeManagerTest, SuperviseMountsAgainWhatWasUnmountedBehindItsBack) {
@@ -664,7 +696,7 @@ TEST_F(VolumeManagerTest, FirstMountReplacesADeadLeftoverMount) {
     manager_->mount("data", "A");
     EXPECT_EQ(kernel_.unmount_calls(), 1);
     EXPECT_EQ(kernel_.mount_calls(), 1);
-    EXPECT_TRUE(kernel_.is_served(mountpoint("data")));
+    EXPECT_TRUE(kernel_.is_served(mountpoint("data"), std::nullopt));
 }
 
 // --- subdir ---
