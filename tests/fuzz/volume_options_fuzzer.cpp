@@ -30,8 +30,9 @@ void use_volume(const VolumeSpec& spec) {
         if (error.errnum() != EINVAL) __builtin_trap();
         return;  // mode=auto with vers=4.0: refused when it meets nfsfuse
     }
-    // {binary, share, target, "-o", options}: what nfsfuse parses at Mount must be valid.
-    if (argv.size() != 5) __builtin_trap();
+    // {binary, share, target, "-o", options, "--print-pid"}: what nfsfuse parses at Mount must
+    // be valid.
+    if (argv.size() != 6 || argv[3] != "-o" || argv[5] != "--print-pid") __builtin_trap();
     options::parse_target(argv[1]);
     options::parse_mount_options({argv[4]});
 }
