@@ -24,20 +24,8 @@ namespace {
 // Transfers the kernel may send us in one request: 1 MiB, like the kernel NFS client's rsize/wsize.
 constexpr unsigned kMaxTransfer = 1024 * 1024;
 
-FuseAdapter& adapter(fuse_req_t req) {
-    auto& fuse = *static_cast<FuseAdapter*>(fuse_req_userdata(req));
-    fuse.after_init();
-    return fuse;
-}
-
 vfs::Filesystem& filesystem(fuse_req_t req) {
-    return adapter(req).filesystem();
-}
-
-// run_request on behalf of the request's caller.
-void run(fuse_req_t req, const char* operation,
-         const std::function<Reply(const nfs::CallContext&)>& work) {
-    run_request(req, operation, adapter(req).caller(req), work);
+    return FuseAdapter::of(req).filesystem();
 }
 
 fuse_entry_param to_entry_param(const vfs::EntryReply& entry) {
@@ -105,7 +93,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    run(req, "lookup", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "lookup", [&](const nfs::CallContext& context) {
         return reply_entry(req, filesystem(req).lookup(context, parent, name));
     });
 }
@@ -121,7 +109,7 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-    run(req, "getattr", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "getattr", [&](const nfs::CallContext& context) {
         return reply_attributes(req, filesystem(req).getattr(context, ino));
     });
 }
@@ -148,7 +136,7 @@ nfs::SetAttributes to_set_attributes(const struct stat* st, int to_set) {
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
-    run(req, "setattr", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "setattr", [&](const nfs::CallContext& context) {
         std::optional<uint64_t> open;
         if (fi) open = fi->fh;
         return reply_attributes(
@@ -157,61 +145,61 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fus
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-    run(req, "readlink", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "readlink", [&](const nfs::CallContext& context) {
         std::string target = filesystem(req).readlink(context, ino);
         return Reply([req, target] { fuse_reply_readlink(req, target.c_str()); });
     });
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-    run(req, "mknod", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "mknod", [&](const nfs::CallContext& context) {
         return reply_entry(req, filesystem(req).mknod(context, parent, name, mode, rdev));
     });
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-    run(req, "mkdir", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "mkdir", [&](const nfs::CallContext& context) {
         return reply_entry(req, filesystem(req).mkdir(context, parent, name, mode));
     });
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    run(req, "unlink", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "unlink", [&](const nfs::CallContext& context) {
         filesystem(req).unlink(context, parent, name);
         return reply_ok(req);
     });
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    run(req, "rmdir", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "rmdir", [&](const nfs::CallContext& context) {
         filesystem(req).rmdir(context, parent, name);
         return reply_ok(req);
     });
 }
 
 void op_symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
-    run(req, "symlink", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "symlink", [&](const nfs::CallContext& context) {
         return reply_entry(req, filesystem(req).symlink(context, target, parent, name));
     });
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
                const char* new_name, unsigned int flags) {
-    run(req, "rename", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "rename", [&](const nfs::CallContext& context) {
         filesystem(req).rename(context, parent, name, new_parent, new_name, flags);
         return reply_ok(req);
     });
 }
 
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
-    run(req, "link", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "link", [&](const nfs::CallContext& context) {
         return reply_entry(req, filesystem(req).link(context, ino, new_parent, new_name));
     });
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    run(req, "open", [&](const nfs::CallContext& context) {
-        FuseAdapter& fuse = adapter(req);
+    run_as_caller(req, "open", [&](const nfs::CallContext& context) {
+        FuseAdapter& fuse = FuseAdapter::of(req);
         const vfs::OpenReply open = fuse.filesystem().open(context, ino, fi->flags);
         // The attributes the kernel holds (its idea of the size above all) may predate another
         // client's change: offset -1 makes it drop them, and only them.
@@ -222,7 +210,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
-    run(req, "create", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "create", [&](const nfs::CallContext& context) {
         const vfs::CreateReply created =
             filesystem(req).create(context, parent, name, mode, fi->flags);
         return reply_opened(req, fi, created.open, to_entry_param(created.entry));
@@ -230,7 +218,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
-    run(req, "read", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "read", [&](const nfs::CallContext& context) {
         auto pieces = std::make_shared<std::vector<cache::BlockCache::Piece>>(filesystem(req).read(
             context, fi->fh, static_cast<uint64_t>(offset), static_cast<uint32_t>(size)));
         return Reply([req, pieces] {
@@ -244,7 +232,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t offset,
               fuse_file_info* fi) {
-    run(req, "write", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "write", [&](const nfs::CallContext& context) {
         filesystem(req).write(context, fi->fh, static_cast<uint64_t>(offset),
                               std::string_view(buf, size));
         return Reply([req, size] { fuse_reply_write(req, size); });
@@ -253,7 +241,7 @@ void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t of
 
 // close(2) of one descriptor.
 void op_flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    run(req, "flush", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "flush", [&](const nfs::CallContext& context) {
         // A close: the closing process's POSIX locks on the file end here.
         filesystem(req).flush(context, fi->fh, fi->lock_owner);
         return reply_ok(req);
@@ -266,14 +254,14 @@ void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 }
 
 void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
-    run(req, "fsync", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "fsync", [&](const nfs::CallContext& context) {
         filesystem(req).flush(context, fi->fh);
         return reply_ok(req);
     });
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    run(req, "opendir", [&](const nfs::CallContext&) {
+    run_as_caller(req, "opendir", [&](const nfs::CallContext&) {
         vfs::Filesystem& fs = filesystem(req);
         fi->fh = fs.opendir(ino);
         return Reply([req, fi, &fs] {
@@ -285,7 +273,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 // Fills one reply buffer with entries from `offset` on. With `plus`, entries the server gave a
 // handle and attributes for are handed to the kernel as looked up (one lookup each).
 void read_directory(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, bool plus) {
-    run(req, plus ? "readdirplus" : "readdir", [&](const nfs::CallContext& context) {
+    run_as_caller(req, plus ? "readdirplus" : "readdir", [&](const nfs::CallContext& context) {
         vfs::Filesystem& fs = filesystem(req);
         const std::vector<nfs::DirectoryEntry>& entries =
             fs.readdir(context, fi->fh, static_cast<uint64_t>(offset));
@@ -340,7 +328,7 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t ino) {
-    run(req, "statfs", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "statfs", [&](const nfs::CallContext& context) {
         const struct statvfs st = to_statvfs(filesystem(req).statfs(context, ino));
         return Reply([req, st] { fuse_reply_statfs(req, &st); });
     });
@@ -367,7 +355,7 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
 }
 
 void op_access(fuse_req_t req, fuse_ino_t ino, int mask) {
-    run(req, "access", [&](const nfs::CallContext& context) {
+    run_as_caller(req, "access", [&](const nfs::CallContext& context) {
         filesystem(req).access(context, ino, mask);
         return reply_ok(req);
     });
@@ -417,6 +405,17 @@ void FuseAdapter::after_init() {
         if (settings_.readahead_kib > 0 && !settings_.mountpoint.empty())
             set_kernel_readahead(settings_.mountpoint, settings_.readahead_kib);
     });
+}
+
+FuseAdapter& FuseAdapter::of(fuse_req_t req) {
+    auto& fuse = *static_cast<FuseAdapter*>(fuse_req_userdata(req));
+    fuse.after_init();
+    return fuse;
+}
+
+void run_as_caller(fuse_req_t req, const char* operation,
+                   const std::function<Reply(const nfs::CallContext&)>& work) {
+    run_request(req, operation, FuseAdapter::of(req).caller(req), work);
 }
 
 std::optional<nfs::Credentials> FuseAdapter::caller(fuse_req_t req) const {

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 
+#include "fusefs/request_scope.h"
 #include "vfs/filesystem.h"
 
 namespace nfsfuse::fusefs {
@@ -37,6 +38,8 @@ class FuseAdapter {
 
     // The libfuse operation table; userdata must be this object.
     static const fuse_lowlevel_ops& operations();
+    // The adapter a request of the session belongs to (its userdata), once INIT is done.
+    static FuseAdapter& of(fuse_req_t req);
 
     // The session notifications go to; set once the session exists, before it serves requests.
     void set_session(fuse_session* session) { session_ = session; }
@@ -55,5 +58,10 @@ class FuseAdapter {
     fuse_session* session_ = nullptr;
     std::once_flag after_init_once_;
 };
+
+// run_request on behalf of the request's caller (FuseAdapter::caller): every operation that
+// talks to the server goes through here.
+void run_as_caller(fuse_req_t req, const char* operation,
+                   const std::function<Reply(const nfs::CallContext&)>& work);
 
 }  // namespace nfsfuse::fusefs

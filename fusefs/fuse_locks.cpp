@@ -12,8 +12,8 @@
 namespace nfsfuse::fusefs {
 namespace {
 
-FuseAdapter& adapter_of(fuse_req_t req) {
-    return *static_cast<FuseAdapter*>(fuse_req_userdata(req));
+nfs::LockType type_of(const struct flock& lock) {
+    return lock.l_type == F_RDLCK ? nfs::LockType::read : nfs::LockType::write;
 }
 
 nfs::LockRange range_of(const struct flock& lock) {
@@ -41,7 +41,7 @@ void on_lock_wait_interrupt(fuse_req_t, void* data) {
 
 // Takes the lock now, or answers once it is taken (or the wait failed or was interrupted).
 void lock_waiting(fuse_req_t req, fuse_file_info* fi, const nfs::LockRequest& request) {
-    FuseAdapter& adapter = adapter_of(req);
+    FuseAdapter& adapter = FuseAdapter::of(req);
     auto wait = std::make_shared<LockWait>(LockWait{
         req, std::make_shared<nfs::CallContext>(adapter.caller(req)), &adapter.filesystem()});
     fuse_req_interrupt_func(req, on_lock_wait_interrupt, wait.get());
@@ -61,10 +61,9 @@ void lock_waiting(fuse_req_t req, fuse_file_info* fi, const nfs::LockRequest& re
 }
 
 void op_getlk(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, struct flock* lock) {
-    run_request(req, "getlk", adapter_of(req).caller(req), [&](const nfs::CallContext& context) {
-        const nfs::LockType type =
-            lock->l_type == F_RDLCK ? nfs::LockType::read : nfs::LockType::write;
-        const auto holder = adapter_of(req).filesystem().test_lock(
+    run_as_caller(req, "getlk", [&](const nfs::CallContext& context) {
+        const nfs::LockType type = type_of(*lock);
+        const auto holder = FuseAdapter::of(req).filesystem().test_lock(
             context, fi->fh, request_of(req, fi->lock_owner, type, range_of(*lock)));
         struct flock answer = *lock;
         if (!holder) {
@@ -81,19 +80,18 @@ void op_getlk(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, struct flock* lock
 }
 
 void op_setlk(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, struct flock* lock, int sleep) {
-    vfs::Filesystem& filesystem = adapter_of(req).filesystem();
+    vfs::Filesystem& filesystem = FuseAdapter::of(req).filesystem();
     if (lock->l_type == F_UNLCK) {
-        run_request(req, "unlock", adapter_of(req).caller(req),
-                    [&](const nfs::CallContext& context) {
-                        filesystem.unlock(context, fi->fh, fi->lock_owner, range_of(*lock));
-                        return Reply([req] { fuse_reply_err(req, 0); });
-                    });
+        run_as_caller(req, "unlock", [&](const nfs::CallContext& context) {
+            filesystem.unlock(context, fi->fh, fi->lock_owner, range_of(*lock));
+            return Reply([req] { fuse_reply_err(req, 0); });
+        });
         return;
     }
-    const nfs::LockType type = lock->l_type == F_RDLCK ? nfs::LockType::read : nfs::LockType::write;
+    const nfs::LockType type = type_of(*lock);
     const nfs::LockRequest request = request_of(req, fi->lock_owner, type, range_of(*lock));
     if (sleep) return lock_waiting(req, fi, request);
-    run_request(req, "setlk", adapter_of(req).caller(req), [&](const nfs::CallContext& context) {
+    run_as_caller(req, "setlk", [&](const nfs::CallContext& context) {
         filesystem.lock(context, fi->fh, request);
         return Reply([req] { fuse_reply_err(req, 0); });
     });
@@ -103,19 +101,18 @@ void op_setlk(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, struct flock* lock
 // NFS client sends it (so it also excludes fcntl locks of other hosts, see nfs(5)).
 void op_flock(fuse_req_t req, fuse_ino_t, fuse_file_info* fi, int op) {
     const nfs::LockRange whole{0, 0};
-    vfs::Filesystem& filesystem = adapter_of(req).filesystem();
+    vfs::Filesystem& filesystem = FuseAdapter::of(req).filesystem();
     if (op & LOCK_UN) {
-        run_request(req, "flock", adapter_of(req).caller(req),
-                    [&](const nfs::CallContext& context) {
-                        filesystem.unlock(context, fi->fh, fi->lock_owner, whole);
-                        return Reply([req] { fuse_reply_err(req, 0); });
-                    });
+        run_as_caller(req, "flock", [&](const nfs::CallContext& context) {
+            filesystem.unlock(context, fi->fh, fi->lock_owner, whole);
+            return Reply([req] { fuse_reply_err(req, 0); });
+        });
         return;
     }
     const nfs::LockType type = (op & LOCK_SH) ? nfs::LockType::read : nfs::LockType::write;
     const nfs::LockRequest request = request_of(req, fi->lock_owner, type, whole);
     if (!(op & LOCK_NB)) return lock_waiting(req, fi, request);
-    run_request(req, "flock", adapter_of(req).caller(req), [&](const nfs::CallContext& context) {
+    run_as_caller(req, "flock", [&](const nfs::CallContext& context) {
         // flock's "would block" is EWOULDBLOCK, which is EAGAIN on Linux.
         filesystem.lock(context, fi->fh, request);
         return Reply([req] { fuse_reply_err(req, 0); });
