@@ -8,13 +8,13 @@
 #include <string>
 #include <string_view>
 
-#include "nfs/v4/rpc_message.h"
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/rpc_message.h"
+#include "nfs/rpc/xdr.h"
 #include "util/error.h"
 
 namespace {
 
-using nfsfuse::nfs::v4::XdrDecoder;
+using nfsfuse::nfs::XdrDecoder;
 
 // How many of the first bytes are calls: a byte with the top bit clear ends the program.
 constexpr size_t kMaxCalls = 16;

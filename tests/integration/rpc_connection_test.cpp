@@ -2,7 +2,7 @@
 // (minor version 0) COMPOUND come back, many calls in flight from many threads each get their own
 // reply, the server's refusals become clear errors, and a restarted server is reached again by
 // the next call after the waiting ones failed with ECONNRESET.
-#include "nfs/v4/rpc_connection.h"
+#include "nfs/rpc/rpc_connection.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 
 #include "harness/mounted_test.h"
 #include "harness/process_resources.h"
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 #include "util/error.h"
 
 namespace nfsfuse::it {
@@ -20,10 +20,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using nfs::CallContext;
-using nfs::v4::RpcConnection;
-using nfs::v4::RpcSettings;
-using nfs::v4::XdrDecoder;
-using nfs::v4::XdrEncoder;
+using nfs::RpcConnection;
+using nfs::RpcSettings;
+using nfs::XdrDecoder;
+using nfs::XdrEncoder;
 
 constexpr uint32_t kNull = 0;
 constexpr uint32_t kCompound = 1;
@@ -52,7 +52,7 @@ TEST(RpcConnectionTest, NullAndACompoundComeBack) {
     RpcConnection connection(settings_for(shared_server()));
     EXPECT_EQ(connection.call(CallContext{}, kNull, "", 10s).results(), "");
 
-    const nfs::v4::RpcReply reply =
+    const nfs::RpcReply reply =
         connection.call(CallContext{}, kCompound, root_handle_compound(), 10s);
     XdrDecoder in(reply.results());
     EXPECT_EQ(in.u32("status"), 0u) << "NFS4_OK";
@@ -72,7 +72,7 @@ TEST(RpcConnectionTest, ManyCallsInFlightFromManyThreadsEachGetTheirReply) {
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&] {
             for (int i = 0; i < 50; ++i) {
-                const nfs::v4::RpcReply reply =
+                const nfs::RpcReply reply =
                     connection.call(CallContext{}, kCompound, root_handle_compound(), 10s);
                 XdrDecoder in(reply.results());
                 if (in.u32("status") == 0) ++good;

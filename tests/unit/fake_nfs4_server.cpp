@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 #include "nfs4_xdr_bytes.h"
 
 namespace nfsfuse::nfs::v4::testing {

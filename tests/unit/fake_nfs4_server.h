@@ -16,7 +16,7 @@
 
 #include "nfs/v4/nfs4_constants.h"
 #include "nfs/v4/nfs4_types.h"
-#include "nfs/v4/rpc_transport.h"
+#include "nfs/rpc/rpc_transport.h"
 
 namespace nfsfuse::nfs::v4::testing {
 

@@ -1,6 +1,6 @@
 // ONC-RPC headers (RFC 5531): the CALL header with AUTH_SYS credentials byte for byte, and every
 // kind of REPLY: accepted, and the refusals as clear errors.
-#include "nfs/v4/rpc_message.h"
+#include "nfs/rpc/rpc_message.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // XDR primitives against the byte layout of RFC 4506: big-endian words, opaque data padded to four
 // bytes, bitmaps; and the decoder's refusal to read past its buffer or accept oversized lengths.
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 
 #include <gtest/gtest.h>
 

@@ -14,8 +14,8 @@
 #include "nfs/v4/attr_mask.h"
 #include "nfs/v4/fattr4_codec.h"
 #include "nfs/v4/nfs4_types.h"
-#include "nfs/v4/rpc_message.h"
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/rpc_message.h"
+#include "nfs/rpc/xdr.h"
 
 namespace nfsfuse::nfs::v4 {
 

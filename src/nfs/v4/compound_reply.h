@@ -20,7 +20,7 @@
 #include "nfs/v4/fattr4_codec.h"
 #include "nfs/v4/nfs4_constants.h"
 #include "nfs/v4/nfs4_types.h"
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 
 namespace nfsfuse::nfs::v4 {
 

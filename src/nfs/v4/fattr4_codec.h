@@ -13,7 +13,7 @@
 
 #include "nfs/types.h"
 #include "nfs/v4/attr_mask.h"
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 
 namespace nfsfuse::nfs::v4 {
 

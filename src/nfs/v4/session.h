@@ -35,8 +35,8 @@
 #include "nfs/v4/compound_builder.h"
 #include "nfs/v4/compound_reply.h"
 #include "nfs/v4/nfs4_constants.h"
-#include "nfs/v4/rpc_connection.h"
-#include "nfs/v4/rpc_transport.h"
+#include "nfs/rpc/rpc_connection.h"
+#include "nfs/rpc/rpc_transport.h"
 #include "nfs/v4/slot_table.h"
 
 namespace nfsfuse::nfs::v4 {

@@ -1,10 +1,10 @@
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 
 #include <string>
 
 #include "util/error.h"
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 namespace {
 
 // No bitmap we decode has more words than this (NFSv4.1 attributes fit in three).
@@ -119,4 +119,4 @@ void XdrDecoder::skip(size_t length, const char* what) {
     take(length, what);
 }
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs

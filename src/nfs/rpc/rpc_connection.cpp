@@ -1,4 +1,4 @@
-#include "nfs/v4/rpc_connection.h"
+#include "nfs/rpc/rpc_connection.h"
 
 #include <spdlog/spdlog.h>
 
@@ -19,7 +19,7 @@
 
 #include "util/error.h"
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -303,4 +303,4 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t procedure,
     return RpcReply{std::move(pending->reply), results_offset};
 }
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs

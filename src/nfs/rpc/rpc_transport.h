@@ -11,7 +11,7 @@
 
 #include "nfs/call_context.h"
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 
 // The bytes of one received record. Not zeroed when allocated (recv writes over them at once;
 // zeroing a 1 MiB READ reply was a fifth of nfsfuse's CPU time in a sequential read).
@@ -48,4 +48,4 @@ class RpcTransport {
                           std::string_view arguments, std::chrono::milliseconds timeout) = 0;
 };
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs

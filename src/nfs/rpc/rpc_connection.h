@@ -1,11 +1,11 @@
-// One TCP connection to an ONC-RPC server (RFC 5531, record marking) for nfsfuse's NFSv4.1
-// client: many calls in flight at once, each matched to its reply by xid.
-// No thread of its own: a caller waiting for its reply reads the socket for everyone while nobody
-// else does, and hands the replies it finds to their callers (as Nfs3Connection's driver does: on
-// this kind of machine a hand-over between threads costs about as much as the server's work).
-// Failures: when the connection breaks, every call waiting on it fails with ECONNRESET and the
-// next call connects again. Nothing is resent here: whether a call may run twice is for the
-// layer above to decide (NFSv4.1 replays a request on the same session slot).
+// One TCP connection to an ONC-RPC server (RFC 5531, record marking) for nfsfuse's own clients
+// (NFSv4.1, and NFSv3 with MOUNT, portmapper and NLM): many calls in flight at once, each matched
+// to its reply by xid. No thread of its own: a caller waiting for its reply reads the socket for
+// everyone while nobody else does, and hands the replies it finds to their callers (as
+// Nfs3Connection's driver does: on this kind of machine a hand-over between threads costs about as
+// much as the server's work). Failures: when the connection breaks, every call waiting on it fails
+// with ECONNRESET and the next call connects again. Nothing is resent here: whether a call may run
+// twice is for the layer above to decide (NFSv4.1 replays a request on the same session slot).
 // Thread-safety: call() may be used from any number of threads at once.
 // Ownership: owns the socket; destroy only when no call is running.
 #pragma once
@@ -21,11 +21,11 @@
 #include <vector>
 
 #include "nfs/call_context.h"
+#include "nfs/rpc/rpc_message.h"
+#include "nfs/rpc/rpc_transport.h"
 #include "nfs/tcp_liveness.h"
-#include "nfs/v4/rpc_message.h"
-#include "nfs/v4/rpc_transport.h"
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 
 struct RpcSettings {
     std::string host;
@@ -88,4 +88,4 @@ class RpcConnection : public RpcTransport {
     bool last_fragment_ = false;
 };
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "nfs/credentials.h"
-#include "nfs/v4/xdr.h"
+#include "nfs/rpc/xdr.h"
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 
 // AUTH_SYS credentials: the machine calling, and whom a call is made for unless the call names
 // its own caller (CallContext::credentials).
@@ -45,4 +45,4 @@ uint32_t reply_xid(std::string_view record);
 // program or version, ENOSYS for an unknown procedure, EIO otherwise; the message says which.
 void decode_reply_header(XdrDecoder& in);
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs

@@ -1,11 +1,11 @@
-#include "nfs/v4/rpc_message.h"
+#include "nfs/rpc/rpc_message.h"
 
 #include <algorithm>
 #include <string>
 
 #include "util/error.h"
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 namespace {
 
 constexpr uint32_t kCall = 0;
@@ -123,4 +123,4 @@ void decode_reply_header(XdrDecoder& in) {
     }
 }
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs

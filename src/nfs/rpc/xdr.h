@@ -1,6 +1,6 @@
-// XDR (RFC 4506) encoding and decoding for our own ONC-RPC and NFSv4.1 messages: big-endian 32
-// and 64 bit integers, booleans, fixed and variable-length opaque data and strings padded to four
-// bytes, and bitmaps (arrays of 32-bit words). Only what NFSv4.1 and RPC need.
+// XDR (RFC 4506) encoding and decoding for our own ONC-RPC messages (NFSv4.1, NFSv3, MOUNT,
+// portmapper, NLM): big-endian 32 and 64 bit integers, booleans, fixed and variable-length opaque
+// data and strings padded to four bytes, and bitmaps (arrays of 32-bit words).
 // XdrEncoder appends to a byte string it owns. XdrDecoder reads a byte view it does not own and
 // throws nfsfuse::Error(EIO) naming what it was reading when the data ends early or a length
 // exceeds its limit: a malformed reply must fail the call, never read past the buffer.
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace nfsfuse::nfs::v4 {
+namespace nfsfuse::nfs {
 
 class XdrEncoder {
   public:
@@ -69,4 +69,4 @@ constexpr size_t xdr_padding(size_t length) {
     return (4 - length % 4) % 4;
 }
 
-}  // namespace nfsfuse::nfs::v4
+}  // namespace nfsfuse::nfs
