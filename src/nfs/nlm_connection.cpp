@@ -1,12 +1,10 @@
 #include "nfs/nlm_connection.h"
 
-#include "nfs/libnfs_headers.h"
-
-#include <chrono>
-
 #include "nfs/nlm_status.h"
-#include "nfs/rpc_error_text.h"
-#include "nfs/rpc_wait.h"
+#include "nfs/nlm_xdr.h"
+#include "nfs/portmapper.h"
+#include "nfs/tcp_liveness.h"
+#include "nfs/time_budget.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs {
@@ -15,63 +13,60 @@ namespace {
 // Connecting is bounded even on hard mounts, as mounting is: a lock call wants an answer.
 constexpr auto kHardMountConnectBound = std::chrono::milliseconds(60000);
 
-// The outcome of connecting, filled in by libnfs's callback.
-struct ConnectOutcome {
-    bool done = false;
-    bool connected = false;
-    std::string error;
-};
+// Errors that say nothing serves NLM where we looked: not registered with the portmapper,
+// nothing listening on the port, or something there that is not NLM v4.
+bool means_no_nlm_service(int errnum) {
+    return errnum == ECONNREFUSED || errnum == ECONNRESET || errnum == EPROTONOSUPPORT ||
+           errnum == ENOSYS;
+}
 
-void on_connected(rpc_context* rpc, int status, void* data, void* private_data) {
-    auto* outcome = static_cast<ConnectOutcome*>(private_data);
-    outcome->done = true;
-    outcome->connected = status == RPC_STATUS_SUCCESS;
-    if (!outcome->connected)
-        outcome->error = (status == RPC_STATUS_ERROR && data) ? static_cast<const char*>(data)
-                                                              : rpc_error_text(rpc);
+RpcSettings nlm_rpc_settings(const ConnectionSettings& settings, uint16_t port,
+                             std::chrono::milliseconds connect_timeout) {
+    RpcSettings rpc;
+    rpc.host = settings.host;
+    rpc.port = port;
+    rpc.program = kNlmProgram;
+    rpc.version = kNlmVersion;
+    rpc.credentials = AuthSys{0, settings.machine_name, settings.identity};
+    rpc.connect_timeout = connect_timeout;
+    // As the NFS connections: a server that vanished without a word is found out.
+    rpc.liveness = tcp_liveness_for(std::chrono::milliseconds(
+        settings.liveness_timeout_ms ? settings.liveness_timeout_ms : settings.call_timeout_ms));
+    return rpc;
 }
 
 }  // namespace
 
-NlmConnection::NlmConnection(const ConnectionSettings& settings, const CallContext& context) {
+NlmConnection::NlmConnection(const ConnectionSettings& settings, const CallContext& context)
+    : call_timeout_(settings.call_timeout_ms) {
     const std::string where =
         settings.host + " NLM" +
         (settings.nlm_port ? " (port " + std::to_string(*settings.nlm_port) + ")" : "");
-    rpc_context* rpc = rpc_init_context();
-    if (!rpc) throw Error(ENOMEM, where + ": cannot create an RPC context");
-    ConnectOutcome outcome;
+    const TimeBudget budget(call_timeout_.count() ? call_timeout_ : kHardMountConnectBound);
     try {
-        const int queued =
-            settings.nlm_port
-                ? rpc_connect_port_async(rpc, settings.host.c_str(), *settings.nlm_port,
-                                         NLM_PROGRAM, NLM_V4, on_connected, &outcome)
-                : rpc_connect_program_async(rpc, settings.host.c_str(), NLM_PROGRAM, NLM_V4,
-                                            on_connected, &outcome);
-        if (queued != 0)
+        const uint16_t port = settings.nlm_port
+                                  ? *settings.nlm_port
+                                  : portmapper_lookup(settings.host, kNlmProgram, kNlmVersion,
+                                                      budget.left(), context);
+        rpc_ = std::make_unique<RpcConnection>(nlm_rpc_settings(settings, port, budget.left()));
+    } catch (const Error& error) {
+        if (means_no_nlm_service(error.errnum()))
             throw Error(ENOLCK, std::string(kNoNlmServiceAdvice) + " (" + where + ": " +
-                                    rpc_error_text(rpc) + ")");
-        const auto bound = settings.call_timeout_ms
-                               ? std::chrono::milliseconds(settings.call_timeout_ms)
-                               : kHardMountConnectBound;
-        try {
-            service_until(
-                rpc, [&] { return outcome.done; }, std::chrono::steady_clock::now() + bound,
-                context, where);
-        } catch (const Error& error) {
-            if (error.errnum() != ECONNREFUSED) throw;
-            outcome.error = error.what();
-        }
-        // Not registered with the portmapper, or nothing listens on the port.
-        if (!outcome.connected)
-            throw Error(ENOLCK, std::string(kNoNlmServiceAdvice) + " (" + where + ": " +
-                                    outcome.error + ")");
-    } catch (...) {
-        rpc_destroy_context(rpc);
-        throw;
+                                    error.what() + ")");
+        throw Error(error.errnum(), where + ": " + error.what());
     }
-    driver_ = std::make_unique<RpcDriver>(
-        rpc, [rpc] { rpc_destroy_context(rpc); }, settings, where, RpcDriver::Reconnect::never);
-    driver_->start();
+}
+
+RpcReply NlmConnection::call(const CallContext& context, const char* what, uint32_t procedure,
+                             std::string_view arguments) {
+    try {
+        return rpc_->call(context, procedure, arguments, call_timeout_);
+    } catch (const Error& error) {
+        // ECONNREFUSED: RpcConnection connected again after a break and found nobody there.
+        if (error.errnum() == ECONNRESET || error.errnum() == ECONNREFUSED)
+            broken_.store(true, std::memory_order_release);
+        throw Error(error.errnum(), std::string(what) + ": " + error.what());
+    }
 }
 
 }  // namespace nfsfuse::nfs

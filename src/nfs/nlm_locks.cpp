@@ -1,7 +1,6 @@
 #include "nfs/nlm_locks.h"
 
 #include <spdlog/spdlog.h>
-#include "nfs/libnfs_headers.h"
 
 #include <random>
 #include <thread>
@@ -29,28 +28,6 @@ uint64_t random_mount_id() {
     std::random_device random;
     return static_cast<uint64_t>(random()) << 32 | random();
 }
-
-// The strings an nlm4_lock points into (libnfs wants mutable char*); they live as long as it.
-struct WireLock {
-    WireLock(const std::string& caller, const FileHandle& fh, std::string owner_handle,
-             uint32_t svid, const LockRange& range)
-        : caller_name(caller), handle(fh.bytes), oh(std::move(owner_handle)) {
-        lock.caller_name = caller_name.data();
-        lock.fh.data.data_len = static_cast<u_int>(handle.size());
-        lock.fh.data.data_val = handle.data();
-        lock.oh = oh.data();
-        lock.svid = svid;
-        lock.l_offset = range.offset;
-        lock.l_len = range.length;  // 0: to the end, in NLM as in LockRange
-    }
-    WireLock(const WireLock&) = delete;
-    WireLock& operator=(const WireLock&) = delete;
-
-    std::string caller_name;
-    std::string handle;
-    std::string oh;
-    nlm4_lock lock{};
-};
 
 // begin_call .. end_call of one owner around one lock, unlock or test.
 class OwnerCall {
@@ -81,7 +58,7 @@ NlmLocks::NlmLocks(ConnectionSettings settings, CallCounters& counters)
 
 std::shared_ptr<NlmConnection> NlmLocks::connection(const CallContext& context) {
     std::lock_guard lock(connection_mutex_);
-    if (connection_ && !connection_->closed()) return connection_;
+    if (connection_ && !connection_->broken()) return connection_;
     connection_ = std::make_shared<NlmConnection>(settings_, context);
     // A new connection alone says nothing of the locks: they belong to the host, not to the
     // connection, and survive a broken connection. A restart shows in the verifier or grace.
@@ -91,78 +68,62 @@ std::shared_ptr<NlmConnection> NlmLocks::connection(const CallContext& context) 
     return connection_;
 }
 
-void NlmLocks::send(const CallContext& context, const char* what, const RpcDriver::Submit& submit,
-                    const RpcDriver::OnReply& on_reply) {
+RpcReply NlmLocks::send(const CallContext& context, const char* what, uint32_t procedure,
+                        std::string_view arguments) {
     for (int attempt = 1;; ++attempt) {
         const auto used = connection(context);
         counters_.count(what);
         try {
-            used->call(context, what, submit, on_reply);
-            return;
+            return used->call(context, what, procedure, arguments);
         } catch (const Error&) {
-            if (attempt > 1 || !used->closed() || context.cancelled()) throw;
+            if (attempt > 1 || !used->broken() || context.cancelled()) throw;
         }
     }
 }
 
-int NlmLocks::send_lock(const CallContext& context, const FileHandle& fh,
-                        const LockRequest& request, uint32_t svid) {
-    WireLock wire(settings_.machine_name, fh, owners_.handle_of(request.owner), svid,
-                  request.range);
-    NLM4_LOCKargs args{};
-    args.block = 0;  // nothing here waits: the layer above asks again
-    args.exclusive = request.type == LockType::write;
-    args.lock = wire.lock;
-    args.reclaim = 0;
-    args.state = 0;  // our NSM state: we run no statd
-    int status = NLM4_FAILED;
-    send(
-        context, "NLM LOCK",
-        [&](rpc_context* rpc, auto cb, void* p) { return rpc_nlm4_lock_async(rpc, cb, &args, p); },
-        [&](void* reply) { status = static_cast<NLM4_LOCKres*>(reply)->status; });
-    return status;
+Nlm4Lock NlmLocks::wire_lock(const FileHandle& fh, const std::string& owner_handle, uint32_t svid,
+                             const LockRange& range) const {
+    // l_len 0: to the end, in NLM as in LockRange.
+    return {settings_.machine_name, fh.bytes, owner_handle, svid, range.offset, range.length};
+}
+
+uint32_t NlmLocks::send_lock(const CallContext& context, const FileHandle& fh,
+                             const LockRequest& request, uint32_t svid) {
+    const std::string oh = owners_.handle_of(request.owner);
+    // block = false: nothing here waits, the layer above asks again. reclaim = false, state 0:
+    // we run no statd, so we have no NSM state and reclaim nothing.
+    const RpcReply reply =
+        send(context, "NLM LOCK", kNlm4Lock,
+             encode_nlm4_lock_args(false, request.type == LockType::write,
+                                   wire_lock(fh, oh, svid, request.range), false, 0));
+    return decode_nlm4_res(reply.results());
 }
 
 NlmLocks::TestOutcome NlmLocks::send_test(const CallContext& context, const FileHandle& fh,
                                           const LockRequest& request, uint32_t svid) {
-    WireLock wire(settings_.machine_name, fh, owners_.handle_of(request.owner), svid,
-                  request.range);
-    NLM4_TESTargs args{};
-    args.exclusive = request.type == LockType::write;
-    args.lock = wire.lock;
-    TestOutcome outcome{NLM4_FAILED, std::nullopt};
-    send(
-        context, "NLM TEST",
-        [&](rpc_context* rpc, auto cb, void* p) { return rpc_nlm4_test_async(rpc, cb, &args, p); },
-        [&](void* data) {
-            const auto& reply = static_cast<NLM4_TESTres*>(data)->reply;
-            outcome.status = reply.status;
-            if (reply.status == NLM4_DENIED)
-                outcome.holder = holder_from(reply.nlm4_testreply_u.lock.holder);
-        });
+    const std::string oh = owners_.handle_of(request.owner);
+    const RpcReply reply = send(context, "NLM TEST", kNlm4Test,
+                                encode_nlm4_test_args(request.type == LockType::write,
+                                                      wire_lock(fh, oh, svid, request.range)));
+    const Nlm4TestResult result = decode_nlm4_testres(reply.results());
+    TestOutcome outcome{result.status, std::nullopt};
+    if (result.holder) outcome.holder = holder_from(*result.holder);
     return outcome;
 }
 
-int NlmLocks::send_unlock(const CallContext& context, const FileHandle& fh, LockOwner owner,
-                          const LockRange& range, uint32_t svid) {
-    WireLock wire(settings_.machine_name, fh, owners_.handle_of(owner), svid, range);
-    NLM4_UNLOCKargs args{};
-    args.lock = wire.lock;
-    int status = NLM4_FAILED;
-    send(
-        context, "NLM UNLOCK",
-        [&](rpc_context* rpc, auto cb, void* p) {
-            return rpc_nlm4_unlock_async(rpc, cb, &args, p);
-        },
-        [&](void* reply) { status = static_cast<NLM4_UNLOCKres*>(reply)->status; });
-    return status;
+uint32_t NlmLocks::send_unlock(const CallContext& context, const FileHandle& fh, LockOwner owner,
+                               const LockRange& range, uint32_t svid) {
+    const std::string oh = owners_.handle_of(owner);
+    const RpcReply reply = send(context, "NLM UNLOCK", kNlm4Unlock,
+                                encode_nlm4_unlock_args(wire_lock(fh, oh, svid, range)));
+    return decode_nlm4_res(reply.results());
 }
 
-LockHolder NlmLocks::holder_from(const nlm4_holder& holder) const {
+LockHolder NlmLocks::holder_from(const Nlm4Holder& holder) const {
     LockHolder result;
     result.type = holder.exclusive ? LockType::write : LockType::read;
-    result.range = {holder.l_offset, holder.l_len};
-    result.pid = owners_.holder_pid(holder.oh ? holder.oh : "", holder.svid);
+    result.range = {holder.offset, holder.length};
+    result.pid = owners_.holder_pid(holder.oh, holder.svid);
     return result;
 }
 
@@ -205,7 +166,7 @@ std::optional<LockHolder> NlmLocks::lock(const CallContext& context, const FileH
     if (state_.take_lost(request.owner, fh)) throw lost_locks_error();
     const auto started = Clock::now();
     for (int denied_rounds = 0;;) {
-        int status = NLM4_FAILED;
+        uint32_t status = kNlm4Failed;
         try {
             status = send_lock(context, fh, request, call.svid());
         } catch (const Error& error) {
@@ -215,17 +176,17 @@ std::optional<LockHolder> NlmLocks::lock(const CallContext& context, const FileH
             throw;
         }
         switch (status) {
-            case NLM4_GRANTED:
+            case kNlm4Granted:
                 state_.granted(request.owner, fh, request.range);
                 return std::nullopt;
-            case NLM4_DENIED: {
+            case kNlm4Denied: {
                 // LOCK's reply does not say who is in the way; TEST does.
                 const TestOutcome test = send_test(context, fh, request, call.svid());
                 if (test.holder) return test.holder;
                 if (++denied_rounds < kDeniedRounds) continue;
                 throw Error(EAGAIN, "NLM LOCK: denied, but the holder let go before NLM TEST");
             }
-            case NLM4_DENIED_GRACE_PERIOD:
+            case kNlm4DeniedGracePeriod:
                 // Only a restarted server is in its grace period: it lost our locks. It takes
                 // only reclaims now, which we do not make: wait, as Linux's client does.
                 server_restarted("NLM LOCK refused for the grace period");
@@ -247,11 +208,11 @@ void NlmLocks::unlock(const CallContext& context, const FileHandle& fh, OpenId, 
         state_.released(owner, fh, range);
         return;
     }
-    const int status = send_unlock(context, fh, owner, range, call.svid());
-    if (status == NLM4_DENIED_GRACE_PERIOD) {
+    const uint32_t status = send_unlock(context, fh, owner, range, call.svid());
+    if (status == kNlm4DeniedGracePeriod) {
         // A server in grace restarted and holds nothing of ours: released all the same.
         server_restarted("NLM UNLOCK refused for the grace period");
-    } else if (status != NLM4_GRANTED) {
+    } else if (status != kNlm4Granted) {
         throw nlm4_status_error(status, "NLM UNLOCK");
     }
     state_.released(owner, fh, range);
@@ -265,11 +226,11 @@ std::optional<LockHolder> NlmLocks::test(const CallContext& context, const FileH
     for (;;) {
         const TestOutcome outcome = send_test(context, fh, request, call.svid());
         switch (outcome.status) {
-            case NLM4_GRANTED:
+            case kNlm4Granted:
                 return std::nullopt;
-            case NLM4_DENIED:
+            case kNlm4Denied:
                 return outcome.holder;
-            case NLM4_DENIED_GRACE_PERIOD:
+            case kNlm4DeniedGracePeriod:
                 server_restarted("NLM TEST refused for the grace period");
                 wait_out_grace(context, started, "NLM TEST");
                 continue;

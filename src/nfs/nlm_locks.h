@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "nfs/call_counters.h"
 #include "nfs/connection_settings.h"
@@ -19,8 +21,7 @@
 #include "nfs/nlm_connection.h"
 #include "nfs/nlm_lock_state.h"
 #include "nfs/nlm_owners.h"
-
-struct nlm4_holder;
+#include "nfs/nlm_xdr.h"
 
 namespace nfsfuse::nfs {
 
@@ -44,7 +45,7 @@ class NlmLocks final : public Locks {
   private:
     using Clock = std::chrono::steady_clock;
     struct TestOutcome {
-        int status = 0;
+        uint32_t status = 0;
         std::optional<LockHolder> holder;
     };
 
@@ -52,15 +53,18 @@ class NlmLocks final : public Locks {
     std::shared_ptr<NlmConnection> connection(const CallContext& context);
     // Sends one call; once more on a new connection when the connection failed under it (every
     // NLM call we make may be sent twice: the same owner's lock is granted again).
-    void send(const CallContext& context, const char* what, const RpcDriver::Submit& submit,
-              const RpcDriver::OnReply& on_reply);
-    int send_lock(const CallContext& context, const FileHandle& fh, const LockRequest& request,
-                  uint32_t svid);
+    RpcReply send(const CallContext& context, const char* what, uint32_t procedure,
+                  std::string_view arguments);
+    uint32_t send_lock(const CallContext& context, const FileHandle& fh, const LockRequest& request,
+                       uint32_t svid);
     TestOutcome send_test(const CallContext& context, const FileHandle& fh,
                           const LockRequest& request, uint32_t svid);
-    int send_unlock(const CallContext& context, const FileHandle& fh, LockOwner owner,
-                    const LockRange& range, uint32_t svid);
-    LockHolder holder_from(const nlm4_holder& holder) const;
+    uint32_t send_unlock(const CallContext& context, const FileHandle& fh, LockOwner owner,
+                         const LockRange& range, uint32_t svid);
+    // The nlm4_lock of `owner_handle` (which must outlive it) on `fh`.
+    Nlm4Lock wire_lock(const FileHandle& fh, const std::string& owner_handle, uint32_t svid,
+                       const LockRange& range) const;
+    LockHolder holder_from(const Nlm4Holder& holder) const;
     // The server lost every lock (`how`: what showed it). Logs what this mount lost.
     void server_restarted(const char* how);
     // Waits before asking a server in its grace period again; throws ETIMEDOUT once the call

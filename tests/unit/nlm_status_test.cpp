@@ -1,7 +1,6 @@
 // NLM v4 refusals -> errno and message: each status becomes the errno a POSIX program expects from
 // fcntl(2), and the message names the status and what it means.
 #include <gtest/gtest.h>
-#include "nfs/libnfs_headers.h"
 
 #include <cctype>
 #include <cerrno>
@@ -13,7 +12,7 @@ namespace nfsfuse::nfs {
 namespace {
 
 struct StatusCase {
-    int status;
+    uint32_t status;
     int errnum;
     std::string name;     // in the message
     std::string meaning;  // in the message too
@@ -34,16 +33,16 @@ TEST_P(NlmStatusTest, MapsToErrnoWithAMessageThatNamesTheStatus) {
 INSTANTIATE_TEST_SUITE_P(
     AllRefusals, NlmStatusTest,
     ::testing::Values(
-        StatusCase{NLM4_DENIED, EAGAIN, "NLM4_DENIED", "held by another owner"},
-        StatusCase{NLM4_DENIED_NOLOCKS, ENOLCK, "NLM4_DENIED_NOLOCKS", "no more locks"},
-        StatusCase{NLM4_BLOCKED, EAGAIN, "NLM4_BLOCKED", "blocking"},
-        StatusCase{NLM4_DENIED_GRACE_PERIOD, EAGAIN, "NLM4_DENIED_GRACE_PERIOD", "grace period"},
-        StatusCase{NLM4_DEADLCK, EDEADLK, "NLM4_DEADLCK", "deadlock"},
-        StatusCase{NLM4_ROFS, EROFS, "NLM4_ROFS", "read-only"},
-        StatusCase{NLM4_STALE_FH, ESTALE, "NLM4_STALE_FH", "stale"},
-        StatusCase{NLM4_FBIG, EFBIG, "NLM4_FBIG", "largest file"},
-        StatusCase{NLM4_FAILED, EIO, "NLM4_FAILED", "failed"},
-        StatusCase{4711, EIO, "unknown nlm stat", "unknown status"}),
+        StatusCase{kNlm4Denied, EAGAIN, "NLM4_DENIED", "held by another owner"},
+        StatusCase{kNlm4DeniedNolocks, ENOLCK, "NLM4_DENIED_NOLOCKS", "no more locks"},
+        StatusCase{kNlm4Blocked, EAGAIN, "NLM4_BLOCKED", "blocking"},
+        StatusCase{kNlm4DeniedGracePeriod, EAGAIN, "NLM4_DENIED_GRACE_PERIOD", "grace period"},
+        StatusCase{kNlm4Deadlck, EDEADLK, "NLM4_DEADLCK", "deadlock"},
+        StatusCase{kNlm4Rofs, EROFS, "NLM4_ROFS", "read-only"},
+        StatusCase{kNlm4StaleFh, ESTALE, "NLM4_STALE_FH", "stale"},
+        StatusCase{kNlm4Fbig, EFBIG, "NLM4_FBIG", "largest file"},
+        StatusCase{kNlm4Failed, EIO, "NLM4_FAILED", "failed"},
+        StatusCase{4711, EIO, "unknown nlm4_stats 4711", "unknown status"}),
     [](const auto& param_info) {
         std::string name;
         for (const char c : param_info.param.name)
