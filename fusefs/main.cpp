@@ -122,7 +122,7 @@ void set_up_logging(bool to_terminal, bool debug) {
 
 // NFSv4.1 (the default): our own session (src/nfs/v4), the export found by its path in the
 // server's pseudo filesystem (parse_mount_options already refused mountport= with it). NFSv3:
-// nconnect libnfs connections.
+// nconnect connections (nfs3_connection.h), each with its own MOUNT.
 std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
                                             const options::MountOptions& mount_options,
                                             const options::MountIdentity& identity,

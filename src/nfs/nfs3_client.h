@@ -1,7 +1,6 @@
-// NfsClient over NFSv3: every operation is one (or a few) raw libnfs rpc_nfs3_* calls on file
-// handles; paths are never re-walked from the export root.
-// Thread-safety: all methods may run concurrently; each connection serialises access to its libnfs
-// context. Ownership: owns its Nfs3Connections.
+// NfsClient over NFSv3: every operation is one (or a few) NFSv3 calls on file handles, encoded
+// and decoded by nfs/v3; paths are never re-walked from the export root.
+// Thread-safety: all methods may run concurrently. Ownership: owns its Nfs3Connections.
 #pragma once
 
 #include <atomic>
@@ -10,9 +9,9 @@
 
 #include "nfs/call_counters.h"
 #include "nfs/nfs3_connection.h"
-#include "nfs/nfs3_convert.h"
 #include "nfs/nfs_client.h"
 #include "nfs/nlm_locks.h"
+#include "nfs/v3/nfs3_results.h"
 
 namespace nfsfuse::nfs {
 
@@ -24,10 +23,8 @@ class Nfs3Client final : public NfsClient {
     explicit Nfs3Client(std::vector<std::unique_ptr<Nfs3Connection>> connections);
     explicit Nfs3Client(std::unique_ptr<Nfs3Connection> connection);
 
-    // Starts the connections' service threads (see Nfs3Connection::start).
-    void start() override {
-        for (const auto& connection : connections_) connection->start();
-    }
+    // Nothing runs in the background: NFSv3 has no lease, and a connection is read by its
+    // callers (RpcConnection).
 
     const FileHandle& root() const override { return connections_.front()->root(); }
     uint32_t max_read() const override { return connections_.front()->max_read(); }
@@ -85,32 +82,29 @@ class Nfs3Client final : public NfsClient {
     std::map<std::string, uint64_t> call_counts() const override { return counters_.snapshot(); }
 
   private:
-    // Sends one request built by `submit`; on NFS3_OK runs on_ok(reply) on the service thread,
-    // otherwise throws the mapped errno. Retries NFS3ERR_JUKEBOX (server busy) with back-off.
-    template <class Reply, class OnOk>
-    void execute(const CallContext& context, const char* what, const Nfs3Connection::Submit& submit,
-                 OnOk&& on_ok);
+    // Sends `procedure` with `arguments`; on NFS3_OK reads the rest of the reply with
+    // read_ok(XdrDecoder&), otherwise throws the status's errno. Retries NFS3ERR_JUKEBOX (server
+    // busy) with pauses.
+    template <class ReadOk>
+    void execute(const CallContext& context, v3::Procedure procedure, std::string_view arguments,
+                 ReadOk&& read_ok);
 
-    // What a create-style reply said about the new object; the server may leave out either part.
-    struct CreatedObject {
-        std::optional<FileHandle> handle;
-        std::optional<Attributes> attributes;
-        DirectoryChange parent_change;
-    };
-    template <class ResOk>
-    static CreatedObject capture_created(const ResOk& ok);
-    // Sends CREATE `how` of `name` in `dir`.
-    CreatedObject send_create(const CallContext& context, const FileHandle& dir,
-                              const std::string& name, const createhow3& how);
+    // Sends CREATE of `name` in `dir`; `how` is the createhow3 already encoded.
+    v3::CreatedObject send_create(const CallContext& context, const FileHandle& dir,
+                                  const std::string& name, std::string_view how);
     // CREATE that fails with EEXIST when the name exists, safe to replay (see the .cpp).
     Entry create_exclusive(const CallContext& context, const FileHandle& dir,
                            const std::string& name, const NewObjectAttributes& attributes);
+    // Sends a call that makes a new object (MKDIR, SYMLINK, MKNOD) and fills in what the server
+    // left out of its reply.
+    Entry make_object(const CallContext& context, v3::Procedure procedure, const FileHandle& dir,
+                      const std::string& name, std::string_view arguments);
     // Fills in what the server left out with LOOKUP / GETATTR.
     Entry complete_entry(const CallContext& context, const FileHandle& dir, const std::string& name,
-                         CreatedObject created);
+                         v3::CreatedObject created);
 
-    // The connection a call named `what` ("READ", "LOOKUP", ...) goes on.
-    Nfs3Connection& connection_for(const char* what);
+    // The connection a call goes on.
+    Nfs3Connection& connection_for(v3::Procedure procedure);
 
     std::vector<std::unique_ptr<Nfs3Connection>> connections_;  // at least one
     std::atomic<size_t> next_data_connection_{0};

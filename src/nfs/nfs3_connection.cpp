@@ -1,77 +1,149 @@
 #include "nfs/nfs3_connection.h"
 
 #include <spdlog/spdlog.h>
-#include "nfs/libnfs_headers.h"
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <thread>
 
 #include "nfs/mount_protocol.h"
+#include "nfs/nfs3_status.h"
+#include "nfs/portmapper.h"
+#include "nfs/v3/nfs3_results.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs {
 namespace {
 
-// The largest READ/WRITE we ask for: libnfs caps replies at 1 MiB + 4 KiB.
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// The largest READ/WRITE we ask for, whatever the server offers.
 constexpr uint32_t kMaxTransfer = 1024 * 1024;
+// A server's rtmax/wtmax below this is ignored, as Linux does (nfs_server_set_fsinfo).
+constexpr uint32_t kSmallestTransferLimit = 512;
+// Mounting is bounded even on hard mounts.
+constexpr milliseconds kHardMountSetupBound{60000};
+// Connecting is bounded by this (or the soft timeout) each time; a hard mount then tries again.
+constexpr milliseconds kConnectBound{15000};
+// Pauses between attempts while the server cannot be reached: short first (a restart), then
+// up to a few seconds (an outage must not cost CPU).
+constexpr milliseconds kFirstPause{100};
+constexpr milliseconds kLongestPause{2000};
 
 std::shared_ptr<spdlog::logger> logger() {
     auto existing = spdlog::get("nfs");
     return existing ? existing : spdlog::default_logger();
 }
 
+// Errors after which the same call is sent again on a new connection.
+bool connection_failed(int errnum) {
+    return errnum == ECONNRESET || errnum == ECONNREFUSED || errnum == EHOSTUNREACH ||
+           errnum == ENETUNREACH || errnum == EPIPE || errnum == ETIMEDOUT;
+}
+
+milliseconds setup_bound(const ConnectionSettings& settings) {
+    return settings.call_timeout_ms ? milliseconds(settings.call_timeout_ms) : kHardMountSetupBound;
+}
+
+RpcSettings rpc_settings(const ConnectionSettings& settings, uint16_t port) {
+    RpcSettings rpc;
+    rpc.host = settings.host;
+    rpc.port = port;
+    rpc.program = v3::kNfsProgram;
+    rpc.version = v3::kNfsVersion;
+    rpc.credentials.machine_name = settings.machine_name;
+    rpc.credentials.credentials = settings.identity;
+    rpc.connect_timeout = settings.call_timeout_ms
+                              ? std::min(kConnectBound, milliseconds(settings.call_timeout_ms))
+                              : kConnectBound;
+    rpc.liveness = tcp_liveness_for(milliseconds(
+        settings.liveness_timeout_ms ? settings.liveness_timeout_ms : settings.call_timeout_ms));
+    return rpc;
+}
+
+// Sleeps `pause`, in slices, so that a caller who gives up is answered within one.
+void pause_unless_cancelled(const CallContext& context, milliseconds pause) {
+    const auto until = Clock::now() + pause;
+    while (!context.cancelled() && Clock::now() < until)
+        std::this_thread::sleep_for(
+            std::min(kFirstPause, std::chrono::duration_cast<milliseconds>(until - Clock::now())));
+}
+
 }  // namespace
 
 Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings) : settings_(settings) {
     const std::string where = settings.host + ":" + settings.export_path;
-    const uint32_t uid = settings.identity.uid;
-    const uint32_t gid = settings.identity.gid;
-    // Mounting is bounded even on hard mounts: a user waiting at `mount` wants an answer.
-    const auto mount_timeout =
-        std::chrono::milliseconds(settings.call_timeout_ms ? settings.call_timeout_ms : 60000);
-    root_ = mount_export(
-        {settings.host, settings.export_path, settings.mount_port, uid, gid, mount_timeout});
-
-    nfs_context* context = nfs_init_context();
-    if (!context) throw Error(ENOMEM, where + ": cannot create an NFS context");
-    nfs_set_uid(context, static_cast<int>(uid));
-    nfs_set_gid(context, static_cast<int>(gid));
-    nfs_set_version(context, NFS_V3);
-    // libnfs takes whole seconds; round up so a short timeo never becomes "no timeout".
-    nfs_set_timeout(context, static_cast<int>((mount_timeout.count() + 999) / 1000 * 1000));
-    if (settings.nfs_port || settings.mount_port) {
-        // Ports can only be set through URL arguments; the URL's own server/path are unused.
-        std::string url = "nfs://127.0.0.1/?";
-        if (settings.nfs_port) url += "nfsport=" + std::to_string(*settings.nfs_port) + "&";
-        if (settings.mount_port) url += "mountport=" + std::to_string(*settings.mount_port);
-        nfs_url* parsed = nfs_parse_url_incomplete(context, url.c_str());
-        if (!parsed) {
-            std::string message = nfs_get_error(context);
-            nfs_destroy_context(context);
-            throw Error(EINVAL, where + ": cannot set ports: " + message);
-        }
-        nfs_destroy_url(parsed);
+    const milliseconds bound = setup_bound(settings);
+    const CallContext uncancelled;
+    root_ = mount_export({settings.host, settings.export_path, settings.mount_port,
+                          settings.identity.uid, settings.identity.gid, bound});
+    const uint16_t port = settings.nfs_port
+                              ? *settings.nfs_port
+                              : portmapper_lookup(settings.host, v3::kNfsProgram, v3::kNfsVersion,
+                                                  bound, uncancelled);
+    try {
+        rpc_ = std::make_unique<RpcConnection>(rpc_settings(settings, port));
+        XdrEncoder arguments;
+        v3::encode_handle(arguments, root_);
+        const RpcReply reply = call(uncancelled, v3::Procedure::fsinfo, arguments.bytes(), bound);
+        XdrDecoder in(reply.results());
+        const uint32_t status = v3::decode_status(in);
+        if (status != kNfs3Ok) throw nfs3_status_error(status, "FSINFO");
+        const v3::ServerLimits limits = v3::decode_fsinfo(in);
+        const auto limit = [](uint32_t offered) {
+            return offered >= kSmallestTransferLimit ? std::min(offered, kMaxTransfer)
+                                                     : kMaxTransfer;
+        };
+        max_read_ = limit(limits.max_read);
+        max_write_ = limit(limits.max_write);
+    } catch (const Error& error) {
+        throw Error(error.errnum(), where + ": " + error.what());
     }
-    if (nfs_mount(context, settings.host.c_str(), settings.export_path.c_str()) != 0) {
-        std::string message = nfs_get_error(context);
-        nfs_destroy_context(context);
-        throw Error(EIO, where + ": cannot connect: " + message);
-    }
-    // From here on: reconnect for ever (a server restart must not kill the mount), and bound each
-    // call by the soft timeout, or not at all on a hard mount.
-    nfs_set_autoreconnect(context, -1);
-    nfs_set_timeout(context, settings.call_timeout_ms
-                                 ? static_cast<int>((settings.call_timeout_ms + 999) / 1000 * 1000)
-                                 : -1);
-    max_read_ = static_cast<uint32_t>(std::min<uint64_t>(nfs_get_readmax(context), kMaxTransfer));
-    max_write_ = static_cast<uint32_t>(std::min<uint64_t>(nfs_get_writemax(context), kMaxTransfer));
-    driver_ = std::make_unique<RpcDriver>(
-        nfs_get_rpc_context(context), [context] { nfs_destroy_context(context); }, settings,
-        settings.host, RpcDriver::Reconnect::by_libnfs);
-    logger()->info("{}: connected (NFSv3, read {} KiB, write {} KiB)", where, max_read_ / 1024,
-                   max_write_ / 1024);
+    logger()->info("{}: connected (NFSv3, port {}, read {} KiB, write {} KiB)", where, port,
+                   max_read_ / 1024, max_write_ / 1024);
 }
 
-Nfs3Connection::~Nfs3Connection() = default;
+RpcReply Nfs3Connection::call(const CallContext& context, v3::Procedure procedure,
+                              std::string_view arguments) {
+    return call(context, procedure, arguments, milliseconds(settings_.call_timeout_ms));
+}
+
+RpcReply Nfs3Connection::call(const CallContext& context, v3::Procedure procedure,
+                              std::string_view arguments, milliseconds timeout) {
+    const bool bounded = timeout.count() > 0;
+    const auto deadline = Clock::now() + timeout;
+    const auto remaining = [&] {
+        return std::max(milliseconds(1),
+                        std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+    };
+    const char* what = v3::procedure_name(procedure);
+    const uint32_t xid = rpc_->take_xid();
+    milliseconds pause = kFirstPause;
+    for (bool first = true;; first = false) {
+        try {
+            RpcReply reply = rpc_->call(context, xid, static_cast<uint32_t>(procedure), arguments,
+                                        bounded ? remaining() : milliseconds(0));
+            if (unreachable_logged_.exchange(false))
+                logger()->warn("{}: the server answers again", settings_.host);
+            return reply;
+        } catch (const Error& error) {
+            if (!connection_failed(error.errnum())) throw;
+            // A soft call's time is up: its own wait ended, or connecting took the rest.
+            if (bounded && (error.errnum() == ETIMEDOUT || Clock::now() >= deadline))
+                throw Error(ETIMEDOUT, std::string(what) + ": no reply from " + settings_.host +
+                                           " (" + error.what() + ")");
+            if (context.cancelled()) throw Error(EINTR, std::string(what) + ": interrupted");
+            if (!unreachable_logged_.exchange(true))
+                logger()->warn("{}: {}; trying again", settings_.host, error.what());
+            // The first resend goes at once: a broken connection is usually made again at once.
+            if (!first) {
+                pause_unless_cancelled(context, bounded ? std::min(pause, remaining()) : pause);
+                pause = std::min(pause * 2, kLongestPause);
+            }
+        }
+    }
+}
 
 }  // namespace nfsfuse::nfs

@@ -159,7 +159,7 @@ def handle(number):
 def nfs3_seeds():
     # The reply type numbers of nfs3_replies_fuzzer.cpp.
     getattr_, setattr_, lookup, access, readlink, read, write, create, mkdir, rename, \
-        readdirplus, commit = range(12)
+        readdirplus, commit, fsstat, fsinfo, link, remove = range(16)
     entry = lambda number, name, last: (u32(1) + u64(number) + opaque(name) + u64(number) +
                                         post_op_attr() + u32(1) + handle(number))
     return {
@@ -178,6 +178,13 @@ def nfs3_seeds():
         "readdirplus": bytes([readdirplus]) + u32(0) + post_op_attr() + b"cookieve" +
                        entry(1, b"a", False) + entry(2, b"bb", True) + u32(0) + u32(1),
         "commit": bytes([commit]) + u32(0) + wcc_data() + b"verifier",
+        "fsstat": bytes([fsstat]) + u32(0) + post_op_attr() + u64(1 << 40) + u64(1 << 39) +
+                  u64(1 << 39) + u64(1 << 20) + u64(1 << 19) + u64(1 << 19) + u32(0),
+        "fsinfo": bytes([fsinfo]) + u32(0) + post_op_attr() + u32(1 << 20) + u32(1 << 20) +
+                  u32(4096) + u32(1 << 20) + u32(1 << 20) + u32(4096) + u32(65536) +
+                  u64((1 << 63) - 1) + u32(0) + u32(1) + u32(0x1b),
+        "link": bytes([link]) + u32(0) + post_op_attr() + wcc_data(),
+        "remove": bytes([remove]) + u32(0) + wcc_data(),
     }
 
 

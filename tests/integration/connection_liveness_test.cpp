@@ -1,6 +1,6 @@
 // TCP keepalive and TCP_USER_TIMEOUT on nfsfuse's connections to a real nfs-ganesha, read back
-// with getsockopt from the sockets themselves: on the NFSv4.1 connection, on libnfs's NFSv3
-// connection, and on the socket libnfs makes anew after the server went away and came back.
+// with getsockopt from the sockets themselves: on the NFSv4.1 connection, on the NFSv3
+// connection, and on the socket made anew after the server went away and came back.
 // And what they are for: a connection whose server falls silent (iptables drops every packet: no
 // reset, no FIN) is given up by TCP, and the next call, once the server answers again, goes over
 // a new one. Without them such a connection stays "established" for hours.
@@ -148,7 +148,7 @@ TEST(ConnectionLivenessTest, TheNfs3ConnectionMadeAfterAServerRestartHasThemToo)
     client->getattr(context, client->root());  // on a new connection
     const std::vector<SocketLiveness> sockets = sockets_to(server.nfs_port());
     ASSERT_EQ(sockets.size(), 1u);
-    EXPECT_EQ(sockets[0].keepalive, 1) << "libnfs's new socket";
+    EXPECT_EQ(sockets[0].keepalive, 1) << "the new socket";
     EXPECT_EQ(sockets[0].user_timeout_ms, 30000);
 }
 

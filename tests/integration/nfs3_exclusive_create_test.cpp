@@ -1,5 +1,5 @@
 // O_EXCL over NFSv3 (Nfs3Client::create with exclusive) against a real nfs-ganesha: a CREATE
-// whose reply was lost with its connection is sent again by libnfs on the new connection, and
+// whose reply was lost with its connection is sent again on the new connection, and
 // must then find its own file instead of failing with EEXIST; a name that exists is still
 // EEXIST; and the new file has the mode and owner asked for and real times (EXCLUSIVE keeps its
 // verifier in the times until the SETATTR that follows).
@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "harness/mounted_test.h"
-#include "harness/reply_dropping_proxy.h"
+#include "harness/reply_tampering_proxy.h"
 #include "nfs/nfs3_client.h"
 #include "util/error.h"
 
@@ -55,7 +55,7 @@ class Nfs3ExclusiveCreateTest : public ServerTest {
 };
 
 TEST_F(Nfs3ExclusiveCreateTest, ACreateSentAgainAfterItsReplyWasLostFindsItsOwnFile) {
-    ReplyDroppingProxy proxy(server().nfs_port());
+    ReplyTamperingProxy proxy(server().nfs_port());
     auto client = client_via(proxy.port());
     proxy.lose_reply_to(kNfs3Create);
     EXPECT_NO_THROW(create(*client, "replayed", {0640}))

@@ -212,7 +212,7 @@ TEST_F(HardMountOutageTest, BlockedReaderCanBeKilledAndMountRecovers) {
                                  " while a hard-mounted server was down");
     });
     // Longer than the soft limit (2 s): a hard mount must still be waiting, and waiting must be
-    // cheap. libnfs retries the connection at once when it is refused; unpaced, that spun a core
+    // cheap. A connection refused is refused at once; retried unpaced, that spun a core
     // (about 3 s of CPU in these 4 s). The bound is loose on purpose: this is not a speed test.
     const double cpu_before = cpu_seconds_of(mount().process().pid());
     std::this_thread::sleep_for(4s);

@@ -242,12 +242,21 @@ std::string RpcConnection::receive(int fd, std::vector<RecordBuffer>& complete) 
     return "";
 }
 
+uint32_t RpcConnection::take_xid() {
+    std::lock_guard lock(mutex_);
+    return next_xid_++;
+}
+
 RpcReply RpcConnection::call(const CallContext& context, uint32_t procedure,
+                             std::string_view arguments, std::chrono::milliseconds timeout) {
+    return call(context, take_xid(), procedure, arguments, timeout);
+}
+
+RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t procedure,
                              std::string_view arguments, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     const bool bounded = timeout.count() > 0;
     auto pending = std::make_shared<Pending>();
-    uint32_t xid = 0;
     {
         std::lock_guard send_lock(send_mutex_);
         Lock lock(mutex_);
@@ -256,7 +265,6 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t procedure,
             replies_.wait(lock, [this] { return !reader_active_; });
             connect_locked();
         }
-        xid = next_xid_++;
         pending_[xid] = pending;
         const int fd = fd_;
         XdrEncoder message;

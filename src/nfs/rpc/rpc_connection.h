@@ -1,11 +1,11 @@
 // One TCP connection to an ONC-RPC server (RFC 5531, record marking) for nfsfuse's own clients
 // (NFSv4.1, and NFSv3 with MOUNT, portmapper and NLM): many calls in flight at once, each matched
 // to its reply by xid. No thread of its own: a caller waiting for its reply reads the socket for
-// everyone while nobody else does, and hands the replies it finds to their callers (as
-// Nfs3Connection's driver does: on this kind of machine a hand-over between threads costs about as
-// much as the server's work). Failures: when the connection breaks, every call waiting on it fails
-// with ECONNRESET and the next call connects again. Nothing is resent here: whether a call may run
-// twice is for the layer above to decide (NFSv4.1 replays a request on the same session slot).
+// everyone while nobody else does, and hands the replies it finds to their callers (on this kind
+// of machine a hand-over between threads costs about as much as the server's work). Failures:
+// when the connection breaks, every call waiting on it fails with ECONNRESET and the next call
+// connects again. Nothing is resent here: whether a call may run twice is for the layer above to
+// decide (NFSv4.1 replays a request on the same session slot; NFSv3 sends it again with its xid).
 // Thread-safety: call() may be used from any number of threads at once.
 // Ownership: owns the socket; destroy only when no call is running.
 #pragma once
@@ -49,6 +49,13 @@ class RpcConnection : public RpcTransport {
     // RpcTransport::call; the errors of the reply's header are decode_reply_header's.
     RpcReply call(const CallContext& context, uint32_t procedure, std::string_view arguments,
                   std::chrono::milliseconds timeout) override;
+
+    // For a caller that sends a call again after the connection broke (NFSv3): the same xid each
+    // time, as the Linux client does, so a server's duplicate request cache can tell a
+    // retransmission of a call it already ran from a new one. take_xid() hands out a new xid.
+    uint32_t take_xid();
+    RpcReply call(const CallContext& context, uint32_t xid, uint32_t procedure,
+                  std::string_view arguments, std::chrono::milliseconds timeout);
 
     // How many times the connection was made (1 after construction), for tests and logs.
     uint64_t connections_made() const;

@@ -1,4 +1,4 @@
-#include "harness/reply_dropping_proxy.h"
+#include "harness/reply_tampering_proxy.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -67,6 +67,22 @@ bool send_all(int fd, const std::vector<char>& bytes) {
     return true;
 }
 
+void append_word(std::vector<char>& bytes, uint32_t value) {
+    const uint32_t big_endian = htonl(value);
+    const char* raw = reinterpret_cast<const char*>(&big_endian);
+    bytes.insert(bytes.end(), raw, raw + sizeof big_endian);
+}
+
+// A whole record: REPLY, MSG_ACCEPTED, an AUTH_NONE verifier, SUCCESS, then `results`.
+std::vector<char> accepted_reply(uint32_t xid, const std::string& results) {
+    std::vector<char> record;
+    append_word(record, kLastFragment | static_cast<uint32_t>(6 * 4 + results.size()));
+    append_word(record, xid);
+    for (const uint32_t word : {1u, 0u, 0u, 0u, 0u}) append_word(record, word);
+    record.insert(record.end(), results.begin(), results.end());
+    return record;
+}
+
 // Closes with an RST instead of a FIN: the client sees ECONNRESET at once.
 void reset(int fd) {
     const linger abort{1, 0};
@@ -76,7 +92,7 @@ void reset(int fd) {
 
 }  // namespace
 
-ReplyDroppingProxy::ReplyDroppingProxy(uint16_t server_port) : server_port_(server_port) {
+ReplyTamperingProxy::ReplyTamperingProxy(uint16_t server_port) : server_port_(server_port) {
     listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -91,7 +107,7 @@ ReplyDroppingProxy::ReplyDroppingProxy(uint16_t server_port) : server_port_(serv
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
-ReplyDroppingProxy::~ReplyDroppingProxy() {
+ReplyTamperingProxy::~ReplyTamperingProxy() {
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t written = write(stop_fd_, &one, sizeof one);
     acceptor_.join();
@@ -100,12 +116,17 @@ ReplyDroppingProxy::~ReplyDroppingProxy() {
     close(stop_fd_);
 }
 
-void ReplyDroppingProxy::lose_reply_to(uint32_t procedure) {
+void ReplyTamperingProxy::lose_reply_to(uint32_t procedure) {
     std::lock_guard lock(mutex_);
-    doomed_procedure_ = procedure;
+    next_ = Tampering{procedure, std::nullopt};
 }
 
-void ReplyDroppingProxy::accept_loop() {
+void ReplyTamperingProxy::replace_reply_to(uint32_t procedure, std::string results) {
+    std::lock_guard lock(mutex_);
+    next_ = Tampering{procedure, std::move(results)};
+}
+
+void ReplyTamperingProxy::accept_loop() {
     for (;;) {
         pollfd fds[2] = {{listener_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
         if (poll(fds, 2, -1) < 0 && errno != EINTR) return;
@@ -116,16 +137,18 @@ void ReplyDroppingProxy::accept_loop() {
     }
 }
 
-bool ReplyDroppingProxy::is_doomed_call(const std::vector<char>& record) {
+std::optional<ReplyTamperingProxy::Tampering> ReplyTamperingProxy::tampering_for(
+    const std::vector<char>& record) {
     // Fragment header, xid, CALL (0), rpcvers, prog, vers, proc.
-    if (record.size() < 28 || word_at(record, 8) != 0) return false;
+    if (record.size() < 28 || word_at(record, 8) != 0) return std::nullopt;
     std::lock_guard lock(mutex_);
-    if (doomed_procedure_ != word_at(record, 24)) return false;
-    doomed_procedure_.reset();
-    return true;
+    if (!next_ || next_->procedure != word_at(record, 24)) return std::nullopt;
+    std::optional<Tampering> due = std::move(next_);
+    next_.reset();
+    return due;
 }
 
-void ReplyDroppingProxy::relay(int client) {
+void ReplyTamperingProxy::relay(int client) {
     const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_in address = loopback(server_port_);
     if (connect(server, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
@@ -135,7 +158,12 @@ void ReplyDroppingProxy::relay(int client) {
     }
     RecordReader from_client;
     RecordReader from_server;
-    std::optional<uint32_t> doomed_xid;
+    // The call whose reply is tampered with, once it went by: its xid, and what to do.
+    struct Doomed {
+        uint32_t xid = 0;
+        Tampering what;
+    };
+    std::optional<Doomed> doomed;
     for (;;) {
         pollfd fds[3] = {{client, POLLIN, 0}, {server, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
         if (poll(fds, 3, -1) < 0 && errno != EINTR) break;
@@ -143,14 +171,25 @@ void ReplyDroppingProxy::relay(int client) {
         if (fds[0].revents) {
             if (!from_client.fill(client)) break;
             while (auto record = from_client.next()) {
-                if (is_doomed_call(*record)) doomed_xid = word_at(*record, 4);
+                if (auto due = tampering_for(*record))
+                    doomed = Doomed{word_at(*record, 4), std::move(*due)};
                 if (!send_all(server, *record)) break;
             }
         }
         if (fds[1].revents) {
             if (!from_server.fill(server)) break;
             while (auto record = from_server.next()) {
-                if (doomed_xid && record->size() >= 8 && word_at(*record, 4) == *doomed_xid) {
+                const bool is_doomed =
+                    doomed && record->size() >= 8 && word_at(*record, 4) == doomed->xid;
+                if (is_doomed && doomed->what.replacement) {
+                    ++replies_replaced_;
+                    const std::vector<char> replaced =
+                        accepted_reply(doomed->xid, *doomed->what.replacement);
+                    doomed.reset();
+                    if (!send_all(client, replaced)) break;
+                    continue;
+                }
+                if (is_doomed) {
                     ++replies_lost_;
                     reset(client);
                     close(server);
