@@ -8,6 +8,7 @@
 #include <string>
 
 #include "harness/mounted_test.h"
+#include "harness/thrown_errno.h"
 #include "nfs/mount_protocol.h"
 #include "nfs/portmapper.h"
 #include "util/error.h"
@@ -19,18 +20,6 @@ using namespace std::chrono_literals;
 
 // A program number in the range for transient programs that nobody registers.
 constexpr uint32_t kUnregisteredProgram = 0x4e465346;
-
-// The error `call` throws; fails the test when it throws none.
-template <class Call>
-Error error_of(Call call) {
-    try {
-        call();
-    } catch (const Error& error) {
-        return error;
-    }
-    ADD_FAILURE() << "the call did not fail";
-    return Error(0, "");
-}
 
 class Nfs3SideServicesTest : public ServerTest {
   protected:
@@ -45,13 +34,15 @@ TEST_F(Nfs3SideServicesTest, ThePortmapperKnowsItselfAndNamesWhatItDoesNotKnow) 
     EXPECT_EQ(nfs::portmapper_lookup("127.0.0.1", nfs::kPortmapperProgram, nfs::kPortmapperVersion,
                                      5s, call_),
               nfs::kPortmapperPort);
-    const Error error =
-        error_of([&] { nfs::portmapper_lookup("127.0.0.1", kUnregisteredProgram, 1, 5s, call_); });
-    EXPECT_EQ(error.errnum(), ECONNREFUSED) << error.what();
-    EXPECT_NE(std::string(error.what()).find(std::to_string(kUnregisteredProgram)),
+    const auto error = error_thrown_by(
+        [&] { nfs::portmapper_lookup("127.0.0.1", kUnregisteredProgram, 1, 5s, call_); });
+    ASSERT_TRUE(error) << "an unregistered program has no port";
+    EXPECT_EQ(error->errnum(), ECONNREFUSED) << error->what();
+    EXPECT_NE(std::string(error->what()).find(std::to_string(kUnregisteredProgram)),
               std::string::npos)
-        << error.what();
-    EXPECT_NE(std::string(error.what()).find("not registered"), std::string::npos) << error.what();
+        << error->what();
+    EXPECT_NE(std::string(error->what()).find("not registered"), std::string::npos)
+        << error->what();
 }
 
 TEST_F(Nfs3SideServicesTest, MountGivesTheRootHandleAndARefusalNamesTheExport) {
@@ -60,19 +51,21 @@ TEST_F(Nfs3SideServicesTest, MountGivesTheRootHandleAndARefusalNamesTheExport) {
     EXPECT_LE(root.bytes.size(), nfs::kNfs3HandleMax);
 
     const std::string missing = server().export_dir().string() + "-not-exported";
-    const Error error = error_of([&] { nfs::mount_export(request(missing)); });
+    const auto error = error_thrown_by([&] { nfs::mount_export(request(missing)); });
+    ASSERT_TRUE(error) << "a path that is not exported was mounted";
     // ganesha 4.3 answers a path it does not export with MNT3ERR_ACCES (not NOENT).
-    EXPECT_EQ(error.errnum(), EACCES) << error.what();
-    EXPECT_NE(std::string(error.what()).find("127.0.0.1:" + missing), std::string::npos)
-        << error.what();
-    EXPECT_NE(std::string(error.what()).find("MNT3ERR_ACCES"), std::string::npos) << error.what();
+    EXPECT_EQ(error->errnum(), EACCES) << error->what();
+    EXPECT_NE(std::string(error->what()).find("127.0.0.1:" + missing), std::string::npos)
+        << error->what();
+    EXPECT_NE(std::string(error->what()).find("MNT3ERR_ACCES"), std::string::npos) << error->what();
 }
 
 TEST_F(Nfs3SideServicesTest, MountOfAPortWhereNothingListensFailsWithECONNREFUSED) {
     nfs::MountRequest nowhere = request(server().export_dir().string());
     nowhere.mount_port = 1;  // tcpmux: nothing listens there on a test machine
-    const Error error = error_of([&] { nfs::mount_export(nowhere); });
-    EXPECT_EQ(error.errnum(), ECONNREFUSED) << error.what();
+    const auto error = error_thrown_by([&] { nfs::mount_export(nowhere); });
+    ASSERT_TRUE(error) << "mounted where nothing listens";
+    EXPECT_EQ(error->errnum(), ECONNREFUSED) << error->what();
 }
 
 }  // namespace
