@@ -1,6 +1,6 @@
 // How this mount's lock owners appear in NLM: the owner handle (oh) and the svid.
 // oh is "nfsfuse/<mount id>/<owner>" in hex: unique to the owner among every mount, as two
-// mounts of one host send the same caller_name, and text, as libnfs 4.0 carries oh as a C string.
+// mounts of one host send the same caller_name, and text (readable in the server's logs).
 // svid: the process id when known (what other hosts show for it in F_GETLK), else a value derived
 // from the owner with the top bit set, which no process id has (pid_max is at most 2^22).
 // Thread-safety: immutable after construction. Owned by NlmLocks.

@@ -183,9 +183,10 @@ log "ganesha (pid $ganesha_pid) serves $export_dir on 127.0.0.1:$nfs_port (MOUNT
 # One directory per client in the one export; the disk column works in disk/ directly.
 mkdir "$export_dir/fuse" "$export_dir/fuse4" "$export_dir/raw" "$export_dir/disk"
 # NFSv4 names the export by its path in the server's pseudo filesystem, whatever ganesha.sh
-# configures as Pseudo (a fixed name or the real path).
+# configures as Pseudo (a fixed name or the real path). The first export is the one benchmarked
+# (ganesha.sh adds others, e.g. a root-squashed one for the identity tests).
 pseudo_path=$(sed -n 's/^[[:space:]]*Pseudo[[:space:]]*=[[:space:]]*\([^;[:space:]]*\).*/\1/p' \
-    "$server_dir/ganesha.conf")
+    "$server_dir/ganesha.conf" | head -n 1)
 [[ $pseudo_path == /* ]] || die "no Pseudo path in $server_dir/ganesha.conf"
 readonly pseudo_path
 

@@ -176,6 +176,7 @@ constexpr size_t kReaderCount = sizeof kReaders / sizeof kReaders[0];
 }  // namespace nfsfuse::nfs::v4
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace nfsfuse::nfs;
     using namespace nfsfuse::nfs::v4;
     if (size < 1) return 0;
     const Reader& read = kReaders[data[0] % kReaderCount];

@@ -10,6 +10,7 @@
 #include "util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace nfsfuse::nfs;
     using namespace nfsfuse::nfs::v4;
     XdrDecoder in(std::string_view(reinterpret_cast<const char*>(data), size));
     try {

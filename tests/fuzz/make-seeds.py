@@ -188,6 +188,31 @@ def nfs3_seeds():
     }
 
 
+# ---- the NFSv3 path's side services, after the RPC header ----
+
+def nlm_mount_seeds():
+    # The reply type numbers of nlm_mount_replies_fuzzer.cpp.
+    getport, mnt, nlm4_res, nlm4_testres = range(4)
+    auth_sys, auth_none = 1, 0
+    nlm4_granted, nlm4_denied, nlm4_denied_grace_period = 0, 1, 4
+    holder = lambda oh: u32(1) + u32(4242) + opaque(oh) + u64(0) + u64(0)
+    return {
+        "getport_nfs": bytes([getport]) + u32(2049),
+        "getport_unregistered": bytes([getport]) + u32(0),
+        "mnt_ok": bytes([mnt]) + u32(0) + opaque(b"root-handle-0001") + u32(2) +
+                  u32(auth_sys) + u32(auth_none),
+        "mnt_noent": bytes([mnt]) + u32(2),
+        "nlm4_res_granted": bytes([nlm4_res]) + opaque(b"") + u32(nlm4_granted),
+        "nlm4_res_grace": bytes([nlm4_res]) + opaque(b"cookie") + u32(nlm4_denied_grace_period),
+        "nlm4_testres_granted": bytes([nlm4_testres]) + opaque(b"") + u32(nlm4_granted),
+        "nlm4_testres_denied_by_our_owner": bytes([nlm4_testres]) + opaque(b"") +
+                                            u32(nlm4_denied) +
+                                            holder(b"nfsfuse/1122334455667788/7"),
+        "nlm4_testres_denied_by_another_host": bytes([nlm4_testres]) + opaque(b"c") +
+                                               u32(nlm4_denied) + holder(b"another host"),
+    }
+
+
 # ---- text inputs ----
 
 MOUNT_OPTIONS = {
@@ -254,6 +279,7 @@ def main():
     write_corpus("fattr4", fattr4_seeds(vectors))
     write_corpus("xdr_rpc", xdr_rpc_seeds(vectors))
     write_corpus("nfs3_replies", nfs3_seeds())
+    write_corpus("nlm_mount_replies", nlm_mount_seeds())
     write_corpus("mount_options", MOUNT_OPTIONS)
     write_corpus("volume_options", VOLUME_OPTIONS)
     write_corpus("plugin_api", PLUGIN_REQUESTS)

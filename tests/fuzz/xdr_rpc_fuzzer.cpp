@@ -54,7 +54,7 @@ void run_call(XdrDecoder& in, uint8_t call) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    using namespace nfsfuse::nfs::v4;
+    using namespace nfsfuse::nfs;
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     size_t calls = 0;
     while (calls < size && calls < kMaxCalls && (data[calls] & 0x80) != 0) ++calls;

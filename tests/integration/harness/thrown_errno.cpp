@@ -1,7 +1,5 @@
 #include "harness/thrown_errno.h"
 
-#include "util/error.h"
-
 namespace nfsfuse::it {
 
 int errno_of(const std::function<void()>& action) {
@@ -11,6 +9,15 @@ int errno_of(const std::function<void()>& action) {
         return error.errnum();
     }
     return 0;
+}
+
+std::optional<Error> error_thrown_by(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const Error& error) {
+        return error;
+    }
+    return std::nullopt;
 }
 
 }  // namespace nfsfuse::it
