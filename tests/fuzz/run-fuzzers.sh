@@ -87,7 +87,7 @@ for target in "${targets[@]}"; do
         verdict="FOUND: $kind; input: ${artifact:-none written}; replay: $binary ${artifact:-}; log: $log"
         tail -n 40 "$log" >&2
     fi
-    results+=("$(printf '%-15s %10s execs %8s/s  %s' "$target" "${executions:-?}" "${per_second:-?}" "$verdict")")
+    results+=("$(printf '%-17s %10s execs %8s/s  %s' "$target" "${executions:-?}" "${per_second:-?}" "$verdict")")
 done
 
 echo
