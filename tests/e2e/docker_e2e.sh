@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of nfsfuse-driver through a real dockerd (Debian docker.io 20.10): real
-# `docker volume` commands and real containers on a fuse-mode volume of a private nfs-ganesha.
+# `docker volume` commands and real containers on a fuse-mode volume of a private nfs-ganesha,
+# and a one-node swarm whose service mounts a volume of the driver.
 #
 #   docker_e2e.sh NFSFUSE_DRIVER NFSFUSE      (as root; ctest passes both binaries)
 #
@@ -107,6 +108,7 @@ export DOCKER_CONFIG="$run_dir/client"
 dockerd_pid=""
 driver_pid=""
 ganesha_started=0
+swarm_joined=0
 watchdog_pid=""
 
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +307,10 @@ cleanup() {
     echo "== [${SECONDS}s] cleanup (the last step ran for $((SECONDS - step_started))s)"
     local deadline mount_point pid
 
+    if ((swarm_joined)) && [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
+        echo "cleanup [${SECONDS}s]: the swarm"
+        timeout 60 "$docker_cli" swarm leave --force >/dev/null 2>&1
+    fi
     echo "cleanup [${SECONDS}s]: containers"
     if [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
         local containers
@@ -648,5 +654,44 @@ expect_eq "$(ls -A "$volume_root")" "" "what is left in the volume root $volume_
 expect_eq "$(docker volume ls -q --filter "driver=$plugin" | wc -l)" 0 \
     "volumes of $plugin left at the end"
 kill -0 "$driver_pid" 2>/dev/null || fail "the driver died during the bad-input step"
+
+# ---------------------------------------------------------------------------------------------
+step "8. Swarm (one node): a service's task writes through a volume its node creates"
+# The driver reports Scope "local" (docs/DRIVER.md, "Swarm"): each node's driver knows the
+# volumes made on that node. A service's mount therefore carries the volume's options, and every
+# node that runs a task creates the volume itself, all of them pointing at the one NFS share.
+swarm_port=$("$tools_dir/free-ports.sh" 1) || fail "no free port for the swarm"
+output=$(docker swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$swarm_port" 2>&1) ||
+    fail "docker swarm init failed: $output"
+swarm_joined=1
+expect_eq "$(docker info --format '{{.Swarm.LocalNodeState}}')" active "this node's swarm state"
+expect_eq "$(docker info --format '{{json .Plugins.Volume}}' | grep -c "\"$plugin\"")" 1 \
+    "plugin $plugin among the volume plugins dockerd knows"
+svc_mount="type=volume,source=sv,target=/data,volume-driver=$plugin"
+svc_mount+=",volume-opt=server=127.0.0.1,volume-opt=path=$export_dir,volume-opt=port=$nfs_port"
+svc_mount+=",volume-opt=mode=fuse"
+# --network host: this dockerd has no bridge (and swarm has no "none" network); the task uses none.
+output=$(docker service create --detach --name e2e-svc --network host --restart-condition none \
+    --mount "$svc_mount" bb:local sh -c 'echo "from-swarm $(id -u)" >/data/swarm.txt; sleep 3600' \
+    2>&1) || fail "docker service create e2e-svc failed: $output"
+svc_wrote() {
+    [[ -s $export_dir/swarm.txt && $(volume_status sv mount_count) == 1 ]]
+}
+wait_until "the service's task running with sv's mount_count 1 and swarm.txt on the server" \
+    "$SETTLE_TIMEOUT_S" svc_wrote
+expect_eq "$(cat "$export_dir/swarm.txt")" "from-swarm 0" "swarm.txt on the NFS server's disk"
+expect_eq "$(docker volume inspect -f '{{.Driver}} {{.Scope}}' sv)" "$plugin local" \
+    "sv's driver and scope"
+expect_eq "$(volume_status sv mode)" fuse "Status.mode of sv"
+docker service rm e2e-svc >/dev/null || fail "docker service rm e2e-svc failed"
+wait_until "sv unmounted once the service is gone" "$SETTLE_TIMEOUT_S" is_unmounted sv
+# The task's container goes a moment after its service; until then the volume is in use.
+sv_removed() {
+    docker volume rm sv >/dev/null 2>&1
+}
+wait_until "docker volume rm sv (once the task's container is gone)" "$SETTLE_TIMEOUT_S" sv_removed
+output=$(docker swarm leave --force 2>&1) || fail "docker swarm leave --force failed: $output"
+swarm_joined=0
+expect_eq "$(cat "$export_dir/swarm.txt")" "from-swarm 0" "swarm.txt on the server after the swarm"
 
 step "all checks passed"
