@@ -79,7 +79,11 @@ FakeNfs4Server::Request decode(std::string_view arguments) {
 }  // namespace
 
 std::string failed_sequence_reply(Nfs4Status status) {
-    return compound(status, 1).result(op(Op::sequence), code(status));
+    return failed_reply(Op::sequence, status);
+}
+
+std::string failed_reply(Op operation, Nfs4Status status) {
+    return compound(status, 1).result(op(operation), code(status));
 }
 
 RpcReply FakeNfs4Server::call(const CallContext&, uint32_t, std::string_view arguments,

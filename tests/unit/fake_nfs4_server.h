@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "nfs/rpc/rpc_transport.h"
 #include "nfs/v4/nfs4_constants.h"
 #include "nfs/v4/nfs4_types.h"
-#include "nfs/rpc/rpc_transport.h"
 
 namespace nfsfuse::nfs::v4::testing {
 
@@ -81,5 +81,7 @@ class FakeNfs4Server : public RpcTransport {
 
 // The first operation of a COMPOUND4res reply, for `before` hooks: a failed SEQUENCE.
 std::string failed_sequence_reply(Nfs4Status status);
+// A COMPOUND4res whose first and only operation, `operation`, failed with `status`.
+std::string failed_reply(Op operation, Nfs4Status status);
 
 }  // namespace nfsfuse::nfs::v4::testing

@@ -83,6 +83,47 @@ TEST(SessionTest, SetsUpClientAndSessionAndCarriesCalls) {
     EXPECT_EQ(session->sessions_created(), 1u);
 }
 
+// The client id can go between EXCHANGE_ID and CREATE_SESSION: the nfsfuse that served the same
+// mountpoint before (the same client owner, so the same client id) ends it on its way out, or
+// the server restarts. Seen in DriverTest.ConcurrentMountsAndUnmountsFromManyClientsStayConsistent
+// under load: a Mount failed with "CREATE_SESSION: server said NFS4ERR_STALE_CLIENTID". The
+// client registers again, as it does when a running session finds its client id gone.
+TEST(SessionTest, AClientIdGoneBeforeItsFirstSessionIsRegisteredAgain) {
+    auto* server = new FakeNfs4Server(4);
+    auto refused = std::make_shared<int>(0);
+    server->before = [refused](const Request& request) -> std::optional<std::string> {
+        if (request.operation != static_cast<uint32_t>(Op::create_session) || *refused >= 2)
+            return std::nullopt;
+        ++*refused;
+        return testing::failed_reply(Op::create_session, Nfs4Status::stale_clientid);
+    };
+    std::unique_ptr<Session> session;
+    ASSERT_NO_THROW(session = session_over(server));
+    EXPECT_EQ(*refused, 2);
+    size_t exchanges = 0;
+    for (const Request& request : server->requests())
+        if (request.operation == static_cast<uint32_t>(Op::exchange_id)) ++exchanges;
+    EXPECT_EQ(exchanges, 3u) << "EXCHANGE_ID again after each refused CREATE_SESSION";
+    put_root(*session);
+    EXPECT_EQ(server->executed(kPutrootfh), 1u);
+}
+
+// A server that never lets the client keep its id fails the setup, after a few tries.
+TEST(SessionTest, AServerThatAlwaysForgetsTheClientFailsTheSetup) {
+    auto* server = new FakeNfs4Server(4);
+    server->before = [](const Request& request) -> std::optional<std::string> {
+        if (request.operation != static_cast<uint32_t>(Op::create_session)) return std::nullopt;
+        return testing::failed_reply(Op::create_session, Nfs4Status::stale_clientid);
+    };
+    try {
+        session_over(server);
+        FAIL() << "the session was set up";
+    } catch (const Error& error) {
+        EXPECT_NE(std::string(error.what()).find("STALE_CLIENTID"), std::string::npos)
+            << error.what();
+    }
+}
+
 // A server that grants more slots than asked for gets only those asked for: the table allocates a
 // slot for each, and a hostile ca_maxrequests of 2^32-1 once meant 32 GiB (found by review
 // while fuzzing the COMPOUND decoder; slots_granted is what the fuzz target checks).

@@ -20,6 +20,8 @@ constexpr milliseconds kFirstPause{50};
 constexpr milliseconds kLongestPause{3000};
 // Bounds for setup calls on a hard mount: a user waiting at `mount` wants an answer.
 constexpr milliseconds kSetupTimeout{60000};
+// EXCHANGE_ID and CREATE_SESSION pairs tried when the client id keeps going in between.
+constexpr int kRegisterAttempts = 3;
 // Bound for ending a replaced session: it is only tidying up.
 constexpr milliseconds kDestroyTimeout{5000};
 // The back channel we offer but never use (no delegations): the smallest the server takes.
@@ -56,9 +58,27 @@ Session::Session(SessionSettings settings, std::unique_ptr<RpcTransport> transpo
           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())) {
     // No other thread can see this object yet: no locking needed until it returns.
     const CallContext never;
-    exchange_id(never);
-    create_session(never);
+    register_client(never);
     reclaim_complete(never);
+}
+
+void Session::register_client(const CallContext& context) {
+    for (int attempt = 1;; ++attempt) {
+        exchange_id(context);
+        try {
+            create_session(context);
+            return;
+        } catch (const Nfs4Error& error) {
+            // The client id went between the two: the nfsfuse that served this mountpoint before
+            // (the same owner, so the same id) ended it on its way out, or the server restarted.
+            // Registering again gets a live one, as recover() does for a running session.
+            if (attempt >= kRegisterAttempts ||
+                !is_one_of(error.status(), {Nfs4Status::stale_clientid, Nfs4Status::expired}))
+                throw;
+            spdlog::info("{}: {} before the first session; registering again", settings_.rpc.host,
+                         error.what());
+        }
+    }
 }
 
 void Session::reclaim_complete(const CallContext& context) {
@@ -233,8 +253,7 @@ Session::Recovered Session::recover(const CallContext& context, uint64_t seen_ge
             // The server restarted: our client id went with it.
         }
     }
-    exchange_id(context);
-    create_session(context);
+    register_client(context);
     // Under the same lock as the new session: a call that uses it and finds its stateids stale
     // knows a reclaim is under way (wait_for_reclaim).
     return {true, ++client_generation_, std::nullopt};

@@ -32,11 +32,11 @@
 #include <thread>
 
 #include "nfs/call_context.h"
+#include "nfs/rpc/rpc_connection.h"
+#include "nfs/rpc/rpc_transport.h"
 #include "nfs/v4/compound_builder.h"
 #include "nfs/v4/compound_reply.h"
 #include "nfs/v4/nfs4_constants.h"
-#include "nfs/rpc/rpc_connection.h"
-#include "nfs/rpc/rpc_transport.h"
 #include "nfs/v4/slot_table.h"
 
 namespace nfsfuse::nfs::v4 {
@@ -132,6 +132,9 @@ class Session {
     void exchange_id(const CallContext& context);
     // With mutex_ held (or before anyone else sees this object).
     void create_session(const CallContext& context);
+    // EXCHANGE_ID, then CREATE_SESSION; both again (a few times) when the client id is gone in
+    // between. With mutex_ held (or before anyone else sees this object).
+    void register_client(const CallContext& context);
     std::shared_ptr<Current> current() const;
     // Replaces the session that failed with `status` (and the client id first when the server
     // no longer knows it) unless another thread did already since `seen_generation`.
