@@ -24,7 +24,8 @@ expect_status() {
     ((status == expected)) || fail "$* exited $status, not $expected: $output"
 }
 
-for path in /usr/bin/nfsfuse /usr/sbin/nfsfuse-driver /usr/bin/fusermount3 \
+# fusermount3 and mount.fuse (what `mount -t fuse.nfsfuse` runs) come from the fuse3 dependency.
+for path in /usr/bin/nfsfuse /usr/sbin/nfsfuse-driver /usr/bin/fusermount3 /sbin/mount.fuse \
     /lib/systemd/system/nfsfuse-driver.service /lib/systemd/system/nfsfuse-driver.socket \
     /usr/share/man/man8/nfsfuse.8.gz /usr/share/man/man8/nfsfuse-driver.8.gz; do
     [[ -e $path ]] || fail "$path is not installed"
