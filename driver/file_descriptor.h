@@ -28,6 +28,8 @@ class FileDescriptor {
     int get() const { return fd_; }
     // Closes now and returns close(2)'s result (0 or -1 with errno set).
     int close() { return ::close(std::exchange(fd_, -1)); }
+    // Hands the descriptor to a new owner that closes it (e.g. a library); this one forgets it.
+    int release() { return std::exchange(fd_, -1); }
 
   private:
     int fd_;

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "driver/plugin_api.h"
 #include "driver/plugin_socket_server.h"
 #include "driver/shared_mount_root.h"
+#include "driver/socket_activation.h"
 #include "driver/state_store.h"
 #include "driver/volume_manager.h"
 #include "util/error.h"
@@ -37,10 +39,12 @@ using namespace nfsfuse::driver;
 
 struct DriverFlags {
     std::filesystem::path socket = "/run/docker/plugins/nfsfuse.sock";
+    bool socket_given = false;  // --socket on the command line, not the default
     std::filesystem::path state_dir = "/var/lib/nfsfuse";
     std::filesystem::path volume_root = "/var/lib/nfsfuse/volumes";
     MountMode default_mode = MountMode::kernel;
-    std::filesystem::path nfsfuse_binary;  // default: next to this program, else /usr/bin/nfsfuse
+    // default: next to this program (the build tree), else where it is installed
+    std::filesystem::path nfsfuse_binary;
     std::chrono::milliseconds check_interval{2000};  // between supervision passes
     bool debug = false;
 };
@@ -50,11 +54,14 @@ const char* kUsage =
     "                      [--default-mode kernel|fuse|auto] [--nfsfuse PATH]\n"
     "                      [--check-interval SECONDS] [--debug]\n"
     "\n"
-    "  --socket PATH        plugin socket (default /run/docker/plugins/nfsfuse.sock)\n"
+    "  --socket PATH        plugin socket (default /run/docker/plugins/nfsfuse.sock;\n"
+    "                       under systemd's socket activation the socket it passes)\n"
     "  --state-dir DIR      where volumes are recorded (default /var/lib/nfsfuse)\n"
     "  --volume-root DIR    where volumes are mounted (default /var/lib/nfsfuse/volumes)\n"
     "  --default-mode MODE  mode of volumes created without -o mode= (default kernel)\n"
-    "  --nfsfuse PATH       the nfsfuse program for mode=fuse (default: next to this program)\n"
+    "  --nfsfuse PATH       the nfsfuse program for mode=fuse (default: next to this\n"
+    "                       program, else " NFSFUSE_INSTALLED_NFSFUSE
+    ")\n"
     "  --check-interval S   seconds between checks that mounts in use still work (default 2)\n"
     "  --debug              debug logging\n";
 
@@ -75,9 +82,10 @@ DriverFlags parse_flags(int argc, char** argv) {
             if (i + 1 == args.size()) throw Error(EINVAL, arg + " needs a value");
             return args[++i];
         };
-        if (arg == "--socket")
+        if (arg == "--socket") {
             flags.socket = value();
-        else if (arg == "--state-dir")
+            flags.socket_given = true;
+        } else if (arg == "--state-dir")
             flags.state_dir = value();
         else if (arg == "--volume-root")
             flags.volume_root = value();
@@ -101,7 +109,7 @@ DriverFlags parse_flags(int argc, char** argv) {
     if (flags.nfsfuse_binary.empty()) {
         const auto beside =
             std::filesystem::read_symlink("/proc/self/exe").parent_path() / "nfsfuse";
-        flags.nfsfuse_binary = std::filesystem::exists(beside) ? beside : "/usr/bin/nfsfuse";
+        flags.nfsfuse_binary = std::filesystem::exists(beside) ? beside : NFSFUSE_INSTALLED_NFSFUSE;
     }
     return flags;
 }
@@ -117,9 +125,21 @@ bool probe_kernel_nfs(MountSyscall& syscall, const std::filesystem::path& work_r
     return present;
 }
 
+// The socket systemd passed (nfsfuse-driver.socket), if any. A --socket naming another path means
+// the unit and the command line disagree: refused rather than serving a socket nobody expects.
+std::optional<InheritedSocket> inherited_plugin_socket(const DriverFlags& flags) {
+    auto inherited = take_inherited_socket();
+    if (inherited && flags.socket_given && inherited->path != flags.socket)
+        throw Error(EINVAL, "systemd passed the socket " + inherited->path.string() +
+                                " but --socket names " + flags.socket.string());
+    return inherited;
+}
+
 int run(int argc, char** argv) {
     const DriverFlags flags = parse_flags(argc, argv);
     spdlog::set_level(flags.debug ? spdlog::level::debug : spdlog::level::info);
+    // First, while this is the only thread: it reads and clears LISTEN_* in the environment.
+    std::optional<InheritedSocket> inherited_socket = inherited_plugin_socket(flags);
 
     // SIGTERM/SIGINT are taken by a waiting thread, so they stop the server cleanly.
     sigset_t stop_signals;
@@ -163,7 +183,12 @@ int run(int argc, char** argv) {
     PluginApi api(volumes);
     // Bound before recovery: dockerd gives up on a plugin after about 15 s and forgets volumes
     // whose Get fails, so Get and List must answer while mounts are still being recovered.
-    PluginSocketServer server(api, flags.socket);
+    std::optional<PluginSocketServer> server_storage;
+    if (inherited_socket)
+        server_storage.emplace(api, std::move(*inherited_socket));
+    else
+        server_storage.emplace(api, flags.socket);
+    PluginSocketServer& server = *server_storage;
 
     std::mutex stop_mutex;
     std::condition_variable stop_requested;

@@ -48,18 +48,44 @@ void remove_stale_socket(const std::filesystem::path& path) {
         throw Error(errno, "cannot remove the stale socket " + path.string());
 }
 
+// httplib accepts on svr_sock_ (protected for derived servers) in listen_after_bind() and closes
+// it in stop(); setting it is how a socket made elsewhere is served.
+class ServerOnInheritedSocket : public httplib::Server {
+  public:
+    explicit ServerOnInheritedSocket(int listening_fd) { svr_sock_ = listening_fd; }
+};
+
 }  // namespace
 
+// Not delegating constructors: a delegated-to constructor would make a throw here run the
+// destructor, which unlinks the path (of another driver's live socket, for EADDRINUSE).
 PluginSocketServer::PluginSocketServer(PluginApi& api, std::filesystem::path socket_path)
-    : api_(api),
-      socket_path_(std::move(socket_path)),
-      server_(std::make_unique<httplib::Server>()) {
+    : api_(api), socket_path_(std::move(socket_path)), owns_path_(true) {
     if (socket_path_.string().size() >= sizeof(sockaddr_un{}.sun_path))
         throw Error(ENAMETOOLONG, "socket path too long: " + socket_path_.string());
     std::filesystem::create_directories(socket_path_.parent_path());
     remove_stale_socket(socket_path_);
-
+    server_ = std::make_unique<httplib::Server>();
     server_->set_address_family(AF_UNIX);
+    route_requests();
+    // Created with no permissions for others from the start, then exactly 0600.
+    const mode_t old_umask = umask(0177);
+    const bool bound = server_->bind_to_port(socket_path_.string(), kUnusedPort);
+    umask(old_umask);
+    if (!bound) throw Error(EADDRNOTAVAIL, "cannot listen on " + socket_path_.string());
+    if (chmod(socket_path_.c_str(), 0600) != 0)
+        throw Error(errno, "cannot make " + socket_path_.string() + " private");
+}
+
+PluginSocketServer::PluginSocketServer(PluginApi& api, InheritedSocket inherited)
+    : api_(api),
+      socket_path_(std::move(inherited.path)),
+      owns_path_(false),
+      server_(std::make_unique<ServerOnInheritedSocket>(inherited.fd.release())) {
+    route_requests();
+}
+
+void PluginSocketServer::route_requests() {
     server_->new_task_queue = [] { return new ConnectionThreads(kMaxConnectionThreads); };
     // A larger body is refused from its Content-Length, before it is read (HTTP 413).
     server_->set_payload_max_length(kMaxRequestBytes);
@@ -79,22 +105,16 @@ PluginSocketServer::PluginSocketServer(PluginApi& api, std::filesystem::path soc
     server_->Post(R"(/.*)", [this](const httplib::Request& request, httplib::Response& response) {
         response.set_content(api_.handle(request.path, request.body), kPluginContentType);
     });
-    // Created with no permissions for others from the start, then exactly 0600.
-    const mode_t old_umask = umask(0177);
-    const bool bound = server_->bind_to_port(socket_path_.string(), kUnusedPort);
-    umask(old_umask);
-    if (!bound) throw Error(EADDRNOTAVAIL, "cannot listen on " + socket_path_.string());
-    if (chmod(socket_path_.c_str(), 0600) != 0)
-        throw Error(errno, "cannot make " + socket_path_.string() + " private");
 }
 
 PluginSocketServer::~PluginSocketServer() {
     server_->stop();
-    unlink(socket_path_.c_str());
+    if (owns_path_) unlink(socket_path_.c_str());
 }
 
 void PluginSocketServer::serve() {
-    spdlog::info("serving the Docker plugin API on {}", socket_path_.string());
+    spdlog::info("serving the Docker plugin API on {}{}", socket_path_.string(),
+                 owns_path_ ? "" : " (the socket systemd passed)");
     server_->listen_after_bind();
 }
 

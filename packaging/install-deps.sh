@@ -22,6 +22,9 @@ readonly PACKAGES=(
     docker.io busybox-static
     # the benchmarks' clients and table (tests/bench)
     python3
+    # the Debian packages (packaging/build-deb.sh) and their test in a clean root made by
+    # mmdebstrap (tests/package); lintian checks them
+    debhelper dpkg-dev lintian mmdebstrap
     # the fuzz targets (tests/fuzz/run-fuzzers.sh): libFuzzer is clang's (its runtime is in
     # libclang-rt-14-dev), so they are built with clang in a build of their own
     clang libclang-rt-14-dev
