@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package nfsfuse needs to build, run and test: the one list, used by the
-# README's commands and by CI. Needs root (apt-get). Safe to run again: installed packages are kept.
+# Installs the Debian 12 packages nfsfuse needs: the one list, used by the README's commands and by
+# CI. Needs root (apt-get). Safe to run again: installed packages are kept.
+#   packaging/install-deps.sh              everything: build, run and test (tests/run-all.sh, CI)
+#   packaging/install-deps.sh --programs   only what building and running the two programs and
+#                                          the demo NFS server needs (packaging/quickstart.sh)
 set -euo pipefail
 
-readonly PACKAGES=(
-    # build
-    build-essential cmake pkg-config clang-format
-    libfuse3-dev libnfs-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
-    libgtest-dev libgmock-dev
-    # run
-    fuse3 libnfs-utils
-    # the demo and test NFS server
+# Building the programs (cmake -DNFSFUSE_TESTS=OFF), running them, and the demo NFS server.
+readonly PROGRAM_PACKAGES=(
+    build-essential cmake pkg-config
+    libfuse3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
+    fuse3
     nfs-ganesha nfs-ganesha-vfs rpcbind
     # rpc.statd (NSM): ganesha's NLM lock service asks it to monitor every client that locks, and
     # refuses all NFSv3 locks without it (tests/tools/ganesha.sh starts it)
     nfs-common
+)
+
+# The rest of what the tests, benchmarks and packaging need.
+readonly TEST_PACKAGES=(
+    clang-format libgtest-dev libgmock-dev
+    # the benchmarks' raw libnfs baseline, and an NFSv3 client independent of nfsfuse (nfs-ls)
+    libnfs-dev libnfs-utils
     # tests and benchmarks: ss (iproute2), rpcinfo/flock/mount (rpcbind, util-linux), useradd
     # (passwd) for the unprivileged-mount test, modprobe (kmod) for /dev/fuse
     fio psmisc attr iproute2 util-linux procps passwd kmod
@@ -29,6 +36,16 @@ readonly PACKAGES=(
     # libclang-rt-14-dev), so they are built with clang in a build of their own
     clang libclang-rt-14-dev
 )
+
+case ${1:-} in
+    "") PACKAGES=("${PROGRAM_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+    --programs) PACKAGES=("${PROGRAM_PACKAGES[@]}") ;;
+    *)
+        echo "usage: install-deps.sh [--programs]" >&2
+        exit 2
+        ;;
+esac
+readonly PACKAGES
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "install-deps.sh: run as root (it calls apt-get)" >&2
