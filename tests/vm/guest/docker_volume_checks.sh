@@ -5,8 +5,8 @@
 #
 #   tests/vm/run-in-vm.sh tests/vm/guest/docker_volume_checks.sh NFSFUSE_DRIVER NFSFUSE
 #
-#   7. dockerd starts in the guest and a busybox image is imported (there is no registry)
-#   8. `docker volume create -d nfsfuse` without a mode, `docker run -v VOLUME:/data`: /data is an
+#   8. dockerd starts in the guest and a busybox image is imported (there is no registry)
+#   9. `docker volume create -d nfsfuse` without a mode, `docker run -v VOLUME:/data`: /data is an
 #      nfs4 mount in the container, its write lands in the server's export directory, and the
 #      volume is unmounted when the container is gone and removed by `docker volume rm`
 set -euo pipefail
@@ -63,5 +63,5 @@ check_container_on_kernel_volume() {
 }
 
 start_services "$@"
-run_check "7. dockerd starts in the guest, an image is imported" check_dockerd
-run_check "8. a container on a kernel-mode volume: its write reaches the server" check_container_on_kernel_volume
+run_check "8. dockerd starts in the guest, an image is imported" check_dockerd
+run_check "9. a container on a kernel-mode volume: its write reaches the server" check_container_on_kernel_volume

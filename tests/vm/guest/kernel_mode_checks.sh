@@ -15,6 +15,8 @@
 #   5. after a SIGKILL the restarted driver adopts the mounted volumes: listed, mounted once,
 #      Path answers, another Mount/Unmount pair works
 #   6. the last Unmount unmounts, Remove forgets the volume and keeps the data on the server
+#   7. subdir: the driver creates it through a private kernel mount of the export root and mounts
+#      it; a symbolic link on the way is refused, never followed on this host
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=services.sh
@@ -47,15 +49,15 @@ expect_not_mounted() {
     fi
 }
 
-# expect_data_reaches_server MOUNTPOINT FILE: what is written through MOUNTPOINT is in the export
-# directory on the server's disk (not in a directory underneath a mount that is not there), and
-# what the server has is read through MOUNTPOINT.
+# expect_data_reaches_server MOUNTPOINT FILE [SERVER_DIR]: what is written through MOUNTPOINT is in
+# SERVER_DIR (default: the export directory) on the server's disk, not in a directory underneath a
+# mount that is not there, and what the server has there is read through MOUNTPOINT.
 expect_data_reaches_server() {
-    local mount_point=$1 file=$2 payload
+    local mount_point=$1 file=$2 server_dir=${3:-$nfs_export} payload
     payload="$file written through $mount_point at $(date +%s%N)"
     printf '%s\n' "$payload" >"$mount_point/$file"
-    expect_eq "$(<"$nfs_export/$file")" "$payload" "$file in the server's export directory"
-    printf '%s\n' "server-side $payload" >"$nfs_export/server-$file"
+    expect_eq "$(<"$server_dir/$file")" "$payload" "$file in $server_dir on the server"
+    printf '%s\n' "server-side $payload" >"$server_dir/server-$file"
     expect_eq "$(<"$mount_point/server-$file")" "server-side $payload" \
         "server-$file, written on the server, read through $mount_point"
 }
@@ -165,6 +167,32 @@ check_unmount_and_remove() {
     done
 }
 
+check_subdir() {
+    api Create sub "${share[@]}" subdir=volumes/sub >/dev/null
+    local mount_point
+    mount_point=$(mount_volume sub m1)
+    expect_nfs_mount "$mount_point" nfs4 4.1
+    expect_eq "$(awk -v mount_point="$mount_point" '$2 == mount_point { print $1 }' /proc/mounts)" \
+        "127.0.0.1:$nfs_export/volumes/sub" "the source of the subdir volume's mount"
+    expect_data_reaches_server "$mount_point" sub.txt "$nfs_export/volumes/sub"
+    # The export root was mounted only while the driver made the subdir, in its state directory.
+    expect_eq "$(awk -v dir="$driver_state_dir/" 'index($2, dir) == 1' /proc/mounts)" "" \
+        "mounts left in the driver's state directory"
+    api Unmount sub ID=m1 >/dev/null
+    api Remove sub >/dev/null
+
+    # On the server escape -> /etc: followed by the client, it would lead into this host's /etc.
+    ln -s /etc "$nfs_export/escape"
+    api Create escape "${share[@]}" subdir=escape/nfsfuse-vm-test >/dev/null
+    local error
+    error=$(api_error Mount escape ID=m1)
+    note "Mount answered: $error"
+    [[ $error == *"symbolic link"* ]] || fail "the Err does not say that escape is a symbolic link: $error"
+    expect_not_mounted "$volume_root/escape"
+    [[ ! -e /etc/nfsfuse-vm-test ]] || fail "the driver followed the link into this host's /etc"
+    api Remove escape >/dev/null
+}
+
 start_services "$@"
 run_check "1. no mode option: NFSv4.1 with the kernel client, data reaches the server" check_default_mode
 run_check "2. vers=3: NFSv3 with the kernel client, data reaches the server" check_nfs3
@@ -172,3 +200,4 @@ run_check "3. nfsopts reach the kernel mount" check_nfsopts
 run_check "4. mode=auto chooses the kernel client" check_auto_mode
 run_check "5. SIGKILL and restart: mounted volumes adopted, Mount/Unmount work" check_restart_adoption
 run_check "6. last Unmount unmounts, Remove forgets the volume, the data stays" check_unmount_and_remove
+run_check "7. subdir made through the kernel client; a symbolic link in it is refused" check_subdir

@@ -7,6 +7,9 @@
 #   api ENDPOINT NAME [KEY=VALUE...]   calls /VolumeDriver.ENDPOINT for volume NAME (KEY=VALUE are
 #                                      Create's Opts, or ID=... for Mount and Unmount) and prints
 #                                      the reply; fails the check on an Err
+#   api_error ENDPOINT NAME [KEY=VALUE...]
+#                                      the same call when it must fail: prints the Err, and fails
+#                                      the check if there is none
 #   listed_volumes                     the names List returns, one a line
 
 readonly api_call_timeout_s=120 # a kernel mount of an unreachable server gives up after 60 s
@@ -38,6 +41,15 @@ api() {
     error=$(jq -r '.Err // ""' <<<"$reply")
     [[ -z $error ]] || fail "VolumeDriver.$endpoint $body answered Err: $error"
     printf '%s\n' "$reply"
+}
+
+api_error() {
+    local endpoint=$1 body error
+    shift
+    body=$(request_body "$@")
+    error=$(post "VolumeDriver.$endpoint" "$body" | jq -r '.Err // ""')
+    [[ -n $error ]] || fail "VolumeDriver.$endpoint $body succeeded; it should have failed"
+    printf '%s\n' "$error"
 }
 
 listed_volumes() {
