@@ -32,6 +32,10 @@ readonly TEST_PACKAGES=(
     # the Debian packages (packaging/build-deb.sh) and their test in a clean root made by
     # mmdebstrap (tests/package); lintian checks them
     debhelper dpkg-dev lintian mmdebstrap
+    # the vm tier (tests/vm): a QEMU VM whose Debian kernel has the NFS client this host may lack,
+    # booted from a small initramfs of our own (busybox-static, cpio); curl and jq speak the
+    # plugin API inside it
+    qemu-system-x86 linux-image-amd64 cpio curl jq
     # the fuzz targets (tests/fuzz/run-fuzzers.sh): libFuzzer is clang's (its runtime is in
     # libclang-rt-14-dev), so they are built with clang in a build of their own
     clang libclang-rt-14-dev
@@ -62,5 +66,8 @@ if ((${#missing[@]} == 0)); then
 fi
 echo "install-deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The kernel package would otherwise spend about 5 minutes generating an initramfs that the vm tier
+# does not use (tests/vm/make-initramfs.sh builds its own in a second).
+export INITRD=No
 apt-get -o DPkg::Lock::Timeout=900 update -q
 apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Undoes what test runs that were killed (ctest timeout, SIGKILL) left behind in their scratch
 # directories ${TMPDIR:-/tmp}/nfsfuse-it.* (integration), /tmp/nfsfuse-e2e.* (end-to-end),
-# /tmp/nfsfuse-bench.* and /var/tmp/nfsfuse-iobench.* (benchmarks):
+# /tmp/nfsfuse-bench.* and /var/tmp/nfsfuse-iobench.* (benchmarks), /tmp/nfsfuse-vm.* (the vm
+# tier's job directories; whatever ran in the VM died with it):
 #   - dockerd (and its containerd) and nfsfuse-driver processes of those runs,
 #   - nfsfuse processes serving a mountpoint there (SIGKILL by pid; this also frees processes
 #     blocked on their mounts),
@@ -16,7 +17,7 @@ set -uo pipefail
 tools_dir=$(cd "$(dirname "$0")" && pwd)
 readonly tools_dir
 readonly scratch_globs=("${TMPDIR:-/tmp}/nfsfuse-it" /tmp/nfsfuse-e2e /tmp/nfsfuse-bench
-    /var/tmp/nfsfuse-iobench)
+    /var/tmp/nfsfuse-iobench /tmp/nfsfuse-vm)
 status=0
 
 # Whether $1 is a path in one of the scratch directories.

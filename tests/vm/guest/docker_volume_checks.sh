@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The vm tier's end-to-end check of kernel mode, run inside the test VM: a real dockerd (Debian's
+# docker.io, from the host's root like everything else) runs a container on a volume of the
+# driver's default mode, mounted by the guest kernel's NFS client.
+#
+#   tests/vm/run-in-vm.sh tests/vm/guest/docker_volume_checks.sh NFSFUSE_DRIVER NFSFUSE
+#
+#   8. dockerd starts in the guest and a busybox image is imported (there is no registry)
+#   9. `docker volume create -d nfsfuse` without a mode, `docker run -v VOLUME:/data`: /data is an
+#      nfs4 mount in the container, its write lands in the server's export directory, and the
+#      volume is unmounted when the container is gone and removed by `docker volume rm`
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=services.sh
+source "$(dirname "$0")/services.sh"
+
+readonly docker_dir=/run/vm-docker
+export DOCKER_HOST="unix://$docker_dir/docker.sock"
+readonly dockerd_log=$docker_dir/dockerd.log
+service_logs+=("$dockerd_log")
+
+docker_answers() {
+    docker version >/dev/null 2>&1
+}
+
+check_dockerd() {
+    command -v dockerd >/dev/null || fail "dockerd is not installed (packaging/install-deps.sh installs docker.io)"
+    mkdir -p "$docker_dir"
+    # The data root must be a tmpfs (/run is one): overlay2 refuses the guest's overlay root. No
+    # bridge and no iptables: the guest has no network to give containers.
+    dockerd --data-root "$docker_dir/data" --exec-root "$docker_dir/exec" -H "$DOCKER_HOST" \
+        --pidfile "$docker_dir/dockerd.pid" --bridge=none --iptables=false --ip6tables=false \
+        --ip-masq=false </dev/null >"$dockerd_log" 2>&1 &
+    wait_until "dockerd answering on $DOCKER_HOST" 120 docker_answers
+    note "$(docker version --format 'dockerd {{.Server.Version}} answers')"
+    # The image is busybox and nothing else: static, so it runs alone.
+    local image_dir=$docker_dir/image
+    mkdir -p "$image_dir/bin"
+    cp "$(command -v busybox)" "$image_dir/bin/busybox"
+    tar -C "$image_dir" -c bin | docker import - bb:local >/dev/null
+}
+
+volume_unmounted() {
+    ! awk -v mount_point="$volume_root/kvol" '$2 == mount_point { found = 1 } END { exit !found }' /proc/mounts
+}
+
+check_container_on_kernel_volume() {
+    expect_eq "$(docker volume create -d nfsfuse -o server=127.0.0.1 -o path="$nfs_export" kvol)" kvol \
+        "docker volume create's output"
+    expect_eq "$(docker volume inspect -f '{{index .Status "mode"}}' kvol)" kernel \
+        "the mode of a volume created without one"
+    local output
+    output=$(docker run --rm --network none -v kvol:/data bb:local /bin/busybox sh -c \
+        'echo from-container >/data/container.txt && /bin/busybox grep " /data " /proc/mounts') ||
+        fail "docker run failed: $output"
+    note "/data in the container: $output"
+    [[ $output == *" /data nfs4 "* ]] || fail "/data in the container is not an nfs4 mount: $output"
+    expect_eq "$(<"$nfs_export/container.txt")" from-container "container.txt in the server's export directory"
+    # dockerd sends the Unmount once the container is gone.
+    wait_until "kvol unmounted after the container" 30 volume_unmounted
+    docker volume rm kvol >/dev/null
+    expect_eq "$(docker volume ls -q --filter driver=nfsfuse)" "" "the nfsfuse volumes after docker volume rm"
+}
+
+start_services "$@"
+run_check "8. dockerd starts in the guest, an image is imported" check_dockerd
+run_check "9. a container on a kernel-mode volume: its write reaches the server" check_container_on_kernel_volume
