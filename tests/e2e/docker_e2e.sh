@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end test of nfsfuse-driver through a real dockerd (Debian docker.io 20.10): real
 # `docker volume` commands and real containers on a fuse-mode volume of a private nfs-ganesha,
-# and a one-node swarm whose service mounts a volume of the driver.
+# a one-node swarm whose service mounts a volume of the driver, and the managed plugin (docker
+# plugin create/enable) when its directory is given.
 #
-#   docker_e2e.sh NFSFUSE_DRIVER NFSFUSE      (as root; ctest passes both binaries)
+#   docker_e2e.sh NFSFUSE_DRIVER NFSFUSE [PLUGIN_DIR]   (as root; ctest passes all three)
+# PLUGIN_DIR: a managed plugin built by packaging/docker-plugin/build-plugin.sh (config.json and
+# rootfs/); without it step 9 says it is not run.
 #
 # Exit 0: passed. Exit 77: skipped, only when dockerd cannot start on this machine (not installed,
 # or no answer to `docker version` within DOCKERD_START_TIMEOUT_S). Anything else is a failure.
@@ -33,14 +36,20 @@ tools_dir=$(cd "$(dirname "$0")/../tools" && pwd)
 readonly tools_dir
 
 usage() {
-    echo "usage: $0 NFSFUSE_DRIVER NFSFUSE" >&2
+    echo "usage: $0 NFSFUSE_DRIVER NFSFUSE [PLUGIN_DIR]" >&2
     exit 2
 }
 
-(($# == 2)) || usage
+(($# == 2 || $# == 3)) || usage
 driver_bin=$(realpath -e "$1") || usage
 nfsfuse_bin=$(realpath -e "$2") || usage
-readonly driver_bin nfsfuse_bin
+plugin_dir=""
+if (($# == 3)); then
+    plugin_dir=$(realpath -e "$3") || usage
+    [[ -f $plugin_dir/config.json && -d $plugin_dir/rootfs ]] ||
+        { echo "$0: $plugin_dir is not a plugin directory (config.json, rootfs/)" >&2; exit 2; }
+fi
+readonly driver_bin nfsfuse_bin plugin_dir
 
 # ---------------------------------------------------------------------------------------------
 # Reporting
@@ -109,6 +118,7 @@ dockerd_pid=""
 driver_pid=""
 ganesha_started=0
 swarm_joined=0
+managed_plugin="" # the managed plugin's name once created
 watchdog_pid=""
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +320,14 @@ cleanup() {
     if ((swarm_joined)) && [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
         echo "cleanup [${SECONDS}s]: the swarm"
         timeout 60 "$docker_cli" swarm leave --force >/dev/null 2>&1
+    fi
+    if [[ -n $managed_plugin ]] && [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
+        echo "cleanup [${SECONDS}s]: the managed plugin's volumes and the plugin"
+        local volume
+        for volume in $(timeout 30 "$docker_cli" volume ls -q --filter "driver=$managed_plugin:latest" 2>/dev/null); do
+            timeout 60 "$docker_cli" volume rm -f "$volume" >/dev/null 2>&1
+        done
+        timeout 60 "$docker_cli" plugin rm -f "$managed_plugin" >/dev/null 2>&1
     fi
     echo "cleanup [${SECONDS}s]: containers"
     if [[ -n $dockerd_pid ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
@@ -693,5 +711,50 @@ wait_until "docker volume rm sv (once the task's container is gone)" "$SETTLE_TI
 output=$(docker swarm leave --force 2>&1) || fail "docker swarm leave --force failed: $output"
 swarm_joined=0
 expect_eq "$(cat "$export_dir/swarm.txt")" "from-swarm 0" "swarm.txt on the server after the swarm"
+
+# ---------------------------------------------------------------------------------------------
+step "9. the managed plugin: its volumes work, and survive docker plugin disable and enable"
+if [[ -z $plugin_dir ]]; then
+    echo "step 9 NOT RUN: no plugin directory given (packaging/docker-plugin/build-plugin.sh)"
+else
+    managed_plugin="nfsfuse-managed-$$"
+    output=$(docker plugin create "$managed_plugin" "$plugin_dir" 2>&1) ||
+        fail "docker plugin create failed: $output"
+    # The state directory on the host (config.json's mount "state") and the driver's flags.
+    mkdir -p "$run_dir/ps"
+    output=$(docker plugin set "$managed_plugin" state.source="$run_dir/ps" \
+        args="--default-mode fuse --check-interval 1" 2>&1) || fail "docker plugin set failed: $output"
+    output=$(docker plugin enable "$managed_plugin" 2>&1) || fail "docker plugin enable failed: $output"
+    expect_eq "$(docker plugin inspect -f '{{.Enabled}}' "$managed_plugin")" true \
+        "the managed plugin enabled"
+    managed_driver="$managed_plugin:latest"
+    docker volume create -d "$managed_driver" "${share_options[@]}" pv >/dev/null ||
+        fail "docker volume create with the managed plugin failed"
+    expect_eq "$(volume_status pv mode)" fuse "Status.mode of pv (--default-mode fuse in args)"
+    output=$(run_container e2e-managed-w -v pv:/data bb:local \
+        sh -c 'echo from-managed >/data/m.txt; grep " /data " /proc/mounts')
+    [[ $output == *" /data fuse"* ]] || fail "/data on the managed plugin's volume is not FUSE: $output"
+    expect_eq "$(cat "$export_dir/m.txt")" from-managed "m.txt (written via the managed plugin) on the server"
+    [[ -s $run_dir/ps/state.json ]] || fail "the plugin's state is not in the host directory $run_dir/ps"
+    pv_unmounted() {
+        [[ $(volume_status pv mounted) == false ]]
+    }
+    wait_until "pv unmounted once its container is done" "$SETTLE_TIMEOUT_S" pv_unmounted
+    # Docker counts every volume of a plugin as a use of it: with volumes, only -f disables it (as
+    # for an upgrade). No container uses pv now.
+    output=$(docker plugin disable -f "$managed_plugin" 2>&1) ||
+        fail "docker plugin disable -f failed: $output"
+    output=$(docker plugin enable "$managed_plugin" 2>&1) || fail "docker plugin enable (again) failed: $output"
+    listing=$(docker volume ls --format '{{.Driver}} {{.Name}}')
+    grep -qxF -- "$managed_driver pv" <<<"$listing" ||
+        fail "pv is not listed after docker plugin disable and enable: $listing"
+    output=$(run_container e2e-managed-r -v pv:/data bb:local cat /data/m.txt)
+    expect_eq "$output" from-managed "what a container reads from pv after disable and enable"
+    wait_until "pv unmounted once the reader is done" "$SETTLE_TIMEOUT_S" pv_unmounted
+    docker volume rm pv >/dev/null || fail "docker volume rm pv failed"
+    output=$(docker plugin disable "$managed_plugin" 2>&1) || fail "docker plugin disable failed: $output"
+    output=$(docker plugin rm "$managed_plugin" 2>&1) || fail "docker plugin rm failed: $output"
+    managed_plugin=""
+fi
 
 step "all checks passed"

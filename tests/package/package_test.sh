@@ -6,6 +6,7 @@
 # start, refuse bad arguments, and the driver answers /Plugin.Activate on its socket, bound by
 # itself or passed by "systemd" (socket activation).
 #   tests/package/package_test.sh [DEB_DIR]
+#   NFSFUSE_DEB_OUT=DIR: where to keep the packages once they passed (the Docker plugin's build)
 # Exits 77 (ctest: skipped) only when dpkg-buildpackage or mmdebstrap is missing. Needs root
 # (mmdebstrap's root mode, chroot, a private mount namespace for the driver's mounts).
 set -euo pipefail
@@ -45,29 +46,10 @@ for deb in "${debs[@]}"; do
     [[ -f $deb ]] || { echo "package_test: no $deb" >&2; exit 1; }
 done
 
-# The Debian entries of this machine's apt sources only: other repositories (a vendor's, a
-# cloud's) are not Debian's and may not even be reachable.
-debian_sources() {
-    if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-        cat /etc/apt/sources.list.d/debian.sources
-    fi
-    if [[ -f /etc/apt/sources.list ]]; then
-        grep -E '^deb\s.*debian' /etc/apt/sources.list || true
-    fi
-}
-debian_sources >"$scratch/sources"
-[[ -s $scratch/sources ]] || { echo "package_test: no Debian mirror in /etc/apt/sources.list*" >&2; exit 1; }
-suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-
 root=$scratch/root
-# python3-minimal: the test's client of the plugin socket. The hook makes the .debs visible
-# inside the root at the same paths, so apt there installs them with their dependencies.
-include_debs=()
-for deb in "${debs[@]}"; do include_debs+=("--include=$deb"); done
-step "make a clean $suite root with both packages (mmdebstrap minbase + apt)" \
-    mmdebstrap --quiet --variant=minbase --include=python3-minimal "${include_debs[@]}" \
-    --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-    "$suite" "$root" "$scratch/sources"
+# python3-minimal: the test's client of the plugin socket.
+step "make a clean Debian root with both packages (packaging/debian-root.sh)" \
+    "$ROOT/packaging/debian-root.sh" --include python3-minimal "$root" "${debs[@]}"
 
 cp "$HERE/checks_in_root.sh" "$HERE/plugin_socket.py" "$root/tmp/"
 version=$(dpkg-deb -f "${debs[0]}" Version)
@@ -76,6 +58,14 @@ version=$(dpkg-deb -f "${debs[0]}" Version)
 step "run the programs in the root (tests/package/checks_in_root.sh)" \
     unshare --mount --propagation private --pid --fork --mount-proc="$root/proc" \
     chroot "$root" /bin/bash /tmp/checks_in_root.sh "${version%%-*}"
+
+# Packages that passed are kept where asked (NFSFUSE_DEB_OUT): the managed Docker plugin's rootfs
+# is made of them (ctest fixture "debs", tests/e2e).
+if [[ -n ${NFSFUSE_DEB_OUT:-} ]]; then
+    mkdir -p "$NFSFUSE_DEB_OUT"
+    rm -f "$NFSFUSE_DEB_OUT"/nfsfuse*.deb
+    cp "${debs[@]}" "$NFSFUSE_DEB_OUT"/
+fi
 
 echo "package_test: PASS. Timings:"
 printf '  %s\n' "${timings[@]}"
