@@ -36,7 +36,9 @@ fi
 suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 # The file-mirror-automount hook makes the .debs visible inside the root at the same paths, so
-# apt there installs them with their dependencies.
+# apt there installs them with their dependencies. The merged-usr hook lays out /usr as Debian 12
+# does without installing usrmerge, which would bring perl (about 50 MB) into every root.
 mmdebstrap --quiet --variant=minbase "${includes[@]}" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
     "$suite" "$target" "$sources"

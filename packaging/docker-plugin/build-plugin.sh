@@ -30,9 +30,11 @@ mkdir -p "$out_dir"
 # the state directory (a bind mount of the host's) and the plugin socket's directory.
 mkdir -p "$out_dir/rootfs/mnt/volumes" "$out_dir/rootfs/var/lib/nfsfuse" \
     "$out_dir/rootfs/run/docker/plugins"
-# The package index and documentation only make the plugin bigger.
+# The package index, documentation and translations only make the plugin bigger (and slower to
+# create: Docker copies the whole root).
 rm -rf "$out_dir"/rootfs/var/lib/apt/lists/* "$out_dir"/rootfs/var/cache/apt/*.bin \
-    "$out_dir"/rootfs/usr/share/doc/* "$out_dir"/rootfs/usr/share/man/*
+    "$out_dir"/rootfs/usr/share/doc/* "$out_dir"/rootfs/usr/share/man/* \
+    "$out_dir"/rootfs/usr/share/info/* "$out_dir"/rootfs/usr/share/locale/*
 cp "$HERE/config.json" "$out_dir/config.json"
 echo "build-plugin.sh: $out_dir ($(du -sh "$out_dir" | cut -f1)) in $((SECONDS - started)) s"
 

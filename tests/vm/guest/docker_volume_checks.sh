@@ -3,12 +3,16 @@
 # docker.io, from the host's root like everything else) runs a container on a volume of the
 # driver's default mode, mounted by the guest kernel's NFS client.
 #
-#   tests/vm/run-in-vm.sh tests/vm/guest/docker_volume_checks.sh NFSFUSE_DRIVER NFSFUSE
+#   tests/vm/run-in-vm.sh tests/vm/guest/docker_volume_checks.sh NFSFUSE_DRIVER NFSFUSE PLUGIN_DIR
+#
+# PLUGIN_DIR: the managed plugin (packaging/docker-plugin/build-plugin.sh: config.json, rootfs/).
 #
 #   8. dockerd starts in the guest and a busybox image is imported (there is no registry)
 #   9. `docker volume create -d nfsfuse` without a mode, `docker run -v VOLUME:/data`: /data is an
 #      nfs4 mount in the container, its write lands in the server's export directory, and the
 #      volume is unmounted when the container is gone and removed by `docker volume rm`
+#  10. the same through the managed plugin (docker plugin create/enable): its driver, in the
+#      plugin's own namespaces, mounts with the guest kernel's NFS client
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=services.sh
@@ -62,6 +66,47 @@ check_container_on_kernel_volume() {
     expect_eq "$(docker volume ls -q --filter driver=nfsfuse)" "" "the nfsfuse volumes after docker volume rm"
 }
 
-start_services "$@"
+# The managed plugin, by the name it gets here (the driver above answers to "nfsfuse").
+readonly managed=nfsfuse-managed
+
+managed_volume_unmounted() {
+    [[ $(docker volume inspect -f '{{index .Status "mounted"}}' mvol) == false ]]
+}
+
+check_managed_plugin_in_kernel_mode() {
+    local output
+    # The plugin asks Docker for /dev/fuse (fuse mode), which exists once the module is loaded;
+    # Docker refuses to enable a plugin whose device is missing (docs/DRIVER.md).
+    modprobe fuse
+    output=$(docker plugin create "$managed" "$plugin_dir" 2>&1) || fail "docker plugin create: $output"
+    mkdir -p /run/vm-plugin-state
+    output=$(docker plugin set "$managed" state.source=/run/vm-plugin-state 2>&1) ||
+        fail "docker plugin set: $output"
+    output=$(docker plugin enable "$managed" 2>&1) || fail "docker plugin enable: $output"
+    expect_eq "$(docker volume create -d "$managed" -o server=127.0.0.1 -o path="$nfs_export" mvol)" \
+        mvol "docker volume create's output (managed plugin)"
+    expect_eq "$(docker volume inspect -f '{{index .Status "mode"}}' mvol)" kernel \
+        "the mode of the managed plugin's volume created without one"
+    output=$(docker run --rm --network none -v mvol:/data bb:local /bin/busybox sh -c \
+        'echo from-managed >/data/managed.txt && /bin/busybox grep " /data " /proc/mounts') ||
+        fail "docker run on the managed plugin's volume failed: $output"
+    note "/data in the container (managed plugin): $output"
+    [[ $output == *" /data nfs4 "* ]] || fail "/data is not an nfs4 mount: $output"
+    expect_eq "$(<"$nfs_export/managed.txt")" from-managed "managed.txt in the server's export directory"
+    wait_until "mvol unmounted after the container" 30 managed_volume_unmounted
+    docker volume rm mvol >/dev/null
+    output=$(docker plugin disable "$managed" 2>&1) || fail "docker plugin disable: $output"
+    output=$(docker plugin rm "$managed" 2>&1) || fail "docker plugin rm: $output"
+}
+
+if (($# != 3)); then
+    echo "usage: $0 NFSFUSE_DRIVER NFSFUSE PLUGIN_DIR" >&2
+    exit 2
+fi
+plugin_dir=$(realpath -e "$3")
+readonly plugin_dir
+start_services "$1" "$2"
 run_check "8. dockerd starts in the guest, an image is imported" check_dockerd
 run_check "9. a container on a kernel-mode volume: its write reaches the server" check_container_on_kernel_volume
+run_check "10. the managed plugin mounts a container's volume with the kernel client" \
+    check_managed_plugin_in_kernel_mode
