@@ -9,11 +9,11 @@
 #include <functional>
 #include <string_view>
 
+#include "nfs/rpc/rpc_message.h"
 #include "nfs/types.h"
 #include "nfs/v4/compound_reply.h"
 #include "nfs/v4/lock_owner_names.h"
 #include "nfs/v4/owner_names.h"
-#include "nfs/rpc/rpc_message.h"
 #include "nfs/v4/slot_table.h"
 #include "util/error.h"
 

@@ -15,12 +15,12 @@
 #include <string_view>
 #include <vector>
 
+#include "nfs/rpc/xdr.h"
 #include "nfs/types.h"
 #include "nfs/v4/attr_mask.h"
 #include "nfs/v4/fattr4_codec.h"
 #include "nfs/v4/nfs4_constants.h"
 #include "nfs/v4/nfs4_types.h"
-#include "nfs/rpc/xdr.h"
 
 namespace nfsfuse::nfs::v4 {
 

@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "nfs/rpc/xdr.h"
 #include "nfs/types.h"
 #include "nfs/v4/attr_mask.h"
-#include "nfs/rpc/xdr.h"
 
 namespace nfsfuse::nfs::v4 {
 
