@@ -37,10 +37,10 @@ std::shared_ptr<spdlog::logger> logger() {
     return existing ? existing : spdlog::default_logger();
 }
 
-// Errors after which the same call is sent again on a new connection.
+// Errors after which the same call is sent again on a new connection: those of the connection,
+// and connecting that timed out (a hard mount keeps trying).
 bool connection_failed(int errnum) {
-    return errnum == ECONNRESET || errnum == ECONNREFUSED || errnum == EHOSTUNREACH ||
-           errnum == ENETUNREACH || errnum == EPIPE || errnum == ETIMEDOUT;
+    return is_connection_failure(errnum) || errnum == ETIMEDOUT;
 }
 
 milliseconds setup_bound(const ConnectionSettings& settings) {

@@ -4,6 +4,7 @@
 // Thread-safety: implementations take call() from any number of threads at once.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -47,5 +48,12 @@ class RpcTransport {
     virtual RpcReply call(const CallContext& context, uint32_t procedure,
                           std::string_view arguments, std::chrono::milliseconds timeout) = 0;
 };
+
+// Whether a call failed because its connection broke, or a new one cannot be made yet (the
+// server is down or restarting): the errors after which a call may be sent again.
+inline bool is_connection_failure(int errnum) {
+    return errnum == ECONNRESET || errnum == ECONNREFUSED || errnum == EHOSTUNREACH ||
+           errnum == ENETUNREACH || errnum == EPIPE;
+}
 
 }  // namespace nfsfuse::nfs

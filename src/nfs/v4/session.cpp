@@ -342,9 +342,7 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
                 } catch (const Error& error) {
                     // The connection broke, or a new one cannot be made yet (server down or
                     // restarting): keep trying until the call's time is up.
-                    if (!is_one_of(error.errnum(),
-                                   {ECONNRESET, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPIPE}))
-                        throw;
+                    if (!is_connection_failure(error.errnum())) throw;
                     spdlog::debug("{}: {}; sending it again", what, error.what());
                     back_off();
                 }
