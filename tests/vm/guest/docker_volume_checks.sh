@@ -48,21 +48,28 @@ volume_unmounted() {
     ! awk -v mount_point="$volume_root/kvol" '$2 == mount_point { found = 1 } END { exit !found }' /proc/mounts
 }
 
-check_container_on_kernel_volume() {
-    expect_eq "$(docker volume create -d nfsfuse -o server=127.0.0.1 -o path="$nfs_export" kvol)" kvol \
-        "docker volume create's output"
-    expect_eq "$(docker volume inspect -f '{{index .Status "mode"}}' kvol)" kernel \
-        "the mode of a volume created without one"
-    local output
-    output=$(docker run --rm --network none -v kvol:/data bb:local /bin/busybox sh -c \
-        'echo from-container >/data/container.txt && /bin/busybox grep " /data " /proc/mounts') ||
-        fail "docker run failed: $output"
-    note "/data in the container: $output"
+# expect_kernel_volume_serves_a_container DRIVER VOLUME UNMOUNTED: a volume of DRIVER created
+# without a mode is a kernel-mode one; in a container /data is an nfs4 mount whose write lands in
+# the server's export directory; once the container is gone dockerd's Unmount unmounts it (the
+# command UNMOUNTED says so), and `docker volume rm` removes it.
+expect_kernel_volume_serves_a_container() {
+    local driver=$1 volume=$2 unmounted=$3 output
+    expect_eq "$(docker volume create -d "$driver" -o server=127.0.0.1 -o path="$nfs_export" "$volume")" \
+        "$volume" "docker volume create's output ($driver)"
+    expect_eq "$(docker volume inspect -f '{{index .Status "mode"}}' "$volume")" kernel \
+        "the mode of a volume of $driver created without one"
+    output=$(docker run --rm --network none -v "$volume:/data" bb:local /bin/busybox sh -c \
+        "echo from-$volume >/data/$volume.txt && /bin/busybox grep ' /data ' /proc/mounts") ||
+        fail "docker run on $volume failed: $output"
+    note "/data in the container ($driver): $output"
     [[ $output == *" /data nfs4 "* ]] || fail "/data in the container is not an nfs4 mount: $output"
-    expect_eq "$(<"$nfs_export/container.txt")" from-container "container.txt in the server's export directory"
-    # dockerd sends the Unmount once the container is gone.
-    wait_until "kvol unmounted after the container" 30 volume_unmounted
-    docker volume rm kvol >/dev/null
+    expect_eq "$(<"$nfs_export/$volume.txt")" "from-$volume" "$volume.txt in the server's export directory"
+    wait_until "$volume unmounted after the container" 30 "$unmounted"
+    docker volume rm "$volume" >/dev/null
+}
+
+check_container_on_kernel_volume() {
+    expect_kernel_volume_serves_a_container nfsfuse kvol volume_unmounted
     expect_eq "$(docker volume ls -q --filter driver=nfsfuse)" "" "the nfsfuse volumes after docker volume rm"
 }
 
@@ -83,18 +90,8 @@ check_managed_plugin_in_kernel_mode() {
     output=$(docker plugin set "$managed" state.source=/run/vm-plugin-state 2>&1) ||
         fail "docker plugin set: $output"
     output=$(docker plugin enable "$managed" 2>&1) || fail "docker plugin enable: $output"
-    expect_eq "$(docker volume create -d "$managed" -o server=127.0.0.1 -o path="$nfs_export" mvol)" \
-        mvol "docker volume create's output (managed plugin)"
-    expect_eq "$(docker volume inspect -f '{{index .Status "mode"}}' mvol)" kernel \
-        "the mode of the managed plugin's volume created without one"
-    output=$(docker run --rm --network none -v mvol:/data bb:local /bin/busybox sh -c \
-        'echo from-managed >/data/managed.txt && /bin/busybox grep " /data " /proc/mounts') ||
-        fail "docker run on the managed plugin's volume failed: $output"
-    note "/data in the container (managed plugin): $output"
-    [[ $output == *" /data nfs4 "* ]] || fail "/data is not an nfs4 mount: $output"
-    expect_eq "$(<"$nfs_export/managed.txt")" from-managed "managed.txt in the server's export directory"
-    wait_until "mvol unmounted after the container" 30 managed_volume_unmounted
-    docker volume rm mvol >/dev/null
+    # The plugin's mountpoints are in its propagated mount: its Status says whether it is mounted.
+    expect_kernel_volume_serves_a_container "$managed" mvol managed_volume_unmounted
     output=$(docker plugin disable "$managed" 2>&1) || fail "docker plugin disable: $output"
     output=$(docker plugin rm "$managed" 2>&1) || fail "docker plugin rm: $output"
 }
