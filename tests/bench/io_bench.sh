@@ -12,13 +12,16 @@
 #   BENCH_RUNTIME_S=N          seconds of each random read run (default 10)
 #   BENCH_ROUNDS=N             rounds of nfsfuse's sequential write and read rows (default 4)
 #   BENCH_TAR_SOURCE=DIR       the tree to untar (default /usr/include)
-#   NFSFUSE_BENCH_OPTS=A,B     extra nfsfuse -o options (default none), e.g. later cache options
+#   NFSFUSE_BENCH_OPTS=A,B     extra nfsfuse -o options of every mount (default none),
+#                              e.g. uring=off
+#   BENCH_OUT=FILE             also write the results as JSON to FILE (bench_results.py reads it)
 #   --nfsfuse PATH, --raw PATH the binaries (default build/fusefs/nfsfuse and
 #                              build/tests/bench/raw_libnfs_bench, built when missing)
 #
 # Runs as root (FUSE mounts, drop_caches). The table goes to stdout, progress to stderr. Exit
 # status 0 only if every step succeeded and every check held; otherwise 1 with what failed and no
 # table. Everything it starts is stopped again on exit, also on failure and ^C (see cleanup).
+# io_bench_repeat.sh runs it several times and reports the spread of each ratio.
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +36,7 @@ runtime_s=${BENCH_RUNTIME_S:-10}
 rounds=${BENCH_ROUNDS:-4}
 tar_source=${BENCH_TAR_SOURCE:-/usr/include}
 extra_opts=${NFSFUSE_BENCH_OPTS:-}
+results_out=${BENCH_OUT:-}
 # A step that takes longer than this is hung (a FUSE request that never returns): fail, not wait.
 readonly step_timeout_s=${BENCH_STEP_TIMEOUT_S:-1800}
 nfsfuse_bin=""
@@ -40,9 +44,9 @@ raw_bin=""
 
 usage() {
     if ((${1:-2} == 0)); then
-        sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '8,21p' "$0" | sed 's/^# \{0,1\}//'
     else
-        sed -n '8,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '8,21p' "$0" | sed 's/^# \{0,1\}//' >&2
     fi
     exit "${1:-2}"
 }
@@ -68,6 +72,15 @@ for setting in size_mib files runtime_s rounds; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive number, not '${!setting}'"
 done
 [[ $extra_opts =~ ^[^[:space:]]*$ ]] || die "NFSFUSE_BENCH_OPTS must not contain spaces"
+# The other settings are BENCH_*: a run meant to compare mount options must not silently run
+# with none because of the name.
+[[ -z ${BENCH_NFSFUSE_OPTS+set} ]] ||
+    die "BENCH_NFSFUSE_OPTS is not a setting; the extra nfsfuse options are NFSFUSE_BENCH_OPTS"
+if [[ -n $results_out ]]; then
+    results_out=$(realpath -m -- "$results_out")
+    [[ -d $(dirname "$results_out") && -w $(dirname "$results_out") ]] ||
+        die "BENCH_OUT: cannot write into $(dirname "$results_out")"
+fi
 [[ -d $tar_source ]] || die "BENCH_TAR_SOURCE $tar_source is not a directory"
 (($(id -u) == 0)) || die "run as root: FUSE mounts and /proc/sys/vm/drop_caches need it"
 [[ -x $python ]] || die "$python is missing (apt-get install python3)"
@@ -194,6 +207,8 @@ readonly pseudo_path
 # rpcbind may name another ganesha on this machine (tests start many); NFSv4 needs no MOUNT port.
 declare -A mountpoint_of=([fuse]=$mnt [fuse4]=$mnt4)
 declare -A source_of=([fuse]=127.0.0.1:$export_dir [fuse4]=127.0.0.1:$pseudo_path)
+# The nfsfuse process serving each mount (set by mount_nfsfuse): its CPU time is measured.
+declare -A nfsfuse_pid_of
 declare -A options_of=(
     [fuse]="vers=3,port=$nfs_port,mountport=$mount_port${extra_opts:+,$extra_opts}"
     [fuse4]="vers=4.1,port=$nfs_port${extra_opts:+,$extra_opts}"
@@ -215,6 +230,10 @@ mount_nfsfuse() {
     "$bin/nfsfuse" "${source_of[$1]}" "$mountpoint" -o "${options_of[$1]}${2:+,$2}" \
         >>"$tmp/nfsfuse.log" 2>&1 || die "nfsfuse mount failed: $(tail -n 5 "$tmp/nfsfuse.log")"
     is_mounted "$mountpoint" || die "nfsfuse returned but $mountpoint is not mounted"
+    local pids
+    pids=$(our_nfsfuse_pids "$mountpoint")
+    [[ $pids =~ ^[0-9]+$ ]] || die "not exactly one nfsfuse process serves $mountpoint: '$pids'"
+    nfsfuse_pid_of[$1]=$pids
 }
 
 # unmount_nfsfuse CLIENT: unmounts and waits for its nfsfuse process to end, so the next mount
@@ -247,22 +266,94 @@ warm_server_cache() {
     cat "$1" >/dev/null || die "cannot read $1"
 }
 
-# dd ARG...: runs dd, prints "BYTES SECONDS" from its summary line.
+# ---- CPU time ----
+# What each process spent is read before and after a measured step: nfsfuse's and ganesha's from
+# /proc/PID/stat (all threads), dd's and raw_libnfs_bench's from the shell's own account of its
+# children (the builtin times), since they are children of the step.
+clock_ticks=$(getconf CLK_TCK)
+readonly clock_ticks
+
+# cpu_seconds_of PID: user + system CPU seconds of process PID (all its threads) so far.
+cpu_seconds_of() {
+    local stat fields
+    stat=$(<"/proc/$1/stat") || die "process $1 is gone"
+    # The command name, in parentheses, may hold spaces: the fields after it start with the
+    # state (field 3), so utime (field 14) and stime (15) are the 12th and 13th of these.
+    read -r -a fields <<<"${stat##*) }"
+    awk -v t="$((fields[11] + fields[12]))" -v hz="$clock_ticks" 'BEGIN { printf "%.3f", t / hz }'
+}
+
+# children_cpu_seconds: user + system CPU seconds of the children this shell has waited for
+# (and of theirs), in the variable children_cpu. Not through $(...): that would be a new shell
+# without children.
+children_cpu_seconds() {
+    local file=$tmp/times.$BASHPID
+    times >"$file"
+    # times' second line: the children's user and system time, as "1m2.345s 0m0.678s".
+    children_cpu=$(awk 'NR == 2 {
+        total = 0
+        for (i = 1; i <= 2; i++) {
+            gsub(",", ".", $i) # a decimal comma, in some locales
+            split($i, t, /[ms]/)
+            total += t[1] * 60 + t[2]
+        }
+        printf "%.3f", total }' "$file") || die "cannot read the CPU time of children from $file"
+    rm -f "$file"
+}
+
+# CPU seconds and bytes per (row, client, process), summed over the runs of the row:
+# cpu_secs[ROW,CLIENT,PROCESS] and cpu_bytes[ROW,CLIENT,PROCESS]. PROCESS: client (the nfsfuse
+# process or raw_libnfs_bench), server (ganesha) or app (dd, which reads or writes the file).
+declare -A cpu_secs cpu_bytes
+add_cpu() {
+    local key=$1,$2,$3
+    cpu_secs[$key]=$(awk -v a="${cpu_secs[$key]:-0}" -v b="$4" 'BEGIN { print a + b }')
+    cpu_bytes[$key]=$((${cpu_bytes[$key]:-0} + $5))
+}
+
+# cpu_sample_start CLIENT: notes what CLIENT's nfsfuse process (fuse, fuse4) and ganesha (not
+# for disk) have spent so far; cpu_sample_end ROW CLIENT BYTES adds what they spent since.
+cpu_sample_start() {
+    sample_client="" sample_server=""
+    if [[ $1 == fuse || $1 == fuse4 ]]; then
+        sample_client=$(cpu_seconds_of "${nfsfuse_pid_of[$1]}")
+    fi
+    if [[ $1 != disk ]]; then sample_server=$(cpu_seconds_of "$ganesha_pid"); fi
+}
+# spent_since BEFORE PID: CPU seconds PID spent since it had spent BEFORE.
+spent_since() {
+    awk -v a="$1" -v b="$(cpu_seconds_of "$2")" 'BEGIN { print b - a }'
+}
+cpu_sample_end() {
+    local row=$1 client=$2 bytes=$3
+    if [[ -n $sample_client ]]; then
+        add_cpu "$row" "$client" client "$(spent_since "$sample_client" "${nfsfuse_pid_of[$client]}")" "$bytes"
+    fi
+    if [[ -n $sample_server ]]; then
+        add_cpu "$row" "$client" server "$(spent_since "$sample_server" "$ganesha_pid")" "$bytes"
+    fi
+}
+
+# dd ARG...: runs dd, prints "BYTES SECONDS CPU_SECONDS" from its summary line and its CPU time.
 dd_measure() {
     local out line
     out=$(LC_ALL=C bounded dd "$@" 2>&1) || die "dd $* failed: $out"
+    children_cpu_seconds # this shell's only child so far was that dd (a $(...) of its own)
     line=$(tail -n 1 <<<"$out")
     [[ $line =~ ^([0-9]+)\ bytes.*copied,\ ([0-9.e+-]+)\ s, ]] || die "cannot parse dd's '$line'"
-    echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+    echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]} $children_cpu"
 }
 
-# raw COMMAND ARG...: runs raw_libnfs_bench against the export, prints its "key value" lines.
+# raw COMMAND ARG...: runs raw_libnfs_bench against the export, prints its "key value" lines and
+# "cpu_seconds", the CPU time it took.
 raw() {
     local out
     out=$(bounded "$bin/raw_libnfs_bench" --server 127.0.0.1 --export "$export_dir" \
         --nfs-port "$nfs_port" --mount-port "$mount_port" "$@" 2>&1) ||
         die "raw_libnfs_bench $* failed: $out"
+    children_cpu_seconds # this shell's only child was that raw_libnfs_bench (in its $(...))
     echo "$out"
+    echo "cpu_seconds $children_cpu"
 }
 
 # value KEY [N]: the Nth (default 1st) value of KEY in the "key value" lines on stdin.
@@ -424,13 +515,16 @@ log "sequential write, $size_mib MiB"
 add_row seq_write "sequential write ${size_mib} MiB + fsync" MB/s
 # add_run ROW CLIENT BYTES SECONDS: one more run of ROW by CLIENT; its result is the rate over all
 # of them (total bytes / total seconds).
-declare -A run_bytes run_secs
+# Each run's rate is kept too (run_rates[ROW,CLIENT], in order), for the JSON results.
+declare -A run_bytes run_secs run_rates
 add_run() {
-    local key=$1,$2
+    local key=$1,$2 this_run
+    this_run=$(megabytes_per_s "$3" "$4")
     run_bytes[$key]=$((${run_bytes[$key]:-0} + $3))
     run_secs[$key]=$(awk -v a="${run_secs[$key]:-0}" -v b="$4" 'BEGIN { print a + b }')
+    run_rates[$key]="${run_rates[$key]:-}${run_rates[$key]:+ }$this_run"
     result[$key]=$(megabytes_per_s "${run_bytes[$key]}" "${run_secs[$key]}")
-    log "  $1, $2: this run $(megabytes_per_s "$3" "$4") MB/s"
+    log "  $1, $2: this run $this_run MB/s"
 }
 # dd_write CLIENT FILE FILE_ON_DISK. Every timed write (raw's too) starts from the same state of
 # the machine's memory: sync and drop_caches first. Without that, how the run before left the page
@@ -438,11 +532,15 @@ add_run() {
 # of one written after drop_caches (measured in the kernel's copy into the page cache and spinning
 # on the file's lock), for NFSv3 and NFSv4.1 alike, and whichever slot a client happened to get
 # decided its row.
+# The CPU time of the client's process, ganesha and dd is taken around the dd alone.
 dd_write() {
-    local measured bytes secs
+    local measured bytes secs dd_cpu
     drop_caches
+    cpu_sample_start "$1"
     measured=$(dd_measure if=/dev/zero of="$2" bs=1M count="$size_mib" conv=fsync)
-    read -r bytes secs <<<"$measured"
+    read -r bytes secs dd_cpu <<<"$measured"
+    cpu_sample_end seq_write "$1" "$bytes"
+    add_cpu seq_write "$1" app "$dd_cpu" "$bytes"
     expect_size "$3" "$size_bytes"
     add_run seq_write "$1" "$bytes" "$secs"
 }
@@ -472,23 +570,39 @@ for client in $(nfsfuse_rounds); do
         dd_write fuse4 "$fuse4_file" "$fuse4_file_on_disk"
     fi
 done
+# raw_measured ROW COMMAND ARG...: runs raw_libnfs_bench (its output in raw_out) and adds its
+# CPU time and ganesha's to ROW, for the bytes of its first pass (the command must have one).
+raw_measured() {
+    local row=$1
+    shift
+    cpu_sample_start raw
+    raw_out=$(raw "$@")
+    cpu_sample_end "$row" raw "$(value bytes <<<"$raw_out")"
+    add_cpu "$row" raw client "$(value cpu_seconds <<<"$raw_out")" "$(value bytes <<<"$raw_out")"
+}
 drop_caches
-out=$(raw write "$raw_file" "$size_mib")
+raw_measured seq_write write "$raw_file" "$size_mib"
 expect_size "$raw_file_on_disk" "$size_bytes"
-result[seq_write,raw]=$(raw_rate "$out" 1)
+result[seq_write,raw]=$(raw_rate "$raw_out" 1)
 dd_write disk "$disk_file" "$disk_file"
 
 log "sequential read, cold and warm"
 add_row read_cold "sequential read, cold" MB/s
 add_row read_warm "sequential read, warm (again at once)" MB/s
 # dd_read CLIENT FILE: cold then warm; the reads must return exactly the bytes written.
+# The CPU time is taken for the cold read.
 dd_read() {
-    local client=$1 file=$2 pass row measured bytes secs
+    local client=$1 file=$2 pass row measured bytes secs dd_cpu
     drop_caches
     for pass in cold warm; do
         row=read_$pass
+        if [[ $pass == cold ]]; then cpu_sample_start "$client"; fi
         measured=$(dd_measure if="$file" of=/dev/null bs=1M)
-        read -r bytes secs <<<"$measured"
+        read -r bytes secs dd_cpu <<<"$measured"
+        if [[ $pass == cold ]]; then
+            cpu_sample_end "$row" "$client" "$bytes"
+            add_cpu "$row" "$client" app "$dd_cpu" "$bytes"
+        fi
         ((bytes == size_bytes)) || die "read $bytes bytes of $file ($pass), wrote $size_bytes"
         add_run "$row" "$client" "$bytes" "$secs"
     done
@@ -498,17 +612,21 @@ for client in $(nfsfuse_rounds); do
     remount_nfsfuse "$client" # nothing cached in the kernel or in nfsfuse
     if [[ $client == fuse ]]; then dd_read fuse "$fuse_file"; else dd_read fuse4 "$fuse4_file"; fi
 done
+# Cold and warm in two runs of one pass each, so the CPU time is the cold read's alone (a new
+# connection for the warm read: libnfs caches nothing, so all it costs is a MOUNT).
 drop_caches
-out=$(raw read "$raw_file" 2) # the raw client checks the byte count against the file's size
-result[read_cold,raw]=$(raw_rate "$out" 1)
-result[read_warm,raw]=$(raw_rate "$out" 2)
+raw_measured read_cold read "$raw_file" 1 # the raw client checks the byte count against the size
+result[read_cold,raw]=$(raw_rate "$raw_out" 1)
+out=$(raw read "$raw_file" 1)
+result[read_warm,raw]=$(raw_rate "$out" 1)
 dd_read disk "$disk_file"
 
 for jobs in 1 4; do
     log "random 4 KiB reads, $jobs job(s), $runtime_s s"
     row=rand$jobs
-    # With 4 jobs raw libnfs has 4 connections (one per job): nfsfuse v3 gets nconnect=4 then.
-    # NFSv4.1 has one connection and runs requests in parallel on the session's slots.
+    # With 4 jobs raw libnfs has 4 connections (one per job): both nfsfuse mounts get
+    # nconnect=4 then (an nfsfuse without nconnect for NFSv4.1 logs a warning in nfsfuse.log and
+    # uses one connection, its session's slots in parallel).
     connections=$((jobs == 1 ? 1 : 4))
     add_row "$row" "random read 4 KiB, $jobs job(s), $connections conn., ${runtime_s} s" IOPS
     # The server's copy warm for all, each client's own cache empty (nfsfuse remounted).
@@ -516,7 +634,7 @@ for jobs in 1 4; do
     remount_nfsfuse fuse "nconnect=$connections"
     result[$row,fuse]=$(fio_randread "$fuse_file" "$jobs")
     warm_server_cache "$fuse4_file_on_disk"
-    remount_nfsfuse fuse4
+    remount_nfsfuse fuse4 "nconnect=$connections"
     result[$row,fuse4]=$(fio_randread "$fuse4_file" "$jobs")
     warm_server_cache "$raw_file_on_disk"
     out=$(raw randread "$raw_file" "$jobs" "$runtime_s")
@@ -571,7 +689,7 @@ result[untar,none]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
 unmount_nfsfuse fuse
 measured_s=$((SECONDS - started))
 
-# ---- the table ----------------------------------------------------------------------------------
+# ---- the results -------------------------------------------------------------------------------
 
 ratio() {
     local fuse=$1 raw=$2
@@ -581,27 +699,119 @@ ratio() {
         awk -v f="$fuse" -v r="$raw" 'BEGIN { if (r > 0) printf "%.2f", f / r; else print "n/a" }'
     fi
 }
+# speedup ROW COLUMN BASE_COLUMN: how much faster COLUMN is than BASE (empty when either has no
+# value); seconds (untar) are inverted so > 1 is faster.
+speedup() {
+    local row=$1 value=${result[$1,$2]:-} base=${result[$1,$3]:-}
+    if [[ -z $base || -z $value ]]; then
+        echo ""
+    elif [[ ${result[$row,unit]} == seconds ]]; then
+        ratio "$base" "$value"
+    else
+        ratio "$value" "$base"
+    fi
+}
+# The ratios of every row, NAME:COLUMN:BASE_COLUMN, in result[ROW,ratio NAME]. Each is COLUMN's
+# speed against BASE's: > 1 means COLUMN is faster.
+readonly ratio_specs=(v3/raw:fuse:raw v4.1/raw:fuse4:raw v4.1/v3:fuse4:fuse v3/disk:fuse:disk
+    v4.1/disk:fuse4:disk full/none:fuse:none)
+for row in "${rows[@]}"; do
+    for spec in "${ratio_specs[@]}"; do
+        IFS=: read -r name column base <<<"$spec"
+        result[$row,ratio $name]=$(speedup "$row" "$column" "$base")
+    done
+done
 
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 ram_gib=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit_full=$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)
+commit_date=$(git -C "$repo" log -1 --format=%cI HEAD 2>/dev/null || echo unknown)
 dirty=""
 if [[ -n $(git -C "$repo" status --porcelain -- src fusefs 2>/dev/null) ]]; then
     dirty=" (with uncommitted changes in src/ or fusefs/)"
 fi
 disk=$(findmnt -n -o FSTYPE,SOURCE -T "$export_dir" | awk '{ print $1 " (" $2 ")" }')
+finished=$(date -u '+%FT%TZ')
+libnfs_version=$(pkg-config --modversion libnfs 2>/dev/null || echo '?')
+ganesha_version=$(dpkg-query -W -f='${Version}' nfs-ganesha 2>/dev/null || echo '?')
 
-echo "nfsfuse I/O benchmark, $(date -u '+%F %T UTC')"
+# ---- machine-readable results: tab-separated lines, made into JSON by bench_results.py ----------
+
+declare -A client_name=([fuse]=v3 [fuse4]=v4.1 [raw]=raw [disk]=disk [none]="v3 cache=none")
+readonly clients=(fuse fuse4 raw disk none)
+tsv() {
+    local IFS=$'\t'
+    echo "$*"
+}
+{
+    tsv setting finished "$finished"
+    tsv setting commit "$commit"
+    tsv setting commit_full "$commit_full"
+    tsv setting commit_date "$commit_date"
+    tsv setting uncommitted_changes "$([[ -n $dirty ]] && echo yes || echo no)"
+    tsv setting nfsfuse_binary "$(realpath "$nfsfuse_bin")"
+    tsv setting nfsfuse_built "$nfsfuse_built"
+    tsv setting NFSFUSE_BENCH_OPTS "$extra_opts"
+    tsv setting v3_options "${options_of[fuse]}"
+    tsv setting v4.1_options "${options_of[fuse4]}"
+    tsv setting BENCH_SIZE_MIB "$size_mib"
+    tsv setting BENCH_FILES "$files"
+    tsv setting BENCH_RUNTIME_S "$runtime_s"
+    tsv setting BENCH_ROUNDS "$rounds"
+    tsv setting BENCH_TAR_SOURCE "$tar_source"
+    tsv setting tar_entries "$tar_entries"
+    tsv setting tar_mb "$tar_mb"
+    tsv setting cpus "$(nproc)"
+    tsv setting cpu_model "${cpu_model:-unknown}"
+    tsv setting kernel "$(uname -r)"
+    tsv setting ram_gib "$ram_gib"
+    tsv setting export_filesystem "$disk"
+    tsv setting ganesha "$ganesha_version"
+    tsv setting libnfs "$libnfs_version"
+    tsv setting fio "$(fio --version)"
+    tsv setting server_readmax "$raw_readmax"
+    tsv setting server_writemax "$raw_writemax"
+    tsv setting measured_seconds "$measured_s"
+    for row in "${rows[@]}"; do
+        tsv row "$row" "${result[$row,unit]}" "${result[$row,label]}"
+        for client in "${clients[@]}"; do
+            [[ -n ${result[$row,$client]:-} ]] || continue
+            tsv value "$row" "${client_name[$client]}" "${result[$row,$client]}"
+            if [[ -n ${run_rates[$row,$client]:-} ]]; then
+                tsv runs "$row" "${client_name[$client]}" "${run_rates[$row,$client]}"
+            fi
+        done
+        for spec in "${ratio_specs[@]}"; do
+            name=${spec%%:*}
+            [[ -z ${result[$row,ratio $name]} ]] || tsv ratio "$row" "$name" "${result[$row,ratio $name]}"
+        done
+    done
+    for key in "${!cpu_secs[@]}"; do
+        IFS=, read -r row client process <<<"$key"
+        tsv cpu "$row" "${client_name[$client]}" "$process" "${cpu_secs[$key]}" "${cpu_bytes[$key]}"
+    done
+} >"$tmp/results.tsv"
+"$python" "$script_dir/bench_results.py" from-tsv "$tmp/results.tsv" >"$tmp/results.json" ||
+    die "bench_results.py could not make JSON of $tmp/results.tsv"
+if [[ -n $results_out ]]; then
+    cp "$tmp/results.json" "$results_out" || die "cannot write $results_out"
+    log "results written to $results_out"
+fi
+
+# ---- the table ----------------------------------------------------------------------------------
+
+echo "nfsfuse I/O benchmark, $(date -u -d "$finished" '+%F %T UTC')"
 echo "machine:  $(nproc) CPUs (${cpu_model:-unknown}), kernel $(uname -r), $ram_gib GiB RAM"
 echo "checkout: $repo at commit $commit$dirty"
 echo "nfsfuse:  $(realpath "$nfsfuse_bin") (built $nfsfuse_built)"
 echo "          v3:   ${source_of[fuse]} -o ${options_of[fuse]}"
 echo "          v4.1: ${source_of[fuse4]} -o ${options_of[fuse4]}   (NFSFUSE_BENCH_OPTS='$extra_opts')"
-echo "raw:      libnfs $(pkg-config --modversion libnfs 2>/dev/null || echo '?'), synchronous" \
+echo "raw:      libnfs $libnfs_version, synchronous" \
     "API, one connection per job, requests of at most 1 MiB"
 echo "          (the server allows READ $((raw_readmax / 1024)) KiB, WRITE" \
     "$((raw_writemax / 1024)) KiB; libnfs 4.0 cannot set them, nfs_set_readmax is newer)"
-echo "server:   nfs-ganesha $(dpkg-query -W -f='${Version}' nfs-ganesha 2>/dev/null || echo '?')" \
+echo "server:   nfs-ganesha $ganesha_version" \
     "(VFS) on 127.0.0.1, export on $disk; $(fio --version)"
 echo "sizes:    BENCH_SIZE_MIB=$size_mib BENCH_FILES=$files BENCH_RUNTIME_S=$runtime_s" \
     "BENCH_TAR_SOURCE=$tar_source ($tar_mb MB)"
@@ -611,38 +821,29 @@ for row in "${rows[@]}"; do
     ((${#result[$row,label]} > label_width)) && label_width=${#result[$row,label]}
 done
 table_row() {
-    printf "%-${label_width}s  %-8s %10s %12s %11s %11s %12s %8s %11s %10s\n" "$@"
-}
-# speedup ROW FASTER_COLUMN BASE_COLUMN: how much faster than BASE (empty when BASE has no value);
-# seconds (untar) are inverted so > 1 is faster.
-speedup() {
-    local row=$1 value=${result[$1,$2]} base=${result[$1,$3]:-}
-    if [[ -z $base ]]; then
-        echo ""
-    elif [[ ${result[$row,unit]} == seconds ]]; then
-        ratio "$base" "$value"
-    else
-        ratio "$value" "$base"
-    fi
+    printf "%-${label_width}s  %-8s %10s %12s %11s %11s %12s %8s %8s %11s %10s\n" "$@"
 }
 table_row workload unit "nfsfuse v3" "nfsfuse v4.1" "raw libnfs" "local disk" nfsfuse/raw \
-    v4.1/v3 "cache=none" full/none
+    v4.1/raw v4.1/v3 "cache=none" full/none
 for row in "${rows[@]}"; do
     table_row "${result[$row,label]}" "${result[$row,unit]}" "${result[$row,fuse]}" \
         "${result[$row,fuse4]}" "${result[$row,raw]}" "${result[$row,disk]}" \
-        "$(ratio "${result[$row,fuse]}" "${result[$row,raw]}")" "$(speedup "$row" fuse4 fuse)" \
-        "${result[$row,none]:-}" "$(speedup "$row" fuse none)"
+        "${result[$row,ratio v3/raw]}" "${result[$row,ratio v4.1/raw]}" \
+        "${result[$row,ratio v4.1/v3]}" "${result[$row,none]:-}" "${result[$row,ratio full/none]}"
 done
 echo
-echo "nfsfuse/raw: nfsfuse v3's result divided by raw libnfs's; for MB/s, IOPS and files/s below 1"
-echo "  means nfsfuse is slower. MB = 10^6 bytes. Everything ran one after another, once, but the"
-echo "  sequential writes and reads of nfsfuse v3 and v4.1: $rounds rounds (BENCH_ROUNDS), v3 first"
-echo "  in odd ones, v4.1 in even ones (a run right after another pays for its writeback), the rate"
-echo "  over all runs, after one untimed write of the same size through each (the server's first"
-echo "  costs it extra)."
+"$python" "$script_dir/bench_report.py" targets "$tmp/results.json" ||
+    die "bench_report.py could not check the targets"
+echo
+echo "nfsfuse/raw: nfsfuse v3's result divided by raw libnfs's (v4.1/raw: nfsfuse v4.1's); for"
+echo "  MB/s, IOPS and files/s below 1 means nfsfuse is slower. MB = 10^6 bytes. Everything ran one"
+echo "  after another, once, but the sequential writes and reads of nfsfuse v3 and v4.1: $rounds rounds"
+echo "  (BENCH_ROUNDS), v3 first in odd ones, v4.1 in even ones (a run right after another pays for"
+echo "  its writeback), the rate over all runs, after one untimed write of the same size through"
+echo "  each (the server's first costs it extra)."
 echo "v4.1/v3: nfsfuse over NFSv4.1 against nfsfuse over NFSv3 (seconds inverted): > 1 means"
-echo "  NFSv4.1 is faster. Both mounts take the same NFSFUSE_BENCH_OPTS; the v4.1 mount has one"
-echo "  connection (no nconnect) and the server's session slots."
+echo "  NFSv4.1 is faster. Both mounts take the same NFSFUSE_BENCH_OPTS and, but for the random"
+echo "  reads with 4 jobs, one connection each (v4.1: the server's session slots)."
 echo "cold reads: sync + echo 3 > /proc/sys/vm/drop_caches right before each, for all four, so the"
 echo "  server's ext4 copy is cold too; nfsfuse is also unmounted and mounted again first."
 echo "random reads: the server's copy is in the page cache (read just before) for all four;"
@@ -655,5 +856,10 @@ echo "  from the export's root (one LOOKUP per component) and has its directory 
 echo "untar: tar -x as root (owners, modes, times set) then sync -f, checked against the source."
 echo "cache=none: the metadata and untar rows again on an nfsfuse v3 mount with -o cache=none (no"
 echo "  attribute, name or data cache, every write FILE_SYNC); full/none > 1: the default is faster."
-echo "random reads with 4 jobs: nfsfuse v3 mounted with nconnect=4, as raw libnfs has 4 connections."
+echo "random reads with 4 jobs: both nfsfuse mounts with nconnect=4, as raw libnfs has 4 connections"
+echo "  (an nfsfuse whose NFSv4.1 has no nconnect yet warns in its log and uses one)."
+echo "CPU seconds per GiB: user + system time around each timed dd (raw: its whole run, connecting"
+echo "  included), summed over the runs, per GiB moved: nfsfuse's process and ganesha's from"
+echo "  /proc/PID/stat, dd's and raw_libnfs_bench's from the shell's times. The kernel's FUSE copies"
+echo "  count to whichever side makes them: nfsfuse's replies to nfsfuse, dd's reads to dd."
 echo "measuring took $measured_s s, the whole script $SECONDS s."
