@@ -29,6 +29,8 @@ repo=$(cd "$script_dir/../.." && pwd)
 readonly script_dir repo
 # The system Python (fio's JSON, the metadata workload): a venv first on PATH must not matter.
 readonly python=/usr/bin/python3
+# The result tools are imported from tests/bench: no __pycache__ left in the checkout by root.
+export PYTHONDONTWRITEBYTECODE=1
 
 size_mib=${BENCH_SIZE_MIB:-1024}
 files=${BENCH_FILES:-10000}

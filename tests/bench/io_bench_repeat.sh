@@ -20,6 +20,8 @@ script_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$script_dir/../.." && pwd)
 readonly script_dir repo
 readonly python=/usr/bin/python3
+# The result tools are imported from tests/bench: no __pycache__ left in the checkout by root.
+export PYTHONDONTWRITEBYTECODE=1
 runs=3
 out_dir=""
 

@@ -90,6 +90,9 @@ class Reports(unittest.TestCase):
         lines = bench_report.spread_lines([first, second])
         self.assertIn("| sequential read, cold | v3/raw | 0.58 | 0.74 | 0.58-0.74 |", lines)
         self.assertIn("| sequential read, cold | v4.1/raw | 0.67 | 0.67 | 0.67-0.67 |", lines)
+        self.assertIn("| untar /usr/include (9065 entries) + syncfs | v3/disk | 0.05 | 0.05 | "
+                      "0.05-0.05 |", lines)
+        self.assertFalse([line for line in lines if line.startswith("| sequential read, cold | v3/disk")])
 
     def test_history_is_oldest_first(self):
         newer = another_run(sample(), "2026-12-04T08:00:00Z", "read_cold", "v3/raw", 0.95)
