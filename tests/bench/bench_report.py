@@ -2,7 +2,7 @@
 """Text reports of io_bench.sh result files (BENCH_OUT, bench_results.py), in Markdown.
 
     bench_report.py targets RESULT.json      issue 16's targets: this run's value, met or not
-    bench_report.py spread RESULT.json...    each ratio of each run, and its min-max over them
+    bench_report.py spread RESULT.json...    each ratio and value of each run, and its min-max
     bench_report.py history RESULT.json...   the target ratios of each run, oldest first
 
 Python 3 standard library only.
@@ -23,6 +23,25 @@ CPU_PROCESSES = [("client", "nfsfuse or raw_libnfs_bench"), ("server", "ganesha"
 
 def fmt(value):
     return "n/a" if value is None else f"{value:.2f}"
+
+
+def fmt_value(value):
+    """A measured value as io_bench.sh prints it: rates of 1000 and more without decimals."""
+    if value is None:
+        return "n/a"
+    return f"{value:.0f}" if value >= 1000 else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def value_of(result, row_id, client):
+    found = bench_results.row(result, row_id)
+    return None if found is None else found["values"].get(client)
+
+
+def run_name(number, result):
+    """'run 2 = abc1234 2026-12-05 07:20', with the extra nfsfuse options if there were any."""
+    options = result["settings"].get("NFSFUSE_BENCH_OPTS")
+    extra = f" (NFSFUSE_BENCH_OPTS={options})" if options else ""
+    return f"run {number} = {bench_results.run_label(result)}{extra}"
 
 
 def rows_with(result, row_id, name):
@@ -61,8 +80,10 @@ def cpu_lines(result):
 
 
 def spread_lines(results):
-    """Every ratio of every row: each run's value (the first is the one quoted), min-max."""
-    head = "| row | ratio | " + " | ".join(f"run {i}" for i in range(1, len(results) + 1))
+    """Every ratio of every row, then every value and the CPU per GiB: each run's (the first is
+    the one quoted), and the min-max over the runs."""
+    head = "| row | ratio, or client and unit | " + " | ".join(
+        f"run {i}" for i in range(1, len(results) + 1))
     lines = [head + " | min-max |", "|---|---|" + "---|" * (len(results) + 1)]
     for first_row in results[0]["rows"]:
         for name in SPREAD_RATIOS:
@@ -75,6 +96,14 @@ def spread_lines(results):
             cells = " | ".join(fmt(v) for v in values)
             lines.append(f"| {first_row['label']} | {name} | {cells} | "
                          f"{fmt(min(present))}-{fmt(max(present))} |")
+    for first_row in results[0]["rows"]:
+        for client in ("v3", "v4.1", "raw", "disk"):
+            values = [value_of(r, first_row["id"], client) for r in results]
+            present = [v for v in values if v is not None]
+            if present:
+                lines.append(f"| {first_row['label']} | {client}, {first_row['unit']} | "
+                             + " | ".join(fmt_value(v) for v in values)
+                             + f" | {fmt_value(min(present))}-{fmt_value(max(present))} |")
     for row_id, row_name in CPU_ROWS:
         for client in ("v3", "v4.1", "raw"):
             for process, what in CPU_PROCESSES:
@@ -115,7 +144,7 @@ def main(argv):
         lines += ["", "CPU seconds per GiB moved (user + system):", ""] + cpu_lines(results[0])
     elif argv[1] == "spread":
         lines = [f"{len(results)} runs: " + ", ".join(
-            f"run {i} = {bench_results.run_label(r)}" for i, r in enumerate(results, 1)), ""]
+            run_name(i, r) for i, r in enumerate(results, 1)), ""]
         lines += spread_lines(results)
     else:
         lines = history_lines(results)

@@ -31,8 +31,12 @@ die() {
 }
 
 usage() {
-    sed -n '6,10p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
+    if ((${1:-2} == 0)); then
+        sed -n '6,10p' "$0" | sed 's/^# \{0,1\}//'
+    else
+        sed -n '6,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    fi
+    exit "${1:-2}"
 }
 
 while (($# > 0)); do
@@ -40,7 +44,7 @@ while (($# > 0)); do
     -n) runs=${2:?}; shift 2 ;;
     -o) out_dir=${2:?}; shift 2 ;;
     --) shift; break ;;
-    -h | --help) usage ;;
+    -h | --help) usage 0 ;;
     *) echo "io_bench_repeat: unknown argument '$1'" >&2; usage ;;
     esac
 done

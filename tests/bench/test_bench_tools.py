@@ -92,7 +92,10 @@ class Reports(unittest.TestCase):
         self.assertIn("| sequential read, cold | v4.1/raw | 0.67 | 0.67 | 0.67-0.67 |", lines)
         self.assertIn("| untar /usr/include (9065 entries) + syncfs | v3/disk | 0.05 | 0.05 | "
                       "0.05-0.05 |", lines)
-        self.assertFalse([line for line in lines if line.startswith("| sequential read, cold | v3/disk")])
+        self.assertFalse([line for line in lines
+                          if line.startswith("| sequential read, cold | v3/disk")])
+        self.assertIn("| sequential read, cold | v3, MB/s | 743.1 | 743.1 | 743.1-743.1 |", lines)
+        self.assertIn("| stat each | raw, files/s | 3549 | 3549 | 3549-3549 |", lines)
 
     def test_history_is_oldest_first(self):
         newer = another_run(sample(), "2026-12-04T08:00:00Z", "read_cold", "v3/raw", 0.95)
