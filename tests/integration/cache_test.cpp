@@ -156,6 +156,42 @@ TEST_F(CacheTest, ListingWithAttributesNeedsNoLookupPerEntry) {
         << "stat after a listing looked the names up one by one";
 }
 
+// Calls per metadata operation (issue 16), the same for NFSv3 and NFSv4.1: an exclusive create
+// and its close cost two (NFSv3: CREATE, SETATTR; NFSv4.1: OPEN, CLOSE), a listing two (the
+// kernel's GETATTR of the directory, then one READDIRPLUS or READDIR with the attributes, "."
+// included), and an unlink one (REMOVE).
+TEST_F(CacheTest, MetadataOperationsCostAsFewCallsAsInNfsV3) {
+    const auto total = [](const Counts& counts) {
+        uint64_t sum = 0;
+        for (const auto& [procedure, count] : counts) sum += count;
+        return sum;
+    };
+    constexpr int kFiles = 50;
+    std::filesystem::create_directory(mnt("meta"));
+    const auto path = [&](int i) { return mnt("meta/f" + std::to_string(i)); };
+    uint64_t before = total(calls());
+    for (int i = 0; i < kFiles; ++i) {
+        const int fd = ::open(path(i).c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+        ASSERT_GE(fd, 0) << path(i);
+        ASSERT_EQ(::close(fd), 0);
+    }
+    // RELEASE (and with it an NFSv4.1 CLOSE) is asynchronous to close(2): wait for the last ones.
+    for (int i = 0; i < 100 && total(calls()) - before < 2 * kFiles; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(total(calls()) - before, 2u * kFiles) << "create and close";
+
+    before = total(calls());
+    size_t listed = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(mnt("meta")))
+        ++listed;
+    EXPECT_EQ(listed, static_cast<size_t>(kFiles));
+    EXPECT_LE(total(calls()) - before, 2u) << "list";
+
+    before = total(calls());
+    for (int i = 0; i < kFiles; ++i) ASSERT_EQ(::unlink(path(i).c_str()), 0);
+    EXPECT_EQ(total(calls()) - before, static_cast<uint64_t>(kFiles)) << "unlink";
+}
+
 TEST_F(CacheTest, ANameAnotherClientAddsIsSeenAfterOurNextChangeThere) {
     std::filesystem::create_directory(mnt("shared"));
     write_file(mnt("shared/ours1"), "1");

@@ -153,6 +153,40 @@ TEST_F(Nfs4ClientTest, ListedEntriesCarryTheirHandlesAndAttributes) {
     EXPECT_EQ(f.attributes.mode, 0640u);
 }
 
+// Metadata in one round trip per operation (issue 16): a listing that fits one reply is one
+// COMPOUND (the directory's own number for "." and ".." comes with the READDIR, not from a GETATTR
+// of its own), and an exclusive create is one COMPOUND (OPEN with GETFH and GETATTR), its close
+// another, as with the Linux client; NFSv3 also needs two (CREATE, SETATTR).
+TEST_F(Nfs4ClientTest, AListingAndACreateAreOneCompoundEach) {
+    const auto total_calls = [&] {
+        uint64_t total = 0;
+        for (const auto& [procedure, count] : client_->call_counts()) total += count;
+        return total;
+    };
+    uint64_t before = total_calls();
+    const nfs::CreatedFile created =
+        client_->create(cancel_, dir_, "f", {0640}, true, nfs::OpenAccess::read_write);
+    EXPECT_EQ(total_calls() - before, 1u) << "create";
+    EXPECT_EQ(created.entry.attributes.mode, 0640u);
+    EXPECT_EQ(created.entry.attributes.type, nfs::FileType::regular);
+    before = total_calls();
+    client_->close(created.id);
+    EXPECT_EQ(total_calls() - before, 1u) << "close";
+
+    for (int i = 0; i < 20; ++i) client_->mkdir(cancel_, dir_, "d" + std::to_string(i), {0755});
+    before = total_calls();
+    const std::vector<nfs::DirectoryEntry> listed = client_->readdir(cancel_, dir_);
+    EXPECT_EQ(total_calls() - before, 1u) << "listing 21 names";
+    EXPECT_EQ(listed.size(), 23u);
+    const uint64_t own_fileid = client_->getattr(cancel_, dir_).fileid;
+    for (const nfs::DirectoryEntry& entry : listed) {
+        if (entry.name == "." || entry.name == "..")
+            EXPECT_EQ(entry.fileid, own_fileid);
+        else
+            EXPECT_NE(entry.fileid, own_fileid) << entry.name;
+    }
+}
+
 // Every NFSv4 stamp carries the change attribute, which moves with each change, and a change we
 // make in a directory reports its change attribute before and after (change_info4): what the
 // FUSE layer needs to know that it alone changed the directory.

@@ -521,10 +521,10 @@ RenameChanges Nfs4Client::rename(const CallContext& context, const FileHandle& f
 std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, const FileHandle& dir) {
     // NFSv4 READDIR leaves out "." and ".." (RFC 8881 section 18.23.4); readdir(3) shows them.
     // ".." gets the directory's own number: looking it up costs a LOOKUPP, and nothing
-    // relies on its d_ino.
-    const uint64_t own_fileid = getattr(context, dir).fileid;
-    std::vector<DirectoryEntry> entries{{".", own_fileid, std::nullopt},
-                                        {"..", own_fileid, std::nullopt}};
+    // relies on its d_ino. That number comes with the first READDIR (a GETATTR of fileid before
+    // it in the same COMPOUND), not in a COMPOUND of its own: a listing that fits one reply is
+    // one round trip, as NFSv3's READDIRPLUS is.
+    std::vector<DirectoryEntry> entries{{".", 0, std::nullopt}, {"..", 0, std::nullopt}};
     const AttrMask entry_attributes = file_attribute_request();
     uint64_t cookie = 0;
     uint64_t verifier = 0;
@@ -532,14 +532,18 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, cons
     ListingProgress progress;
     while (!eof) {
         size_t in_reply = 0;
+        const bool first = cookie == 0;
         call(
             context, "READDIR",
             [&](CompoundBuilder& b) {
-                b.putfh(dir).readdir(cookie, verifier, kReaddirDirCount, kReaddirMaxCount,
-                                     readdir_attribute_request());
+                b.putfh(dir);
+                if (first) b.getattr(AttrMask{Attr::fileid});
+                b.readdir(cookie, verifier, kReaddirDirCount, kReaddirMaxCount,
+                          readdir_attribute_request());
             },
             [&](CompoundReply& r) {
                 r.putfh();
+                if (first) entries[0].fileid = entries[1].fileid = r.getattr().attributes.fileid;
                 ReaddirReply reply = r.readdir();
                 verifier = reply.cookieverf;
                 eof = reply.eof;
