@@ -187,6 +187,27 @@ TEST_F(Nfs4ClientTest, AListingAndACreateAreOneCompoundEach) {
     }
 }
 
+// rmdir is one COMPOUND (LOOKUP, VERIFY that it is a directory, REMOVE) instead of a LOOKUP and
+// a REMOVE: a file is refused with ENOTDIR and stays, a missing name is ENOENT.
+TEST_F(Nfs4ClientTest, AnRmdirIsOneCompound) {
+    const auto total_calls = [&] {
+        uint64_t total = 0;
+        for (const auto& [procedure, count] : client_->call_counts()) total += count;
+        return total;
+    };
+    client_->mkdir(cancel_, dir_, "d", {0755});
+    create(dir_, "f", {0644});
+    uint64_t before = total_calls();
+    client_->rmdir(cancel_, dir_, "d");
+    EXPECT_EQ(total_calls() - before, 1u);
+    EXPECT_FALSE(std::filesystem::exists(disk_ / "d"));
+    before = total_calls();
+    EXPECT_EQ(errno_of([&] { client_->rmdir(cancel_, dir_, "f"); }), ENOTDIR);
+    EXPECT_EQ(total_calls() - before, 1u);
+    EXPECT_TRUE(std::filesystem::exists(disk_ / "f"));
+    EXPECT_EQ(errno_of([&] { client_->rmdir(cancel_, dir_, "none"); }), ENOENT);
+}
+
 // Every NFSv4 stamp carries the change attribute, which moves with each change, and a change we
 // make in a directory reports its change attribute before and after (change_info4): what the
 // FUSE layer needs to know that it alone changed the directory.

@@ -491,11 +491,31 @@ DirectoryChange Nfs4Client::remove(const CallContext& context, const FileHandle&
 
 DirectoryChange Nfs4Client::rmdir(const CallContext& context, const FileHandle& dir,
                                   const std::string& name) {
-    // NFSv4 REMOVE removes directories too; refuse a non-directory as rmdir(2) must.
-    const Entry entry = lookup(context, dir, name);
-    if (entry.attributes.type != FileType::directory)
-        throw Error(ENOTDIR, "rmdir " + name + ": not a directory");
-    return remove(context, dir, name);
+    // NFSv4 REMOVE removes directories too; refuse a non-directory as rmdir(2) must. One
+    // COMPOUND: the name's object VERIFYed to be a directory, then the REMOVE, which the server
+    // does not run when the VERIFY failed (no LOOKUP of its own first, and no window between
+    // the check and the removal in which another client could put a file in its place).
+    DirectoryChange change;
+    try {
+        call(
+            context, "REMOVE",
+            [&](CompoundBuilder& b) {
+                b.putfh(dir).lookup(name).verify_type(Ftype4::dir).putfh(dir).remove(name);
+            },
+            [&](CompoundReply& r) {
+                r.putfh();
+                r.lookup();
+                r.verify();
+                r.putfh();
+                change = directory_change_of(r.remove());
+            },
+            /*cachethis=*/true);
+    } catch (const Nfs4Error& error) {
+        if (error.status() == Nfs4Status::not_same)
+            throw Error(ENOTDIR, "rmdir " + name + ": not a directory");
+        throw;
+    }
+    return change;
 }
 
 RenameChanges Nfs4Client::rename(const CallContext& context, const FileHandle& from_dir,
