@@ -493,8 +493,9 @@ DirectoryChange Nfs4Client::rmdir(const CallContext& context, const FileHandle& 
                                   const std::string& name) {
     // NFSv4 REMOVE removes directories too; refuse a non-directory as rmdir(2) must. One
     // COMPOUND: the name's object VERIFYed to be a directory, then the REMOVE, which the server
-    // does not run when the VERIFY failed (no LOOKUP of its own first, and no window between
-    // the check and the removal in which another client could put a file in its place).
+    // does not run when the VERIFY failed. No LOOKUP of its own first, and the window in which
+    // another client could put a file in the directory's place is the server's own work on
+    // the COMPOUND, not a round trip (the operations of a COMPOUND are not atomic).
     DirectoryChange change;
     try {
         call(
