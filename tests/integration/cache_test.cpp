@@ -41,6 +41,12 @@ class CacheTest : public MountedTest {
         return counts;
     }
     uint64_t reads() { return calls()["READ"]; }
+    // Calls of every kind sent so far.
+    uint64_t calls_sent() {
+        uint64_t total = 0;
+        for (const auto& [procedure, count] : calls()) total += count;
+        return total;
+    }
     // The calls that ask the server for a file's attributes at open: NFSv3 ACCESSes and
     // NFSv4.1 OPENs (which carry them), and GETATTRs.
     static uint64_t revalidations(Counts counts) {
@@ -154,6 +160,37 @@ TEST_F(CacheTest, ListingWithAttributesNeedsNoLookupPerEntry) {
     EXPECT_EQ(listed, 20);
     EXPECT_LE(calls()["LOOKUP"] - lookups_before, 1u)
         << "stat after a listing looked the names up one by one";
+}
+
+// Calls per metadata operation (issue 16), the same for NFSv3 and NFSv4.1: an exclusive create
+// and its close cost two (NFSv3: CREATE, SETATTR; NFSv4.1: OPEN, CLOSE), a listing two (the
+// kernel's GETATTR of the directory, then one READDIRPLUS or READDIR with the attributes, "."
+// included), and an unlink one (REMOVE).
+TEST_F(CacheTest, MetadataOperationsCostAsFewCallsAsInNfsV3) {
+    constexpr int kFiles = 50;
+    std::filesystem::create_directory(mnt("meta"));
+    const auto path = [&](int i) { return mnt("meta/f" + std::to_string(i)); };
+    uint64_t before = calls_sent();
+    for (int i = 0; i < kFiles; ++i) {
+        const int fd = ::open(path(i).c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+        ASSERT_GE(fd, 0) << path(i);
+        ASSERT_EQ(::close(fd), 0);
+    }
+    // RELEASE (and with it an NFSv4.1 CLOSE) is asynchronous to close(2): wait for the last ones.
+    for (int i = 0; i < 100 && calls_sent() - before < 2 * kFiles; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(calls_sent() - before, 2u * kFiles) << "create and close";
+
+    before = calls_sent();
+    size_t listed = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(mnt("meta")))
+        ++listed;
+    EXPECT_EQ(listed, static_cast<size_t>(kFiles));
+    EXPECT_LE(calls_sent() - before, 2u) << "list";
+
+    before = calls_sent();
+    for (int i = 0; i < kFiles; ++i) ASSERT_EQ(::unlink(path(i).c_str()), 0);
+    EXPECT_EQ(calls_sent() - before, static_cast<uint64_t>(kFiles)) << "unlink";
 }
 
 TEST_F(CacheTest, ANameAnotherClientAddsIsSeenAfterOurNextChangeThere) {

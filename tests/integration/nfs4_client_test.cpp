@@ -63,6 +63,13 @@ class Nfs4ClientTest : public ::testing::Test {
         return found == counts.end() ? 0 : found->second;
     }
 
+    // COMPOUNDs sent so far, of every kind.
+    uint64_t calls_sent() const {
+        uint64_t total = 0;
+        for (const auto& [procedure, count] : client_->call_counts()) total += count;
+        return total;
+    }
+
     std::string read_all(const FileHandle& fh) {
         const nfs::ReadResult result = client_->read(cancel_, fh, 0, 1 << 20);
         return std::string(result.data.begin(), result.data.end());
@@ -151,6 +158,51 @@ TEST_F(Nfs4ClientTest, ListedEntriesCarryTheirHandlesAndAttributes) {
     const nfs::Entry f = client_->lookup(cancel_, dir_, "f");
     EXPECT_EQ(f.attributes.size, 5u);
     EXPECT_EQ(f.attributes.mode, 0640u);
+}
+
+// Metadata in one round trip per operation (issue 16): a listing that fits one reply is one
+// COMPOUND (the directory's own number for "." and ".." comes with the READDIR, not from a GETATTR
+// of its own), and an exclusive create is one COMPOUND (OPEN with GETFH and GETATTR), its close
+// another, as with the Linux client; NFSv3 also needs two (CREATE, SETATTR).
+TEST_F(Nfs4ClientTest, AListingAndACreateAreOneCompoundEach) {
+    uint64_t before = calls_sent();
+    const nfs::CreatedFile created =
+        client_->create(cancel_, dir_, "f", {0640}, true, nfs::OpenAccess::read_write);
+    EXPECT_EQ(calls_sent() - before, 1u) << "create";
+    EXPECT_EQ(created.entry.attributes.mode, 0640u);
+    EXPECT_EQ(created.entry.attributes.type, nfs::FileType::regular);
+    before = calls_sent();
+    client_->close(created.id);
+    EXPECT_EQ(calls_sent() - before, 1u) << "close";
+
+    for (int i = 0; i < 20; ++i) client_->mkdir(cancel_, dir_, "d" + std::to_string(i), {0755});
+    before = calls_sent();
+    const std::vector<nfs::DirectoryEntry> listed = client_->readdir(cancel_, dir_);
+    EXPECT_EQ(calls_sent() - before, 1u) << "listing 21 names";
+    EXPECT_EQ(listed.size(), 23u);
+    const uint64_t own_fileid = client_->getattr(cancel_, dir_).fileid;
+    for (const nfs::DirectoryEntry& entry : listed) {
+        if (entry.name == "." || entry.name == "..")
+            EXPECT_EQ(entry.fileid, own_fileid);
+        else
+            EXPECT_NE(entry.fileid, own_fileid) << entry.name;
+    }
+}
+
+// rmdir is one COMPOUND (LOOKUP, VERIFY that it is a directory, REMOVE) instead of a LOOKUP and
+// a REMOVE: a file is refused with ENOTDIR and stays, a missing name is ENOENT.
+TEST_F(Nfs4ClientTest, AnRmdirIsOneCompound) {
+    client_->mkdir(cancel_, dir_, "d", {0755});
+    create(dir_, "f", {0644});
+    uint64_t before = calls_sent();
+    client_->rmdir(cancel_, dir_, "d");
+    EXPECT_EQ(calls_sent() - before, 1u);
+    EXPECT_FALSE(std::filesystem::exists(disk_ / "d"));
+    before = calls_sent();
+    EXPECT_EQ(errno_of([&] { client_->rmdir(cancel_, dir_, "f"); }), ENOTDIR);
+    EXPECT_EQ(calls_sent() - before, 1u);
+    EXPECT_TRUE(std::filesystem::exists(disk_ / "f"));
+    EXPECT_EQ(errno_of([&] { client_->rmdir(cancel_, dir_, "none"); }), ENOENT);
 }
 
 // Every NFSv4 stamp carries the change attribute, which moves with each change, and a change we

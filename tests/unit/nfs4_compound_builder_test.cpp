@@ -63,6 +63,17 @@ TEST(Nfs4CompoundBuilderTest, Sequence) {
                               .u32(1)));                  // sa_cachethis
 }
 
+// rmdir in one COMPOUND: VERIFY that the looked-up object is a directory before REMOVE.
+TEST(Nfs4CompoundBuilderTest, VerifyType) {
+    EXPECT_EQ(only([](CompoundBuilder& b) { b.verify_type(Ftype4::dir); }),
+              std::string(args(1)
+                              .u32(37)       // OP_VERIFY
+                              .u32(1)        // obj_attributes.attrmask: one word,
+                              .u32(1u << 1)  //   TYPE (1)
+                              .u32(4)        // attr_vals: 4 bytes,
+                              .u32(2)));     //   NF4DIR
+}
+
 TEST(Nfs4CompoundBuilderTest, FilehandleAndNameOperations) {
     CompoundBuilder builder("t");
     builder.putfh(FileHandle{"\x01\x02\x03\x04\x05"})

@@ -314,6 +314,23 @@ TEST(Nfs4CompoundReplyTest, DirectoryChanges) {
     EXPECT_EQ(reply.link(), (ChangeInfo{true, 9, 10}));
 }
 
+// A VERIFY that did not match stops the COMPOUND with NFS4ERR_NOT_SAME (10027): the REMOVE after
+// it never ran.
+TEST(Nfs4CompoundReplyTest, VerifyThatDidNotMatch) {
+    CompoundReply matched(res(0, 1).result(37).bytes());  // OP_VERIFY: OK
+    EXPECT_NO_THROW(matched.verify());
+    CompoundReply reply(res(10027, 3).result(22).result(15).result(37, 10027).bytes());
+    reply.putfh();
+    reply.lookup();
+    try {
+        reply.verify();
+        FAIL() << "VERIFY failed";
+    } catch (const Nfs4Error& error) {
+        EXPECT_EQ(error.status(), Nfs4Status::not_same);
+    }
+    EXPECT_THROW(reply.remove(), Nfs4Error);
+}
+
 TEST(Nfs4CompoundReplyTest, ReadlinkAndReaddir) {
     const std::string bytes = res(0, 2)
                                   .result(27)  // OP_READLINK

@@ -95,6 +95,15 @@ CompoundBuilder& CompoundBuilder::getattr(const AttrMask& request) {
     return *this;
 }
 
+CompoundBuilder& CompoundBuilder::verify_type(Ftype4 type) {
+    begin(Op::verify);
+    out_.bitmap(AttrMask{Attr::type}.words());
+    XdrEncoder value;
+    value.u32(static_cast<uint32_t>(type));
+    out_.opaque(value.bytes());
+    return *this;
+}
+
 CompoundBuilder& CompoundBuilder::setattr(const Stateid& id, const AttributesToSet& attributes) {
     begin(Op::setattr);
     put_stateid(id);

@@ -52,6 +52,9 @@ class CompoundBuilder {
     CompoundBuilder& lookupp();
     CompoundBuilder& getattr(const AttrMask& request);
     CompoundBuilder& setattr(const Stateid& stateid, const AttributesToSet& attributes);
+    // VERIFY that the current object is of `type`: the COMPOUND stops with NFS4ERR_NOT_SAME
+    // when it is not (RFC 8881 section 18.31).
+    CompoundBuilder& verify_type(Ftype4 type);
     // `bits`: nfs::AccessBits (the same values as ACCESS4_*).
     CompoundBuilder& access(uint32_t bits);
     CompoundBuilder& read(const Stateid& stateid, uint64_t offset, uint32_t count);

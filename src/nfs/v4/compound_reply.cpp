@@ -144,6 +144,10 @@ void CompoundReply::restorefh() {
     expect(Op::restorefh);
 }
 
+void CompoundReply::verify() {
+    expect(Op::verify);
+}
+
 void CompoundReply::lookup() {
     expect(Op::lookup);
 }

@@ -139,6 +139,7 @@ class CompoundReply {
     FileHandle getfh();
     Fattr4 getattr();
     AttrMask setattr();  // attrsset
+    void verify();
     AccessReply access();
     ReadReply read();
     WriteReply write();

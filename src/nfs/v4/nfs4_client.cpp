@@ -491,11 +491,32 @@ DirectoryChange Nfs4Client::remove(const CallContext& context, const FileHandle&
 
 DirectoryChange Nfs4Client::rmdir(const CallContext& context, const FileHandle& dir,
                                   const std::string& name) {
-    // NFSv4 REMOVE removes directories too; refuse a non-directory as rmdir(2) must.
-    const Entry entry = lookup(context, dir, name);
-    if (entry.attributes.type != FileType::directory)
-        throw Error(ENOTDIR, "rmdir " + name + ": not a directory");
-    return remove(context, dir, name);
+    // NFSv4 REMOVE removes directories too; refuse a non-directory as rmdir(2) must. One
+    // COMPOUND: the name's object VERIFYed to be a directory, then the REMOVE, which the server
+    // does not run when the VERIFY failed. No LOOKUP of its own first, and the window in which
+    // another client could put a file in the directory's place is the server's own work on
+    // the COMPOUND, not a round trip (the operations of a COMPOUND are not atomic).
+    DirectoryChange change;
+    try {
+        call(
+            context, "REMOVE",
+            [&](CompoundBuilder& b) {
+                b.putfh(dir).lookup(name).verify_type(Ftype4::dir).putfh(dir).remove(name);
+            },
+            [&](CompoundReply& r) {
+                r.putfh();
+                r.lookup();
+                r.verify();
+                r.putfh();
+                change = directory_change_of(r.remove());
+            },
+            /*cachethis=*/true);
+    } catch (const Nfs4Error& error) {
+        if (error.status() == Nfs4Status::not_same)
+            throw Error(ENOTDIR, "rmdir " + name + ": not a directory");
+        throw;
+    }
+    return change;
 }
 
 RenameChanges Nfs4Client::rename(const CallContext& context, const FileHandle& from_dir,
@@ -521,10 +542,10 @@ RenameChanges Nfs4Client::rename(const CallContext& context, const FileHandle& f
 std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, const FileHandle& dir) {
     // NFSv4 READDIR leaves out "." and ".." (RFC 8881 section 18.23.4); readdir(3) shows them.
     // ".." gets the directory's own number: looking it up costs a LOOKUPP, and nothing
-    // relies on its d_ino.
-    const uint64_t own_fileid = getattr(context, dir).fileid;
-    std::vector<DirectoryEntry> entries{{".", own_fileid, std::nullopt},
-                                        {"..", own_fileid, std::nullopt}};
+    // relies on its d_ino. That number comes with the first READDIR (a GETATTR of fileid before
+    // it in the same COMPOUND), not in a COMPOUND of its own: a listing that fits one reply is
+    // one round trip, as NFSv3's READDIRPLUS is.
+    std::vector<DirectoryEntry> entries{{".", 0, std::nullopt}, {"..", 0, std::nullopt}};
     const AttrMask entry_attributes = file_attribute_request();
     uint64_t cookie = 0;
     uint64_t verifier = 0;
@@ -532,14 +553,18 @@ std::vector<DirectoryEntry> Nfs4Client::readdir(const CallContext& context, cons
     ListingProgress progress;
     while (!eof) {
         size_t in_reply = 0;
+        const bool first = cookie == 0;
         call(
             context, "READDIR",
             [&](CompoundBuilder& b) {
-                b.putfh(dir).readdir(cookie, verifier, kReaddirDirCount, kReaddirMaxCount,
-                                     readdir_attribute_request());
+                b.putfh(dir);
+                if (first) b.getattr(AttrMask{Attr::fileid});
+                b.readdir(cookie, verifier, kReaddirDirCount, kReaddirMaxCount,
+                          readdir_attribute_request());
             },
             [&](CompoundReply& r) {
                 r.putfh();
+                if (first) entries[0].fileid = entries[1].fileid = r.getattr().attributes.fileid;
                 ReaddirReply reply = r.readdir();
                 verifier = reply.cookieverf;
                 eof = reply.eof;

@@ -50,6 +50,8 @@ const char* op_name(Op op) {
             return "SAVEFH";
         case Op::setattr:
             return "SETATTR";
+        case Op::verify:
+            return "VERIFY";
         case Op::write:
             return "WRITE";
         case Op::exchange_id:

@@ -44,6 +44,7 @@ enum class Op : uint32_t {
     restorefh = 31,
     savefh = 32,
     setattr = 34,
+    verify = 37,
     write = 38,
     exchange_id = 42,
     create_session = 43,
