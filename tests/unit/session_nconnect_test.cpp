@@ -248,6 +248,24 @@ TEST(SessionNconnectTest, OneConnectionIsBoundAgainAfterItBroke) {
     EXPECT_EQ(server.misordered(), 0u);
 }
 
+// A server that refuses to bind the other connections fails the setup at once, saying so,
+// instead of every READ and WRITE later.
+TEST(SessionNconnectTest, AServerThatWillNotBindFailsTheSetup) {
+    FakeNfs4Server server(4);
+    server.before = [](const Request& request) -> std::optional<std::string> {
+        if (request.operation != kBind) return std::nullopt;
+        return testing::failed_reply(Op::bind_conn_to_session, Nfs4Status::notsupp);
+    };
+    try {
+        session_over(server);
+        FAIL() << "the session was set up";
+    } catch (const Error& error) {
+        const std::string message = error.what();
+        EXPECT_NE(message.find("BIND_CONN_TO_SESSION"), std::string::npos) << message;
+        EXPECT_NE(message.find("nconnect=4"), std::string::npos) << message;
+    }
+}
+
 TEST(SessionNconnectTest, OnlyReadWriteAndCommitCarryData) {
     EXPECT_TRUE(carries_data("READ"));
     EXPECT_TRUE(carries_data("WRITE"));

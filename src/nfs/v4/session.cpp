@@ -270,6 +270,16 @@ void Session::create_session(const CallContext& context) {
                     bind_connection(own, transport, current_->id, kBindTimeout);
                 });
                 break;
+            } catch (const Nfs4Error& error) {
+                // A server that will not bind a connection to the first session (RFC 8881 makes
+                // BIND_CONN_TO_SESSION mandatory) would fail every READ and WRITE later: the
+                // mount fails now, saying why.
+                if (current_->generation == 1)
+                    throw Error(error.errnum(), std::string(error.what()) + " (nconnect=" +
+                                                    std::to_string(connections_.size()) + ")");
+                spdlog::info("{}: binding connection {} to the NFSv4.1 session: {}",
+                             settings_.rpc.host, i + 1, error.what());
+                break;
             } catch (const Error& error) {
                 if (attempt == 1 && is_connection_failure(error.errnum())) continue;
                 spdlog::info("{}: binding connection {} to the NFSv4.1 session: {}",
