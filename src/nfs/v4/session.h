@@ -20,7 +20,8 @@
 // over the first, the others are bound to it with BIND_CONN_TO_SESSION, and so is any connection
 // made again after it broke, and every connection after a new session. READ, WRITE and COMMIT
 // go over the others in turn, the rest over the first; the slots are the session's, shared by
-// all connections. NFS4ERR_CONN_NOT_BOUND_TO_SESSION: the connection is bound, then again.
+// all connections. NFS4ERR_CONN_NOT_BOUND_TO_SESSION: the call goes again, and that connection
+// is bound again before its next use.
 // Thread-safety: call() from any number of threads; as many run at once as the session has
 // slots. Ownership: owns its transports (RpcConnections, or a unit test's fake server).
 #pragma once

@@ -7,8 +7,9 @@
 // A connection is bound to a session by CREATE_SESSION (the one it went over) or by
 // BIND_CONN_TO_SESSION, and only for as long as its TCP connection lives: a connection made
 // again (RpcConnection reconnects on its own) or a new session needs binding again.
-// Thread-safety: all methods may be called concurrently; a binding runs under its connection's
-// own lock, never under another. Ownership: owns the transports.
+// Thread-safety: all methods may be called concurrently. A binding runs under its connection's
+// own lock (taken after the Session's, never before: a new session binds the connections while
+// it holds its lock). Ownership: owns the transports.
 #pragma once
 
 #include <atomic>
