@@ -120,9 +120,9 @@ void set_up_logging(bool to_terminal, bool debug) {
     spdlog::set_default_logger(std::move(logger));
 }
 
-// NFSv4.1 (the default): our own session (src/nfs/v4), the export found by its path in the
-// server's pseudo filesystem (parse_mount_options already refused mountport= with it). NFSv3:
-// nconnect connections (nfs3_connection.h), each with its own MOUNT.
+// NFSv4.1 (the default): our own session (src/nfs/v4) over nconnect connections, the export
+// found by its path in the server's pseudo filesystem (parse_mount_options already refused
+// mountport= with it). NFSv3: nconnect connections (nfs3_connection.h), each with its own MOUNT.
 std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
                                             const options::MountOptions& mount_options,
                                             const options::MountIdentity& identity,
@@ -141,11 +141,8 @@ std::unique_ptr<nfs::NfsClient> make_client(const options::ServerTarget& target,
         settings.owner_id = std::string("nfsfuse:") + hostname + ":" + mountpoint;
         settings.call_timeout = std::chrono::milliseconds(timeout_ms);
         settings.liveness_timeout = std::chrono::milliseconds(mount_options.soft_deadline_ms());
-        if (mount_options.nconnect > 1)
-            spdlog::warn(
-                "nconnect={}: NFSv4.1 mounts use one connection for now (vers=3 has "
-                "nconnect)",
-                mount_options.nconnect);
+        // nconnect: one session over all of them (session_connections.h).
+        settings.connections = mount_options.nconnect;
         return std::make_unique<nfs::v4::Nfs4Client>(std::move(settings), target.export_path);
     }
     nfs::ConnectionSettings settings;

@@ -5,6 +5,7 @@
 
 #include "nfs/rpc/xdr.h"
 #include "nfs4_xdr_bytes.h"
+#include "util/error.h"
 
 namespace nfsfuse::nfs::v4::testing {
 namespace {
@@ -61,7 +62,11 @@ FakeNfs4Server::Request decode(std::string_view arguments) {
     const uint32_t operations = xdr.u32("operations");
     FakeNfs4Server::Request request;
     request.operation = operations ? xdr.u32("operation") : 0;
-    if (request.operation == op(Op::destroy_session)) {
+    if (request.operation == op(Op::bind_conn_to_session)) {
+        const std::string id = xdr.fixed_opaque(kSessionIdSize, "sessionid");
+        std::copy(id.begin(), id.end(), request.session.begin());
+        request.direction = xdr.u32("direction");
+    } else if (request.operation == op(Op::destroy_session)) {
         const std::string id = xdr.fixed_opaque(kSessionIdSize, "sessionid");
         std::copy(id.begin(), id.end(), request.session.begin());
     } else if (request.operation == op(Op::sequence)) {
@@ -88,7 +93,14 @@ std::string failed_reply(Op operation, Nfs4Status status) {
 
 RpcReply FakeNfs4Server::call(const CallContext&, uint32_t, std::string_view arguments,
                               std::chrono::milliseconds) {
-    const Request request = decode(arguments);
+    return call_on(0, 1, arguments);
+}
+
+RpcReply FakeNfs4Server::call_on(uint32_t connection, uint64_t incarnation,
+                                 std::string_view arguments) {
+    Request request = decode(arguments);
+    request.connection = connection;
+    request.incarnation = incarnation;
     std::optional<std::string> answer;
     if (before) answer = before(request);
     if (!answer) {
@@ -112,6 +124,7 @@ std::string FakeNfs4Server::handle(const Request& request) {
         case Op::create_session: {
             const SessionId id = session_named(++sessions_created_);
             sessions_[id].assign(slots_, Slot{});
+            bound_.emplace(id, request.connection, request.incarnation);
             return create_session_reply(id, slots_);
         }
         case Op::destroy_session: {
@@ -124,6 +137,8 @@ std::string FakeNfs4Server::handle(const Request& request) {
             return compound(Nfs4Status::ok, 1).result(op(Op::destroy_clientid));
         case Op::sequence:
             return sequence(request);
+        case Op::bind_conn_to_session:
+            return bind_conn_to_session(request);
         default:
             return compound(Nfs4Status::op_illegal, 1)
                 .result(request.operation, code(Nfs4Status::op_illegal));
@@ -134,6 +149,9 @@ std::string FakeNfs4Server::handle(const Request& request) {
 std::string FakeNfs4Server::sequence(const Request& request) {
     const auto session = sessions_.find(request.session);
     if (session == sessions_.end()) return failed_sequence_reply(Nfs4Status::badsession);
+    if (binding_required_ &&
+        !bound_.count({request.session, request.connection, request.incarnation}))
+        return failed_sequence_reply(Nfs4Status::conn_not_bound_to_session);
     if (request.slot >= session->second.size()) return failed_sequence_reply(Nfs4Status::badslot);
     Slot& slot = session->second[request.slot];
     if (request.sequence == slot.sequence) {  // a replay
@@ -165,6 +183,45 @@ std::string FakeNfs4Server::sequence(const Request& request) {
         slot.cached = request.cachethis ? std::optional<std::string>(reply) : std::nullopt;
     }
     return reply;
+}
+
+// With mutex_ held.
+std::string FakeNfs4Server::bind_conn_to_session(const Request& request) {
+    if (!sessions_.count(request.session))
+        return failed_reply(Op::bind_conn_to_session, Nfs4Status::badsession);
+    bound_.emplace(request.session, request.connection, request.incarnation);
+    return compound(Nfs4Status::ok, 1)
+        .result(op(Op::bind_conn_to_session))
+        .fixed(bytes_of(request.session))
+        .u32(request.direction & 0x3)  // CDFC4_FORE -> CDFS4_FORE
+        .u32(0);                       // not in RDMA mode
+}
+
+RpcReply FakeConnection::call(const CallContext&, uint32_t, std::string_view arguments,
+                              std::chrono::milliseconds) {
+    uint64_t incarnation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (broken_) {
+            broken_ = false;
+            ++made_;
+        }
+        incarnation = made_;
+    }
+    try {
+        return server_.call_on(index_, incarnation, arguments);
+    } catch (const Error& error) {
+        if (is_connection_failure(error.errnum())) {
+            std::lock_guard lock(mutex_);
+            if (made_ == incarnation) broken_ = true;
+        }
+        throw;
+    }
+}
+
+uint64_t FakeConnection::connections_made() const {
+    std::lock_guard lock(mutex_);
+    return made_;
 }
 
 void FakeNfs4Server::forget_sessions() {

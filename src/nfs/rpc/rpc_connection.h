@@ -57,8 +57,8 @@ class RpcConnection : public RpcTransport {
     RpcReply call(const CallContext& context, uint32_t xid, uint32_t procedure,
                   std::string_view arguments, std::chrono::milliseconds timeout);
 
-    // How many times the connection was made (1 after construction), for tests and logs.
-    uint64_t connections_made() const;
+    // How many times the connection was made (1 after construction).
+    uint64_t connections_made() const override;
 
   private:
     struct Pending;

@@ -47,6 +47,10 @@ class RpcTransport {
     // reply's header.
     virtual RpcReply call(const CallContext& context, uint32_t procedure,
                           std::string_view arguments, std::chrono::milliseconds timeout) = 0;
+    // How many times the connection was made (1 once it is up). A new number is a new TCP
+    // connection, one the server knows nothing about: an NFSv4.1 session must be bound to it
+    // again (session_connections.h).
+    virtual uint64_t connections_made() const = 0;
 };
 
 // Whether a call failed because its connection broke, or a new one cannot be made yet (the

@@ -376,6 +376,15 @@ CompoundBuilder& CompoundBuilder::destroy_session(const SessionId& session) {
     return *this;
 }
 
+CompoundBuilder& CompoundBuilder::bind_conn_to_session(const SessionId& session,
+                                                       uint32_t direction) {
+    begin(Op::bind_conn_to_session);
+    out_.fixed_opaque(bytes_of(session));
+    out_.u32(direction);
+    out_.boolean(false);  // bctsa_use_conn_in_rdma_mode
+    return *this;
+}
+
 CompoundBuilder& CompoundBuilder::reclaim_complete() {
     begin(Op::reclaim_complete);
     out_.boolean(false);  // rca_one_fs

@@ -120,6 +120,8 @@ class CompoundBuilder {
                                     uint32_t cb_program,
                                     const std::optional<AuthSys>& callback_credentials);
     CompoundBuilder& destroy_session(const SessionId& session);
+    // `direction`: channel_dir_from_client4; never in RDMA mode.
+    CompoundBuilder& bind_conn_to_session(const SessionId& session, uint32_t direction);
     // rca_one_fs false: reclaim is complete for every filesystem.
     CompoundBuilder& reclaim_complete();
     CompoundBuilder& destroy_clientid(uint64_t clientid);

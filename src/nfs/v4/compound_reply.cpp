@@ -342,6 +342,15 @@ void CompoundReply::destroy_session() {
     expect(Op::destroy_session);
 }
 
+BindConnReply CompoundReply::bind_conn_to_session() {
+    expect(Op::bind_conn_to_session);
+    BindConnReply result;
+    result.sessionid = decode_sessionid(in_, "BIND_CONN_TO_SESSION sessionid");
+    result.direction = in_.u32("BIND_CONN_TO_SESSION direction");
+    in_.boolean("BIND_CONN_TO_SESSION rdma mode");
+    return result;
+}
+
 void CompoundReply::reclaim_complete() {
     expect(Op::reclaim_complete);
 }

@@ -118,6 +118,11 @@ struct CreateSessionReply {
     ChannelAttrs back;
 };
 
+struct BindConnReply {
+    SessionId sessionid{};
+    uint32_t direction = 0;  // channel_dir_from_server4
+};
+
 class CompoundReply {
   public:
     // Reads status, tag and result count: throws EIO when even those are missing.
@@ -159,6 +164,7 @@ class CompoundReply {
     ExchangeIdReply exchange_id();
     CreateSessionReply create_session();
     void destroy_session();
+    BindConnReply bind_conn_to_session();
     void reclaim_complete();
     void destroy_clientid();
 

@@ -60,6 +60,8 @@ const char* op_name(Op op) {
             return "CREATE_SESSION";
         case Op::destroy_session:
             return "DESTROY_SESSION";
+        case Op::bind_conn_to_session:
+            return "BIND_CONN_TO_SESSION";
         case Op::free_stateid:
             return "FREE_STATEID";
         case Op::sequence:

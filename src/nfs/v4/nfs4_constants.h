@@ -46,6 +46,7 @@ enum class Op : uint32_t {
     setattr = 34,
     verify = 37,
     write = 38,
+    bind_conn_to_session = 41,
     exchange_id = 42,
     create_session = 43,
     destroy_session = 44,
@@ -284,6 +285,15 @@ constexpr uint32_t mask_pnfs = 0x00070000;
 constexpr uint32_t upd_confirmed_rec_a = 0x40000000;
 constexpr uint32_t confirmed_r = 0x80000000;
 }  // namespace exchgid4_flag
+
+// channel_dir_from_client4 (BIND_CONN_TO_SESSION's bctsa_dir) and channel_dir_from_server4
+// (its bctsr_dir): which channels of the session a connection carries.
+namespace channel_dir_from_client4 {
+constexpr uint32_t fore = 0x1;
+}  // namespace channel_dir_from_client4
+namespace channel_dir_from_server4 {
+constexpr uint32_t fore = 0x1;
+}  // namespace channel_dir_from_server4
 
 namespace create_session4_flag {
 constexpr uint32_t persist = 0x1;

@@ -24,6 +24,8 @@ constexpr milliseconds kSetupTimeout{60000};
 constexpr int kRegisterAttempts = 3;
 // Bound for ending a replaced session: it is only tidying up.
 constexpr milliseconds kDestroyTimeout{5000};
+// Bound for binding a connection to a new session outside any call.
+constexpr milliseconds kBindTimeout{15000};
 // The back channel we offer but never use (no delegations): the smallest the server takes.
 constexpr ChannelAttrs kBackChannel{0, 4096, 4096, 0, 2, 1};
 constexpr uint32_t kCallbackProgram = 0x40000000;
@@ -46,14 +48,30 @@ RpcSettings rpc_settings_of(const SessionSettings& settings) {
     return rpc;
 }
 
+// The mount's connections, each made at once (a server that takes only some fails the mount).
+std::vector<std::unique_ptr<RpcTransport>> connect(const SessionSettings& settings) {
+    std::vector<std::unique_ptr<RpcTransport>> transports;
+    for (uint32_t i = 0; i < std::max<uint32_t>(settings.connections, 1); ++i)
+        transports.push_back(std::make_unique<RpcConnection>(rpc_settings_of(settings)));
+    return transports;
+}
+
+std::vector<std::unique_ptr<RpcTransport>> one(std::unique_ptr<RpcTransport> transport) {
+    std::vector<std::unique_ptr<RpcTransport>> transports;
+    transports.push_back(std::move(transport));
+    return transports;
+}
+
 }  // namespace
 
-Session::Session(SessionSettings settings)
-    : Session(settings, std::make_unique<RpcConnection>(rpc_settings_of(settings))) {}
+Session::Session(SessionSettings settings) : Session(settings, connect(settings)) {}
 
 Session::Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport)
+    : Session(std::move(settings), one(std::move(transport))) {}
+
+Session::Session(SessionSettings settings, std::vector<std::unique_ptr<RpcTransport>> transports)
     : settings_(std::move(settings)),
-      rpc_(std::move(transport)),
+      connections_(std::move(transports)),
       verifier_(
           static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count())) {
     // No other thread can see this object yet: no locking needed until it returns.
@@ -194,7 +212,21 @@ RpcReply Session::call_without_session(const CallContext& context, const Build& 
                                        milliseconds timeout) {
     CompoundBuilder builder("nfsfuse");
     build(builder);
-    return rpc_->call(context, kNfsProc4Compound, builder.finish(), timeout);
+    // The first connection: CREATE_SESSION binds the one it goes over.
+    return connections_.transport(0).call(context, kNfsProc4Compound, builder.finish(), timeout);
+}
+
+void Session::bind_connection(const CallContext& context, RpcTransport& transport,
+                              const SessionId& session, milliseconds timeout) {
+    CompoundBuilder builder("nfsfuse");
+    // The fore channel only: we never use the back channel (as Linux's client binds the
+    // connections of nconnect beyond the first when it has none).
+    builder.bind_conn_to_session(session, channel_dir_from_client4::fore);
+    const RpcReply reply = transport.call(context, kNfsProc4Compound, builder.finish(), timeout);
+    CompoundReply results(reply.results());
+    const BindConnReply bound = results.bind_conn_to_session();
+    if (bound.sessionid != session || bound.direction != channel_dir_from_server4::fore)
+        throw Error(EIO, "BIND_CONN_TO_SESSION: the server bound another session or channel");
 }
 
 void Session::exchange_id(const CallContext& context) {
@@ -226,7 +258,38 @@ void Session::create_session(const CallContext& context) {
                                          slots_granted(settings_.slots, created.fore.maxrequests));
     // Calls waiting for one of its slots go over to the new session.
     if (replaced) replaced->slots.retire();
-    spdlog::debug("NFSv4.1 session with {}: {} slots", settings_.rpc.host, current_->slots.size());
+    connections_.bound_by_create_session(0, current_->generation);
+    // The others now, so that a recovery leaves every connection ready; one that cannot be
+    // bound yet is bound by the next call over it.
+    const CallContext own;
+    for (size_t i = 1; i < connections_.size(); ++i) {
+        // Twice when it broke: after a server restart every connection did, unseen so far.
+        for (int attempt = 1; attempt <= 2; ++attempt) {
+            try {
+                connections_.ensure_bound(i, current_->generation, [&](RpcTransport& transport) {
+                    bind_connection(own, transport, current_->id, kBindTimeout);
+                });
+                break;
+            } catch (const Nfs4Error& error) {
+                // A server that will not bind a connection to the first session (RFC 8881 makes
+                // BIND_CONN_TO_SESSION mandatory) would fail every READ and WRITE later: the
+                // mount fails now, saying why.
+                if (current_->generation == 1)
+                    throw Error(error.errnum(), std::string(error.what()) + " (nconnect=" +
+                                                    std::to_string(connections_.size()) + ")");
+                spdlog::info("{}: binding connection {} to the NFSv4.1 session: {}",
+                             settings_.rpc.host, i + 1, error.what());
+                break;
+            } catch (const Error& error) {
+                if (attempt == 1 && is_connection_failure(error.errnum())) continue;
+                spdlog::info("{}: binding connection {} to the NFSv4.1 session: {}",
+                             settings_.rpc.host, i + 1, error.what());
+                break;
+            }
+        }
+    }
+    spdlog::debug("NFSv4.1 session with {}: {} slots, {} connections", settings_.rpc.host,
+                  current_->slots.size(), connections_.size());
 }
 
 Session::Recovered Session::recover(const CallContext& context, uint64_t seen_generation,
@@ -311,13 +374,25 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
             settings_.call_timeout.count() ? std::min(pause, remaining(deadline)) : pause);
         pause = std::min(pause * 2, kLongestPause);
     };
-    // Sent again at once the first time; should the server keep refusing, with pauses (a call
-    // must not spin on a broken server).
-    int replays_refused = 0;
-    const auto refused_replay = [&](const Nfs4Error& error) {
-        spdlog::debug("{}: {}; sending it again with the slot's next sequence id", what,
-                      error.what());
-        if (replays_refused++ > 0) back_off();
+    // A new session (and client id) in place of the one that failed with `status`. Its setup
+    // goes over the first connection, which may have broken with the server's restart unseen
+    // (a data connection found out): then it is made again, and the call goes on.
+    const auto recover_from = [&](uint64_t generation, Nfs4Status status) {
+        try {
+            after_recovery(context, recover(context, generation, status));
+        } catch (const Error& error) {
+            if (!is_connection_failure(error.errnum())) throw;
+            spdlog::debug("{}: recovering the session: {}; again", what, error.what());
+            back_off();
+        }
+    };
+    // A request the server refused as it was sent (a replay it cannot answer, a connection it
+    // does not take yet) goes again at once the first time; should the server keep refusing,
+    // with pauses (a call must not spin on a broken server).
+    int refusals = 0;
+    const auto refused_as_sent = [&](const Nfs4Error& error) {
+        spdlog::debug("{}: {}; sending it again", what, error.what());
+        if (refusals++ > 0) back_off();
     };
     for (;;) {
         // Slot and session id from one session: a slot of an old session (taken before a
@@ -331,26 +406,59 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
         builder.sequence(session->id, slot.sequence, slot.id, slots.highest_in_use(), cachethis);
         build(builder);
         const std::string arguments = builder.finish();
+        const size_t connection = connections_.choose(carries_data(what));
 
         RpcReply reply;
+        bool sent = false;       // the server may have seen the request
+        uint64_t sent_over = 0;  // connections_made() of the TCP connection it went over
         try {
-            // A broken connection: the same bytes again, on the same slot (a replay).
+            // A broken connection: made again, bound again, and the same bytes again on the same
+            // slot (a replay).
             for (;;) {
+                RpcTransport& transport = connections_.transport(connection);
+                uint64_t connection_number = 0;
                 try {
-                    reply = rpc_->call(context, kNfsProc4Compound, arguments, remaining(deadline));
+                    connections_.ensure_bound(
+                        connection, session->generation, [&](RpcTransport& unbound) {
+                            bind_connection(context, unbound, session->id, remaining(deadline));
+                        });
+                    connection_number = transport.connections_made();
+                    sent = true;
+                    sent_over = connection_number;
+                    connections_.count_call(connection);
+                    reply =
+                        transport.call(context, kNfsProc4Compound, arguments, remaining(deadline));
                     break;
+                } catch (const Nfs4Error&) {
+                    throw;  // the binding was refused
                 } catch (const Error& error) {
                     // The connection broke, or a new one cannot be made yet (server down or
                     // restarting): keep trying until the call's time is up.
                     if (!is_connection_failure(error.errnum())) throw;
+                    connections_.lost_binding(connection, connection_number);
                     spdlog::debug("{}: {}; sending it again", what, error.what());
                     back_off();
                 }
             }
+        } catch (const Nfs4Error& error) {
+            // BIND_CONN_TO_SESSION failed: our session is gone (a restarted server), or the
+            // server will not bind. A request sent before (now to be replayed) may have run.
+            if (sent)
+                slots.completed(slot, slots.size() - 1);
+            else
+                slots.released_unused(slot);
+            if (!is_one_of(error.status(), {Nfs4Status::badsession, Nfs4Status::deadsession,
+                                            Nfs4Status::stale_clientid, Nfs4Status::expired}))
+                throw;
+            recover_from(session->generation, error.status());
+            continue;
         } catch (...) {
             // Timed out or interrupted: the server may have run it; count the slot as used. If
             // it did not, the next use gets NFS4ERR_SEQ_MISORDERED and a new session.
-            slots.completed(slot, slots.size() - 1);
+            if (sent)
+                slots.completed(slot, slots.size() - 1);
+            else
+                slots.released_unused(slot);
             throw;
         }
 
@@ -367,16 +475,21 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
                 // Linux does). Only requests sent without cachethis, which may run twice, meet
                 // the first.
                 slots.skipped(slot);
-                refused_replay(error);
+                refused_as_sent(error);
                 continue;
             }
             slots.released_unused(slot);  // SEQUENCE failed: the server did not use the slot
-            if (is_one_of(status, {Nfs4Status::delay, Nfs4Status::grace})) {
+            if (status == Nfs4Status::conn_not_bound_to_session) {
+                // The server does not bind a connection by SEQUENCE (RFC 8881 lets it require
+                // BIND_CONN_TO_SESSION), or dropped the binding: bound again, then again.
+                connections_.lost_binding(connection, sent_over);
+                refused_as_sent(error);
+            } else if (is_one_of(status, {Nfs4Status::delay, Nfs4Status::grace})) {
                 back_off();
             } else if (is_one_of(status, {Nfs4Status::badsession, Nfs4Status::deadsession,
                                           Nfs4Status::seq_misordered, Nfs4Status::stale_clientid,
                                           Nfs4Status::expired})) {
-                after_recovery(context, recover(context, session->generation, status));
+                recover_from(session->generation, status);
             } else {
                 throw;
             }
@@ -389,7 +502,7 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
             if (error.status() == Nfs4Status::retry_uncached_rep) {
                 // The same as above, told after a successful SEQUENCE (the reply nfs-ganesha
                 // keeps for requests without cachethis): the slot's id advanced already.
-                refused_replay(error);
+                refused_as_sent(error);
                 continue;
             }
             if (!is_one_of(error.status(), {Nfs4Status::delay, Nfs4Status::grace})) throw;

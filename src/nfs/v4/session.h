@@ -16,8 +16,14 @@
 // - NFS4ERR_RETRY_UNCACHED_REP or NFS4ERR_SEQ_FALSE_RETRY (a replay the server cannot answer,
 //   or a sequence id it saw with another request): the slot's next sequence id, then again.
 // A soft call gives up after its timeout (ETIMEDOUT), a hard one only when cancelled (EINTR).
+// nconnect: the session may run over several connections (session_connections.h): it is created
+// over the first, the others are bound to it with BIND_CONN_TO_SESSION, and so is any connection
+// made again after it broke, and every connection after a new session. READ, WRITE and COMMIT
+// go over the others in turn, the rest over the first; the slots are the session's, shared by
+// all connections. NFS4ERR_CONN_NOT_BOUND_TO_SESSION: the call goes again, and that connection
+// is bound again before its next use.
 // Thread-safety: call() from any number of threads; as many run at once as the session has
-// slots. Ownership: owns its transport (an RpcConnection, or a unit test's fake server).
+// slots. Ownership: owns its transports (RpcConnections, or a unit test's fake server).
 #pragma once
 
 #include <atomic>
@@ -30,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "nfs/call_context.h"
 #include "nfs/rpc/rpc_connection.h"
@@ -37,6 +44,7 @@
 #include "nfs/v4/compound_builder.h"
 #include "nfs/v4/compound_reply.h"
 #include "nfs/v4/nfs4_constants.h"
+#include "nfs/v4/session_connections.h"
 #include "nfs/v4/slot_table.h"
 
 namespace nfsfuse::nfs::v4 {
@@ -51,6 +59,8 @@ struct SessionSettings {
     // The mount's timeo * (retrans + 1), hard or soft: how long the connection may stay silent
     // before it is given up and made again (tcp_liveness.h). 0: call_timeout, or nfs(5)'s.
     std::chrono::milliseconds liveness_timeout{0};
+    // TCP connections to the server (the mount's nconnect), at least 1.
+    uint32_t connections = 1;
     uint32_t slots = 16;                 // asked for; the server may grant fewer
     uint32_t max_request = 1056 * 1024;  // a 1 MiB WRITE and its headers
     // A 512 KiB READ (or READDIR) and its headers. Not 1 MiB: the largest reply a session allows
@@ -69,6 +79,8 @@ class Session {
     explicit Session(SessionSettings settings);
     // The same over `transport` (settings.rpc then only names the server in messages).
     Session(SessionSettings settings, std::unique_ptr<RpcTransport> transport);
+    // The same over several (settings.connections is then their number).
+    Session(SessionSettings settings, std::vector<std::unique_ptr<RpcTransport>> transports);
     // Ends the session and the client id on the server (best effort: it forgets them anyway
     // after the lease).
     ~Session();
@@ -108,6 +120,9 @@ class Session {
     uint32_t slot_count() const { return current()->slots.size(); }
     // Sessions created so far (1 after construction), for tests and logs.
     uint64_t sessions_created() const;
+    // The connections, and the calls sent over each (SEQUENCE calls, not the binding ones).
+    size_t connection_count() const { return connections_.size(); }
+    uint64_t calls_sent(size_t connection) const { return connections_.calls_sent(connection); }
 
   private:
     // One session on the server: its id and its slots, replaced together by a recovery.
@@ -130,8 +145,12 @@ class Session {
                                   std::chrono::milliseconds timeout);
     RpcReply call_without_session(const CallContext& context, const Build& build);
     void exchange_id(const CallContext& context);
-    // With mutex_ held (or before anyone else sees this object).
+    // With mutex_ held (or before anyone else sees this object). Binds the other connections
+    // to the new session.
     void create_session(const CallContext& context);
+    // BIND_CONN_TO_SESSION of `session`'s fore channel over `transport`.
+    void bind_connection(const CallContext& context, RpcTransport& transport,
+                         const SessionId& session, std::chrono::milliseconds timeout);
     // EXCHANGE_ID, then CREATE_SESSION; both again (a few times) when the client id is gone in
     // between. With mutex_ held (or before anyone else sees this object).
     void register_client(const CallContext& context);
@@ -148,7 +167,7 @@ class Session {
     void stop_lease_renewal();
 
     const SessionSettings settings_;
-    const std::unique_ptr<RpcTransport> rpc_;
+    SessionConnections connections_;
     const uint64_t verifier_;  // co_verifier: tells the server which incarnation of us this is
 
     mutable std::mutex mutex_;  // guards what follows; held while recovering
