@@ -4,6 +4,7 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <type_traits>
 
 #include "nfs/listing_progress.h"
 #include "nfs/nfs3_status.h"
@@ -96,12 +97,16 @@ void Nfs3Client::execute(const CallContext& context, Procedure procedure,
     const char* what = v3::procedure_name(procedure);
     for (int attempt = 0;; ++attempt) {
         counters_.count(what);
-        const RpcReply reply = connection_for(procedure).call(context, procedure, arguments);
+        RpcReply reply = connection_for(procedure).call(context, procedure, arguments);
         XdrDecoder in(reply.results());
         const uint32_t status = v3::decode_status(in);
         if (status == kNfs3Ok) {
             try {
-                read_ok(in);
+                // READ takes the reply's record over (its data is not copied out of it).
+                if constexpr (std::is_invocable_v<ReadOk, XdrDecoder&, RpcReply&>)
+                    read_ok(in, reply);
+                else
+                    read_ok(in);
             } catch (const Error& error) {
                 throw Error(error.errnum(), std::string(what) + ": " + error.what());
             }
@@ -180,22 +185,23 @@ std::string Nfs3Client::readlink(const CallContext& context, const FileHandle& f
 
 ReadResult Nfs3Client::read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
-    return read_fully(
-        offset, count, max_read(), [&](uint64_t at, uint32_t length, ReadResult& result) {
-            XdrEncoder arguments;
-            v3::encode_handle(arguments, fh);
-            arguments.u64(at);
-            arguments.u32(length);
-            size_t got = 0;
-            execute(context, Procedure::read, arguments.bytes(), [&](XdrDecoder& in) {
-                const v3::ReadReply reply = v3::decode_read(in, length);
-                got = reply.data.size();
-                result.data.insert(result.data.end(), reply.data.begin(), reply.data.end());
-                result.eof = reply.eof;
-                if (reply.attributes) result.stamp = change_stamp_of(*reply.attributes);
-            });
-            return got;
+    return read_fully(offset, count, max_read(), [&](uint64_t at, uint32_t length) {
+        XdrEncoder arguments;
+        v3::encode_handle(arguments, fh);
+        arguments.u64(at);
+        arguments.u32(length);
+        ReadResult result;
+        execute(context, Procedure::read, arguments.bytes(), [&](XdrDecoder& in, RpcReply& reply) {
+            const v3::ReadReply decoded = v3::decode_read(in, length);
+            // The data stays where it arrived: the result shares the record (moving it
+            // keeps its bytes in place).
+            result.data = decoded.data;
+            result.owner = std::make_shared<const RecordBuffer>(std::move(reply.record));
+            result.eof = decoded.eof;
+            if (decoded.attributes) result.stamp = change_stamp_of(*decoded.attributes);
         });
+        return result;
+    });
 }
 
 WriteResult Nfs3Client::write(const CallContext& context, const FileHandle& fh, uint64_t offset,
