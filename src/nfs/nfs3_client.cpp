@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
 #include "nfs/listing_progress.h"
 #include "nfs/nfs3_status.h"
@@ -94,10 +95,16 @@ Nfs3Connection& Nfs3Client::connection_for(Procedure procedure) {
 template <class ReadOk>
 void Nfs3Client::execute(const CallContext& context, Procedure procedure,
                          std::string_view arguments, ReadOk&& read_ok) {
+    execute(context, procedure, arguments, {}, std::forward<ReadOk>(read_ok));
+}
+
+template <class ReadOk>
+void Nfs3Client::execute(const CallContext& context, Procedure procedure,
+                         std::string_view arguments, std::string_view payload, ReadOk&& read_ok) {
     const char* what = v3::procedure_name(procedure);
     for (int attempt = 0;; ++attempt) {
         counters_.count(what);
-        RpcReply reply = connection_for(procedure).call(context, procedure, arguments);
+        RpcReply reply = connection_for(procedure).call(context, procedure, arguments, payload);
         XdrDecoder in(reply.results());
         const uint32_t status = v3::decode_status(in);
         if (status == kNfs3Ok) {
@@ -216,18 +223,19 @@ WriteResult Nfs3Client::write(const CallContext& context, const FileHandle& fh, 
         arguments.u64(offset + done);
         arguments.u32(chunk);
         arguments.u32(stability == Stability::file_sync ? kFileSync : kUnstable);
-        arguments.opaque(data.substr(done, chunk));
+        arguments.u32(chunk);  // the data's length; the data goes from where it is, uncopied
         uint32_t written = 0;
-        execute(context, Procedure::write, arguments.bytes(), [&](XdrDecoder& in) {
-            const v3::WriteReply reply = v3::decode_write(in);
-            written = reply.count;
-            result.verifier = reply.verifier;
-            // Stable only if every chunk was.
-            result.stable = (done == 0 || result.stable) && reply.stable;
-            // The stamp before our first chunk, the attributes after our last.
-            if (done == 0) result.before = reply.file.before;
-            result.after = reply.file.after;
-        });
+        execute(context, Procedure::write, arguments.bytes(), data.substr(done, chunk),
+                [&](XdrDecoder& in) {
+                    const v3::WriteReply reply = v3::decode_write(in);
+                    written = reply.count;
+                    result.verifier = reply.verifier;
+                    // Stable only if every chunk was.
+                    result.stable = (done == 0 || result.stable) && reply.stable;
+                    // The stamp before our first chunk, the attributes after our last.
+                    if (done == 0) result.before = reply.file.before;
+                    result.after = reply.file.after;
+                });
         if (written == 0) throw Error(EIO, "WRITE: server accepted no data");
         done += std::min(written, chunk);
     }
