@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "util/error.h"
 
@@ -13,6 +14,7 @@ constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
 BlockCache::Piece piece_of(std::shared_ptr<const nfs::ReadResult> buffer, size_t begin,
                            size_t length) {
+    if (!buffer) return {};  // never fetched: the file ended before
     const size_t size = buffer->data.size();
     const size_t start = std::min(begin, size);
     const size_t count = std::min(length, size - start);
@@ -20,10 +22,32 @@ BlockCache::Piece piece_of(std::shared_ptr<const nfs::ReadResult> buffer, size_t
     return {std::move(buffer), data, count};
 }
 
+// Whole blocks: a block's bytes must come in one fetch. Below one block, no limit: the client
+// joins the replies of several READs for each fetch.
+uint32_t fetch_limit_of(uint32_t largest_fetch, uint32_t block_size) {
+    if (largest_fetch < block_size) return std::numeric_limits<uint32_t>::max();
+    return largest_fetch / block_size * block_size;
+}
+
 }  // namespace
 
-BlockCache::BlockCache(size_t capacity_bytes, uint32_t block_size, Fetch fetch)
-    : capacity_(capacity_bytes), block_size_(block_size), fetch_(std::move(fetch)) {}
+BlockCache::BlockCache(size_t capacity_bytes, uint32_t block_size, Fetch fetch,
+                       uint32_t largest_fetch)
+    : capacity_(capacity_bytes),
+      block_size_(block_size),
+      fetch_limit_(fetch_limit_of(largest_fetch, block_size)),
+      fetch_(std::move(fetch)) {}
+
+std::vector<std::pair<uint64_t, uint32_t>> BlockCache::fetches_for(uint64_t offset,
+                                                                   uint64_t length) const {
+    std::vector<std::pair<uint64_t, uint32_t>> fetches;
+    for (uint64_t done = 0; done < length;) {
+        const auto size = static_cast<uint32_t>(std::min<uint64_t>(fetch_limit_, length - done));
+        fetches.emplace_back(offset + done, size);
+        done += size;
+    }
+    return fetches;
+}
 
 BlockCache::SlotPtr BlockCache::lookup(const nfs::FileHandle& fh, uint64_t index) const {
     const auto file = files_.find(fh);
@@ -64,22 +88,32 @@ void BlockCache::evict_over_capacity() {
 std::vector<BlockCache::Piece> BlockCache::read_uncached(const nfs::CallContext& context,
                                                          const nfs::FileHandle& fh, uint64_t offset,
                                                          uint32_t length) {
-    auto buffer = std::make_shared<const nfs::ReadResult>(fetch_(context, fh, offset, length));
-    Piece piece = piece_of(std::move(buffer), 0, length);
-    if (piece.size == 0) return {};
-    return {std::move(piece)};
+    std::vector<Piece> pieces;
+    for (const auto& [at, size] : fetches_for(offset, length)) {
+        auto buffer = std::make_shared<const nfs::ReadResult>(fetch_(context, fh, at, size));
+        const bool short_of_it = buffer->data.size() < size;
+        Piece piece = piece_of(std::move(buffer), 0, size);
+        if (piece.size > 0) pieces.push_back(std::move(piece));
+        if (short_of_it) break;  // the file ends here
+    }
+    return pieces;
 }
 
 void BlockCache::fetch_blocks(const nfs::CallContext& context, const nfs::FileHandle& fh,
                               uint64_t first, uint64_t last,
                               const std::map<uint64_t, SlotPtr>& claimed, Lock& lock) {
     lock.unlock();
-    std::shared_ptr<const nfs::ReadResult> buffer;
+    // The reply that holds each block, by the offset its fetch began at.
+    std::map<uint64_t, std::shared_ptr<const nfs::ReadResult>> buffers;
     std::exception_ptr failure;
     try {
-        const auto length = static_cast<uint32_t>((last - first + 1) * block_size_);
-        buffer = std::make_shared<const nfs::ReadResult>(
-            fetch_(context, fh, first * block_size_, length));
+        for (const auto& [at, size] :
+             fetches_for(first * block_size_, (last - first + 1) * block_size_)) {
+            auto buffer = std::make_shared<const nfs::ReadResult>(fetch_(context, fh, at, size));
+            const bool short_of_it = buffer->data.size() < size;
+            buffers.emplace(at, std::move(buffer));
+            if (short_of_it) break;  // the file ends here: blocks beyond are empty
+        }
     } catch (...) {
         failure = std::current_exception();
     }
@@ -91,7 +125,14 @@ void BlockCache::fetch_blocks(const nfs::CallContext& context, const nfs::FileHa
             slot->state = State::failed;
             continue;
         }
-        slot->piece = piece_of(buffer, (index - first) * block_size_, block_size_);
+        const uint64_t begin = index * block_size_;
+        auto holder = buffers.upper_bound(begin);
+        if (holder == buffers.begin()) {
+            slot->piece = {};
+        } else {
+            --holder;
+            slot->piece = piece_of(holder->second, begin - holder->first, block_size_);
+        }
         slot->state = State::ready;
         if (slot->kept) {  // not forgotten meanwhile
             lru_.emplace_front(fh, index);

@@ -43,8 +43,11 @@ class BlockCache {
     using Fetch = std::function<nfs::ReadResult(const nfs::CallContext&, const nfs::FileHandle&,
                                                 uint64_t offset, uint32_t length)>;
 
-    // capacity_bytes 0: nothing is kept (every read is fetched as asked).
-    BlockCache(size_t capacity_bytes, uint32_t block_size, Fetch fetch);
+    // capacity_bytes 0: nothing is kept (every read is fetched as asked). largest_fetch: the
+    // server's largest READ; a longer range is fetched in several of whole blocks, so that each
+    // reply is one buffer its blocks share as it is (the client would copy the replies of
+    // several READs into one). 0, or less than a block: no limit.
+    BlockCache(size_t capacity_bytes, uint32_t block_size, Fetch fetch, uint32_t largest_fetch = 0);
     BlockCache(const BlockCache&) = delete;
     BlockCache& operator=(const BlockCache&) = delete;
 
@@ -74,10 +77,12 @@ class BlockCache {
     using SlotPtr = std::shared_ptr<Slot>;
     using Lock = std::unique_lock<std::mutex>;
 
+    // The ranges of the fetches that bring [offset, offset + length), in order.
+    std::vector<std::pair<uint64_t, uint32_t>> fetches_for(uint64_t offset, uint64_t length) const;
     std::vector<Piece> read_uncached(const nfs::CallContext& context, const nfs::FileHandle& fh,
                                      uint64_t offset, uint32_t length);
-    // With the lock held (`lock` is released during the fetch): fetches blocks [first, last] in
-    // one READ and fills the slots this reader claimed for them.
+    // With the lock held (`lock` is released during the fetches): fetches blocks [first, last]
+    // (in as few READs as the server allows) and fills the slots this reader claimed for them.
     void fetch_blocks(const nfs::CallContext& context, const nfs::FileHandle& fh, uint64_t first,
                       uint64_t last, const std::map<uint64_t, SlotPtr>& claimed, Lock& lock);
     SlotPtr lookup(const nfs::FileHandle& fh, uint64_t index) const;
@@ -87,6 +92,7 @@ class BlockCache {
 
     const size_t capacity_;
     const uint32_t block_size_;
+    const uint32_t fetch_limit_;  // bytes of one fetch at most (whole blocks)
     const Fetch fetch_;
 
     mutable std::mutex mutex_;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <random>
 #include <thread>
+#include <type_traits>
+#include <utility>
 
 #include "nfs/listing_progress.h"
 #include "nfs/nfs3_status.h"
@@ -93,15 +95,25 @@ Nfs3Connection& Nfs3Client::connection_for(Procedure procedure) {
 template <class ReadOk>
 void Nfs3Client::execute(const CallContext& context, Procedure procedure,
                          std::string_view arguments, ReadOk&& read_ok) {
+    execute(context, procedure, arguments, {}, std::forward<ReadOk>(read_ok));
+}
+
+template <class ReadOk>
+void Nfs3Client::execute(const CallContext& context, Procedure procedure,
+                         std::string_view arguments, std::string_view payload, ReadOk&& read_ok) {
     const char* what = v3::procedure_name(procedure);
     for (int attempt = 0;; ++attempt) {
         counters_.count(what);
-        const RpcReply reply = connection_for(procedure).call(context, procedure, arguments);
+        RpcReply reply = connection_for(procedure).call(context, procedure, arguments, payload);
         XdrDecoder in(reply.results());
         const uint32_t status = v3::decode_status(in);
         if (status == kNfs3Ok) {
             try {
-                read_ok(in);
+                // READ takes the reply's record over (its data is not copied out of it).
+                if constexpr (std::is_invocable_v<ReadOk, XdrDecoder&, RpcReply&>)
+                    read_ok(in, reply);
+                else
+                    read_ok(in);
             } catch (const Error& error) {
                 throw Error(error.errnum(), std::string(what) + ": " + error.what());
             }
@@ -180,22 +192,23 @@ std::string Nfs3Client::readlink(const CallContext& context, const FileHandle& f
 
 ReadResult Nfs3Client::read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
-    return read_fully(
-        offset, count, max_read(), [&](uint64_t at, uint32_t length, ReadResult& result) {
-            XdrEncoder arguments;
-            v3::encode_handle(arguments, fh);
-            arguments.u64(at);
-            arguments.u32(length);
-            size_t got = 0;
-            execute(context, Procedure::read, arguments.bytes(), [&](XdrDecoder& in) {
-                const v3::ReadReply reply = v3::decode_read(in, length);
-                got = reply.data.size();
-                result.data.insert(result.data.end(), reply.data.begin(), reply.data.end());
-                result.eof = reply.eof;
-                if (reply.attributes) result.stamp = change_stamp_of(*reply.attributes);
-            });
-            return got;
+    return read_fully(offset, count, max_read(), [&](uint64_t at, uint32_t length) {
+        XdrEncoder arguments;
+        v3::encode_handle(arguments, fh);
+        arguments.u64(at);
+        arguments.u32(length);
+        ReadResult result;
+        execute(context, Procedure::read, arguments.bytes(), [&](XdrDecoder& in, RpcReply& reply) {
+            const v3::ReadReply decoded = v3::decode_read(in, length);
+            // The data stays where it arrived: the result shares the record (moving it
+            // keeps its bytes in place).
+            result.data = decoded.data;
+            result.owner = std::make_shared<const RecordBuffer>(std::move(reply.record));
+            result.eof = decoded.eof;
+            if (decoded.attributes) result.stamp = change_stamp_of(*decoded.attributes);
         });
+        return result;
+    });
 }
 
 WriteResult Nfs3Client::write(const CallContext& context, const FileHandle& fh, uint64_t offset,
@@ -210,18 +223,19 @@ WriteResult Nfs3Client::write(const CallContext& context, const FileHandle& fh, 
         arguments.u64(offset + done);
         arguments.u32(chunk);
         arguments.u32(stability == Stability::file_sync ? kFileSync : kUnstable);
-        arguments.opaque(data.substr(done, chunk));
+        arguments.u32(chunk);  // the data's length; the data goes from where it is, uncopied
         uint32_t written = 0;
-        execute(context, Procedure::write, arguments.bytes(), [&](XdrDecoder& in) {
-            const v3::WriteReply reply = v3::decode_write(in);
-            written = reply.count;
-            result.verifier = reply.verifier;
-            // Stable only if every chunk was.
-            result.stable = (done == 0 || result.stable) && reply.stable;
-            // The stamp before our first chunk, the attributes after our last.
-            if (done == 0) result.before = reply.file.before;
-            result.after = reply.file.after;
-        });
+        execute(context, Procedure::write, arguments.bytes(), data.substr(done, chunk),
+                [&](XdrDecoder& in) {
+                    const v3::WriteReply reply = v3::decode_write(in);
+                    written = reply.count;
+                    result.verifier = reply.verifier;
+                    // Stable only if every chunk was.
+                    result.stable = (done == 0 || result.stable) && reply.stable;
+                    // The stamp before our first chunk, the attributes after our last.
+                    if (done == 0) result.before = reply.file.before;
+                    result.after = reply.file.after;
+                });
         if (written == 0) throw Error(EIO, "WRITE: server accepted no data");
         done += std::min(written, chunk);
     }

@@ -83,11 +83,15 @@ class Nfs3Client final : public NfsClient {
 
   private:
     // Sends `procedure` with `arguments`; on NFS3_OK reads the rest of the reply with
-    // read_ok(XdrDecoder&), otherwise throws the status's errno. Retries NFS3ERR_JUKEBOX (server
-    // busy) with pauses.
+    // read_ok(XdrDecoder&), or read_ok(XdrDecoder&, RpcReply&) to take the reply's record over,
+    // otherwise throws the status's errno. Retries NFS3ERR_JUKEBOX (server busy) with pauses.
     template <class ReadOk>
     void execute(const CallContext& context, v3::Procedure procedure, std::string_view arguments,
                  ReadOk&& read_ok);
+    // With `payload` sent after the arguments without a copy (Nfs3Connection::call).
+    template <class ReadOk>
+    void execute(const CallContext& context, v3::Procedure procedure, std::string_view arguments,
+                 std::string_view payload, ReadOk&& read_ok);
 
     // Sends CREATE of `name` in `dir`; `how` is the createhow3 already encoded.
     v3::CreatedObject send_create(const CallContext& context, const FileHandle& dir,

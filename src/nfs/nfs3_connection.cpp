@@ -87,7 +87,8 @@ Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings) : settings_(s
         rpc_ = std::make_unique<RpcConnection>(rpc_settings(settings, port));
         XdrEncoder arguments;
         v3::encode_handle(arguments, root_);
-        const RpcReply reply = call(uncancelled, v3::Procedure::fsinfo, arguments.bytes(), bound);
+        const RpcReply reply =
+            call(uncancelled, v3::Procedure::fsinfo, arguments.bytes(), {}, bound);
         XdrDecoder in(reply.results());
         const uint32_t status = v3::decode_status(in);
         if (status != kNfs3Ok) throw nfs3_status_error(status, "FSINFO");
@@ -106,12 +107,13 @@ Nfs3Connection::Nfs3Connection(const ConnectionSettings& settings) : settings_(s
 }
 
 RpcReply Nfs3Connection::call(const CallContext& context, v3::Procedure procedure,
-                              std::string_view arguments) {
-    return call(context, procedure, arguments, milliseconds(settings_.call_timeout_ms));
+                              std::string_view arguments, std::string_view payload) {
+    return call(context, procedure, arguments, payload, milliseconds(settings_.call_timeout_ms));
 }
 
 RpcReply Nfs3Connection::call(const CallContext& context, v3::Procedure procedure,
-                              std::string_view arguments, milliseconds timeout) {
+                              std::string_view arguments, std::string_view payload,
+                              milliseconds timeout) {
     const bool bounded = timeout.count() > 0;
     const auto deadline = Clock::now() + timeout;
     const auto remaining = [&] {
@@ -124,7 +126,7 @@ RpcReply Nfs3Connection::call(const CallContext& context, v3::Procedure procedur
     for (bool first = true;; first = false) {
         try {
             RpcReply reply = rpc_->call(context, xid, static_cast<uint32_t>(procedure), arguments,
-                                        bounded ? remaining() : milliseconds(0));
+                                        payload, bounded ? remaining() : milliseconds(0));
             if (unreachable_logged_.exchange(false))
                 logger()->warn("{}: the server answers again", settings_.host);
             return reply;

@@ -34,13 +34,15 @@ class Nfs3Connection {
 
     // Sends one call and waits for its results (the reply after the RPC header). Throws
     // ETIMEDOUT when the soft timeout passes, EINTR when `context` is cancelled, EIO for a reply
-    // whose RPC header refuses the call.
-    RpcReply call(const CallContext& context, v3::Procedure procedure, std::string_view arguments);
+    // whose RPC header refuses the call. `payload`: the data of the opaque the arguments end
+    // with the length of (a WRITE's), sent without a copy (RpcConnection::call).
+    RpcReply call(const CallContext& context, v3::Procedure procedure, std::string_view arguments,
+                  std::string_view payload = {});
 
   private:
     // call() with an explicit bound, for the calls made while mounting.
     RpcReply call(const CallContext& context, v3::Procedure procedure, std::string_view arguments,
-                  std::chrono::milliseconds timeout);
+                  std::string_view payload, std::chrono::milliseconds timeout);
 
     const ConnectionSettings settings_;
     FileHandle root_;

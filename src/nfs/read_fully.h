@@ -6,25 +6,42 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 
 #include "nfs/types.h"
 #include "util/error.h"
 
 namespace nfsfuse::nfs {
 
-// `read_chunk(offset, length, result)` sends one READ of at most `length` bytes at `offset`,
-// appends the data (no more than `length` bytes) to result.data, sets result.eof and
-// result.stamp, and returns how many bytes it appended.
+// `read_chunk(offset, length)` sends one READ of at most `length` bytes at `offset` and returns
+// its result (no more than `length` bytes). One READ that brings everything (the usual case: the
+// block cache asks for at most the largest READ) is returned as it is, its data not copied; the
+// data of several are joined into one copy.
 template <class ReadChunk>
 ReadResult read_fully(uint64_t offset, uint32_t count, uint32_t max_read, ReadChunk&& read_chunk) {
-    ReadResult result;
-    result.data.reserve(count);
-    while (result.data.size() < count && !result.eof) {
-        const uint32_t chunk =
-            std::min<uint32_t>(max_read, count - static_cast<uint32_t>(result.data.size()));
-        const size_t got = read_chunk(offset + result.data.size(), chunk, result);
-        if (got == 0 && !result.eof) throw Error(EIO, "READ: server returned no data before EOF");
+    if (count == 0) return {};
+    const auto next = [&](uint64_t done) {
+        ReadResult chunk = read_chunk(
+            offset + done, std::min<uint32_t>(max_read, count - static_cast<uint32_t>(done)));
+        if (chunk.data.empty() && !chunk.eof)
+            throw Error(EIO, "READ: server returned no data before EOF");
+        return chunk;
+    };
+    ReadResult first = next(0);
+    if (first.data.size() >= count || first.eof) return first;
+    std::string joined;
+    joined.reserve(count);
+    joined.append(first.data);
+    ReadResult last = std::move(first);
+    while (joined.size() < count && !last.eof) {
+        ReadResult chunk = next(joined.size());
+        joined.append(chunk.data);
+        if (!chunk.stamp) chunk.stamp = last.stamp;  // the latest the server said
+        last = std::move(chunk);
     }
+    ReadResult result = ReadResult::holding(std::move(joined));
+    result.eof = last.eof;
+    result.stamp = last.stamp;
     return result;
 }
 

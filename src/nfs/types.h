@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nfsfuse::nfs {
@@ -160,11 +163,24 @@ struct DirectoryEntry {
     std::optional<Entry> entry;
 };
 
+// The bytes of a READ. `data` views memory that `owner` keeps alive: the record the reply arrived
+// in (NFSv3: a 1 MiB READ is not copied out of it), or a copy (holding()). Copies of a
+// ReadResult share that memory.
 struct ReadResult {
-    std::vector<char> data;
+    std::string_view data;
+    std::shared_ptr<const void> owner;
     bool eof = false;
     // The file's stamp after the read, when the server says (which version the data is of).
     std::optional<ChangeStamp> stamp;
+
+    // A result whose data is `bytes`, owned by it.
+    static ReadResult holding(std::string bytes) {
+        auto owned = std::make_shared<const std::string>(std::move(bytes));
+        ReadResult result;
+        result.data = *owned;
+        result.owner = std::move(owned);
+        return result;
+    }
 };
 
 struct FsStats {

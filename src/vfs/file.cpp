@@ -269,8 +269,8 @@ std::vector<cache::BlockCache::Piece> File::read(const nfs::CallContext& context
     // Up to the owed byte furthest on: the file is at least that long for the program.
     window.resize(std::max<uint64_t>(window.size(), owed_end - offset), '\0');
     writes_.overlay(offset, window);
-    auto merged = std::make_shared<nfs::ReadResult>();
-    merged->data.assign(window.begin(), window.end());
+    auto merged =
+        std::make_shared<const nfs::ReadResult>(nfs::ReadResult::holding(std::move(window)));
     const char* data = merged->data.data();
     const size_t size = merged->data.size();
     return {cache::BlockCache::Piece{std::move(merged), data, size}};

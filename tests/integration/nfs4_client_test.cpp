@@ -72,7 +72,7 @@ class Nfs4ClientTest : public ::testing::Test {
 
     std::string read_all(const FileHandle& fh) {
         const nfs::ReadResult result = client_->read(cancel_, fh, 0, 1 << 20);
-        return std::string(result.data.begin(), result.data.end());
+        return std::string(result.data);
     }
 
     std::unique_ptr<nfs::v4::Nfs4Client> client_;

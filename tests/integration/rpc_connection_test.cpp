@@ -37,14 +37,21 @@ RpcSettings settings_for(const GaneshaServer& server) {
     return settings;
 }
 
-// COMPOUND, minor version 0: PUTROOTFH, GETFH. Hand-encoded: the transport is what is tested.
-std::string root_handle_compound() {
+// The start of a COMPOUND of minor version 0 with `operations` operations, the first PUTROOTFH.
+// Hand-encoded: the transport is what is tested.
+XdrEncoder compound_from_root(uint32_t operations) {
     XdrEncoder out;
     out.string("");  // tag
     out.u32(0);      // minor version
-    out.u32(2);      // operations
-    out.u32(24);     // OP_PUTROOTFH
-    out.u32(10);     // OP_GETFH
+    out.u32(operations);
+    out.u32(24);  // OP_PUTROOTFH
+    return out;
+}
+
+// PUTROOTFH, GETFH.
+std::string root_handle_compound() {
+    XdrEncoder out = compound_from_root(2);
+    out.u32(10);  // OP_GETFH
     return out.take();
 }
 
@@ -63,6 +70,34 @@ TEST(RpcConnectionTest, NullAndACompoundComeBack) {
     EXPECT_EQ(in.u32("op"), 10u);
     EXPECT_EQ(in.u32("GETFH status"), 0u);
     EXPECT_GT(in.opaque(128, "file handle").size(), 0u);
+}
+
+// PUTROOTFH, LOOKUP of a name, the name's bytes left out when
+// `with_name` is false (a payload sends them).
+std::string lookup_compound(std::string_view name, bool with_name) {
+    XdrEncoder out = compound_from_root(2);
+    out.u32(15);  // OP_LOOKUP
+    if (with_name) {
+        out.string(name);
+    } else {
+        out.u32(static_cast<uint32_t>(name.size()));
+    }
+    return out.take();
+}
+
+TEST(RpcConnectionTest, APayloadGoesAfterTheArgumentsPaddedAsTheirLastOpaque) {
+    RpcConnection connection(settings_for(shared_server()));
+    // 3, 2, 1 and 0 bytes of padding after the name: the server decodes the same
+    // call either way (a wrong length or padding would be GARBAGE_ARGS or NFS4ERR_BADXDR).
+    for (const std::string name : {"abcde", "abcdef", "abcdefg", "abcdefgh"}) {
+        const nfs::RpcReply whole =
+            connection.call(CallContext{}, kCompound, lookup_compound(name, true), 10s);
+        const nfs::RpcReply split = connection.call(CallContext{}, connection.take_xid(), kCompound,
+                                                    lookup_compound(name, false), name, 10s);
+        EXPECT_EQ(split.results(), whole.results()) << name;
+        XdrDecoder in(split.results());
+        EXPECT_EQ(in.u32("status"), 2u) << name << ": NFS4ERR_NOENT, the name was read whole";
+    }
 }
 
 TEST(RpcConnectionTest, ManyCallsInFlightFromManyThreadsEachGetTheirReply) {

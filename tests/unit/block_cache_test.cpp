@@ -35,9 +35,10 @@ class FakeFile {
         arrived_.notify_all();
         released_.wait(lock, [this] { return !hold_; });
         if (fail_) throw Error(EIO, "READ: server said NFS3ERR_IO");
-        nfs::ReadResult result;
+        std::string bytes;
         for (uint64_t i = offset; i < std::min<uint64_t>(size_, offset + length); ++i)
-            result.data.push_back(static_cast<char>('a' + i % 26));
+            bytes.push_back(static_cast<char>('a' + i % 26));
+        nfs::ReadResult result = nfs::ReadResult::holding(std::move(bytes));
         result.eof = offset + length >= size_;
         result.stamp = nfs::ChangeStamp{stamp_size_, {}, {}, std::nullopt};
         return result;
@@ -231,6 +232,64 @@ TEST(BlockCacheDisabledTest, CapacityZeroFetchesEveryTimeAndKeepsNothing) {
     cache.read(context, FileHandle{"f"}, 1, 0, 8);
     EXPECT_EQ(server.fetches(), 2);
     EXPECT_EQ(cache.cached_bytes(), 0u);
+}
+
+// The server's largest READ is 2 blocks and 3 bytes: ranges go in READs of 2 whole blocks.
+class BlockCacheLargestReadTest : public ::testing::Test {
+  protected:
+    std::vector<BlockCache::Piece> read(uint64_t offset, uint32_t length) {
+        return cache_.read(cancel_, file_, 1, offset, length);
+    }
+    static std::string expected(uint64_t offset, uint64_t end) {
+        std::string bytes;
+        for (uint64_t i = offset; i < end; ++i) bytes.push_back(static_cast<char>('a' + i % 26));
+        return bytes;
+    }
+
+    FakeFile server_;
+    BlockCache cache_{/*capacity_bytes=*/10 * kBlock, kBlock, server_.fetch(), 2 * kBlock + 3};
+    CallContext cancel_;
+    FileHandle file_{"file"};
+};
+
+TEST_F(BlockCacheLargestReadTest, ALongerRangeIsFetchedInReadsOfWholeBlocksTheBlocksShare) {
+    const std::vector<BlockCache::Piece> pieces = read(0, 5 * kBlock);
+    EXPECT_EQ(text(pieces), expected(0, 5 * kBlock));
+    EXPECT_EQ(server_.fetches(), 3);
+    EXPECT_EQ(server_.bytes_requested(), 5u * kBlock) << "whole blocks, none twice";
+    ASSERT_EQ(pieces.size(), 5u);
+    // Blocks of one READ point into its reply, one after the other: nothing was copied.
+    EXPECT_EQ(pieces[0].buffer, pieces[1].buffer);
+    EXPECT_EQ(pieces[1].data, pieces[0].data + kBlock);
+    EXPECT_NE(pieces[1].buffer, pieces[2].buffer);
+    EXPECT_EQ(text(read(0, 5 * kBlock)), expected(0, 5 * kBlock));
+    EXPECT_EQ(server_.fetches(), 3) << "all five blocks were kept";
+}
+
+TEST_F(BlockCacheLargestReadTest, NoReadGoesBeyondTheOneThatFoundTheEnd) {
+    server_.size_ = 20;  // ends 4 bytes into block 2
+    EXPECT_EQ(text(read(0, 5 * kBlock)), expected(0, 20));
+    EXPECT_EQ(server_.fetches(), 2) << "blocks 0-1, then 2-3, which ended short";
+    EXPECT_EQ(text(read(4 * kBlock, kBlock)), "") << "block 4 is known to be past the end";
+    EXPECT_EQ(server_.fetches(), 2);
+}
+
+TEST(BlockCacheDisabledTest, AReadLongerThanTheLargestIsFetchedInSeveral) {
+    FakeFile server;
+    BlockCache cache(0, kBlock, server.fetch(), 2 * kBlock);
+    CallContext context;
+    const std::vector<BlockCache::Piece> pieces = cache.read(context, FileHandle{"f"}, 1, 3, 40);
+    EXPECT_EQ(text(pieces), "defghijklmnopqrstuvwxyzabcdefghijklmnopq");
+    EXPECT_EQ(server.fetches(), 3);
+    EXPECT_EQ(pieces.size(), 3u);
+}
+
+TEST(BlockCacheSmallReadsTest, ALargestReadBelowOneBlockLimitsNothing) {
+    FakeFile server;
+    BlockCache cache(4 * kBlock, kBlock, server.fetch(), kBlock / 2);
+    CallContext context;
+    EXPECT_EQ(text(cache.read(context, FileHandle{"f"}, 1, 0, 2 * kBlock)), "abcdefghijklmnop");
+    EXPECT_EQ(server.fetches(), 1) << "the client joins its READs into whole blocks";
 }
 
 }  // namespace

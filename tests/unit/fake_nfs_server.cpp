@@ -228,12 +228,13 @@ nfs::ReadResult FakeNfsServer::read(const nfs::CallContext& context, const nfs::
     Lock lock = begin(context, "READ");
     const Node& n = node(fh);
     if (n.type != nfs::FileType::regular) throw Error(EISDIR, "READ of a non-file");
-    nfs::ReadResult result;
+    std::string bytes;
     if (offset < n.data.size()) {
         const size_t length = std::min<uint64_t>(count, n.data.size() - offset);
-        result.data.assign(n.data.begin() + static_cast<ptrdiff_t>(offset),
-                           n.data.begin() + static_cast<ptrdiff_t>(offset + length));
+        bytes.assign(n.data.begin() + static_cast<ptrdiff_t>(offset),
+                     n.data.begin() + static_cast<ptrdiff_t>(offset + length));
     }
+    nfs::ReadResult result = nfs::ReadResult::holding(std::move(bytes));
     result.eof = offset + result.data.size() >= n.data.size();
     result.stamp = stamp_of(id_of(fh));
     return result;

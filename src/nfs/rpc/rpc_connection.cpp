@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -78,21 +79,33 @@ int connect_tcp(const std::string& host, uint16_t port, std::chrono::millisecond
     throw Error(last_error, "cannot connect to " + where + ": " + errno_text(last_error));
 }
 
-// Writes all of `head` then all of `body` in one go (sendmsg), waiting while the socket is full.
-// Two pieces: the RPC header goes out in front of a COMPOUND without copying the COMPOUND (a
-// 1 MiB WRITE's data) behind it first. Returns 0 or the errno.
-int send_all(int fd, std::string_view head, std::string_view body) {
-    while (!head.empty() || !body.empty()) {
-        iovec pieces[2] = {{const_cast<char*>(head.data()), head.size()},  // only read
-                           {const_cast<char*>(body.data()), body.size()}};
+// Writes all of `pieces`, in order, in as few sendmsg calls as the socket allows, waiting while it
+// is full. Pieces: the RPC header goes out in front of the arguments, and a WRITE's data behind
+// them, without copying the arguments or the data (1 MiB) behind the header first. Returns 0 or
+// the errno.
+template <size_t N>
+int send_all(int fd, std::array<std::string_view, N> pieces) {
+    size_t first = 0;  // the first piece not sent completely
+    while (true) {
+        while (first < N && pieces[first].empty()) ++first;
+        if (first == N) return 0;
+        std::array<iovec, N> vector{};
+        size_t count = 0;
+        for (size_t i = first; i < N; ++i) {
+            if (pieces[i].empty()) continue;
+            vector[count++] = {const_cast<char*>(pieces[i].data()), pieces[i].size()};  // read
+        }
         msghdr message{};
-        message.msg_iov = head.empty() ? &pieces[1] : pieces;
-        message.msg_iovlen = head.empty() ? 1 : 2;
+        message.msg_iov = vector.data();
+        message.msg_iovlen = count;
         const ssize_t sent = sendmsg(fd, &message, MSG_NOSIGNAL);
         if (sent > 0) {
-            const size_t from_head = std::min(head.size(), static_cast<size_t>(sent));
-            head.remove_prefix(from_head);
-            body.remove_prefix(static_cast<size_t>(sent) - from_head);
+            auto left = static_cast<size_t>(sent);
+            for (size_t i = first; i < N && left > 0; ++i) {
+                const size_t from_this = std::min(pieces[i].size(), left);
+                pieces[i].remove_prefix(from_this);
+                left -= from_this;
+            }
         } else if (sent < 0 && (errno == EAGAIN || errno == EINTR)) {
             pollfd writable{fd, POLLOUT, 0};
             poll(&writable, 1, static_cast<int>(kWaitSlice.count()));
@@ -100,7 +113,6 @@ int send_all(int fd, std::string_view head, std::string_view body) {
             return sent < 0 ? errno : EPIPE;
         }
     }
-    return 0;
 }
 
 }  // namespace
@@ -254,6 +266,14 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t procedure,
 
 RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t procedure,
                              std::string_view arguments, std::chrono::milliseconds timeout) {
+    return call(context, xid, procedure, arguments, {}, timeout);
+}
+
+RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t procedure,
+                             std::string_view arguments, std::string_view payload,
+                             std::chrono::milliseconds timeout) {
+    static constexpr char kZeros[4] = {};
+    const std::string_view padding(kZeros, (4 - payload.size() % 4) % 4);
     const auto deadline = Clock::now() + timeout;
     const bool bounded = timeout.count() > 0;
     auto pending = std::make_shared<Pending>();
@@ -274,12 +294,13 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t 
         encode_call_header(message, {xid, settings_.program, settings_.version, procedure},
                            settings_.credentials, who);
         std::string header = message.take();
-        const auto length = static_cast<uint32_t>(header.size() - 4 + arguments.size());
+        const auto length = static_cast<uint32_t>(header.size() - 4 + arguments.size() +
+                                                  payload.size() + padding.size());
         const uint32_t mark = kLastFragment | length;
         for (int i = 0; i < 4; ++i)
             header[static_cast<size_t>(i)] = static_cast<char>(mark >> (24 - 8 * i));
         lock.unlock();
-        const int error = send_all(fd, header, arguments);
+        const int error = send_all<4>(fd, {header, arguments, payload, padding});
         lock.lock();
         if (error != 0 && fd_ == fd) break_locked("sending failed: " + errno_text(error));
     }

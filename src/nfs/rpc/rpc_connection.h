@@ -56,6 +56,12 @@ class RpcConnection : public RpcTransport {
     uint32_t take_xid();
     RpcReply call(const CallContext& context, uint32_t xid, uint32_t procedure,
                   std::string_view arguments, std::chrono::milliseconds timeout);
+    // With `payload` after the arguments: the bytes of the XDR opaque whose length `arguments`
+    // end with (a WRITE's data), sent from where they are, not copied into the arguments, and
+    // padded to a multiple of four bytes.
+    RpcReply call(const CallContext& context, uint32_t xid, uint32_t procedure,
+                  std::string_view arguments, std::string_view payload,
+                  std::chrono::milliseconds timeout);
 
     // How many times the connection was made (1 after construction).
     uint64_t connections_made() const override;

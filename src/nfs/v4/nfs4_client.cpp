@@ -194,25 +194,23 @@ std::string Nfs4Client::readlink(const CallContext& context, const FileHandle& f
 
 ReadResult Nfs4Client::read(const CallContext& context, const FileHandle& fh, uint64_t offset,
                             uint32_t count) {
-    return read_fully(
-        offset, count, max_read_, [&](uint64_t at, uint32_t length, ReadResult& result) {
-            size_t got = 0;
-            call_under_open(
-                context, "READ", fh, /*writing=*/false,
-                [&](CompoundBuilder& b, const Stateid& stateid) {
-                    b.putfh(fh).read(stateid, at, length).getattr(file_attribute_request());
-                },
-                [&](CompoundReply& r) {
-                    r.putfh();
-                    const ReadReply data = r.read();
-                    got = std::min<size_t>(data.data.size(), length);
-                    result.data.insert(result.data.end(), data.data.begin(),
-                                       data.data.begin() + got);
-                    result.eof = data.eof;
-                    result.stamp = change_stamp_of(attributes_of(r.getattr()));
-                });
-            return got;
-        });
+    return read_fully(offset, count, max_read_, [&](uint64_t at, uint32_t length) {
+        ReadResult result;
+        call_under_open(
+            context, "READ", fh, /*writing=*/false,
+            [&](CompoundBuilder& b, const Stateid& stateid) {
+                b.putfh(fh).read(stateid, at, length).getattr(file_attribute_request());
+            },
+            [&](CompoundReply& r) {
+                r.putfh();
+                const ReadReply data = r.read();
+                // Copied out of the reply (the session keeps its record); NFSv3 shares it.
+                result = ReadResult::holding(std::string(data.data.substr(0, length)));
+                result.eof = data.eof;
+                result.stamp = change_stamp_of(attributes_of(r.getattr()));
+            });
+        return result;
+    });
 }
 
 WriteResult Nfs4Client::write(const CallContext& context, const FileHandle& fh, uint64_t offset,
