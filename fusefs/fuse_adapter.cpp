@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fusefs/caller_credentials.h"
+#include "fusefs/fuse_device.h"
 #include "fusefs/fuse_locks.h"
 #include "fusefs/fuse_stat.h"
 #include "fusefs/kernel_readahead.h"
@@ -334,17 +335,26 @@ void op_statfs(fuse_req_t req, fuse_ino_t ino) {
     });
 }
 
-// The one extended attribute: user.nfsfuse.calls on the mount's root, the calls sent to the
-// server by procedure ("GETATTR 12\nREAD 3\n"), like the kernel client's mountstats. NFSv3 has
-// no extended attributes, so every other name is "not supported", as without this operation.
+// The extended attributes, both on the mount's root: user.nfsfuse.calls, the calls sent to the
+// server by procedure ("GETATTR 12\nREAD 3\n"), like the kernel client's mountstats; and
+// user.nfsfuse.transport, how FUSE requests come (io_uring or /dev/fuse) and how many came each
+// way. NFSv3 has no extended attributes, so every other name is "not supported", as without
+// this operation.
 constexpr std::string_view kCallsAttribute = "user.nfsfuse.calls";
+constexpr std::string_view kTransportAttribute = "user.nfsfuse.transport";
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-    if (ino != FUSE_ROOT_ID || std::string_view(name) != kCallsAttribute) {
+    FuseAdapter& fuse = FuseAdapter::of(req);
+    std::string text;
+    if (ino == FUSE_ROOT_ID && std::string_view(name) == kCallsAttribute) {
+        text = fuse.filesystem().call_counts_text();
+    } else if (ino == FUSE_ROOT_ID && std::string_view(name) == kTransportAttribute &&
+               fuse.device() != nullptr) {
+        text = fuse.device()->transport_text();
+    } else {
         fuse_reply_err(req, ENOTSUP);
         return;
     }
-    const std::string text = filesystem(req).call_counts_text();
     if (size == 0) {
         fuse_reply_xattr(req, text.size());
     } else if (size < text.size()) {

@@ -10,6 +10,7 @@
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
@@ -19,6 +20,8 @@
 #include "vfs/filesystem.h"
 
 namespace nfsfuse::fusefs {
+
+class FuseDevice;
 
 struct AdapterSettings {
     std::filesystem::path mountpoint;  // absolute
@@ -45,6 +48,11 @@ class FuseAdapter {
     void set_session(fuse_session* session) { session_ = session; }
     fuse_session* session() const { return session_; }
 
+    // The session's I/O (FuseDevice::io's userdata is this adapter, the session's userdata); set
+    // by the RequestLoop while it serves, null otherwise.
+    void set_device(FuseDevice* device) { device_.store(device); }
+    FuseDevice* device() const { return device_.load(); }
+
     vfs::Filesystem& filesystem() { return filesystem_; }
     const AdapterSettings& settings() const { return settings_; }
     // Whom `req` is served for: its caller, or empty for the mount's own identity.
@@ -56,6 +64,7 @@ class FuseAdapter {
     vfs::Filesystem& filesystem_;
     const AdapterSettings settings_;
     fuse_session* session_ = nullptr;
+    std::atomic<FuseDevice*> device_{nullptr};
     std::once_flag after_init_once_;
 };
 

@@ -39,8 +39,9 @@ class FuseSession {
     // As many requests served at once as libfuse's own loop allowed us before.
     static constexpr size_t kMaxThreads = 32;
 
-    FuseSession(const std::vector<std::string>& arguments, fusefs::FuseAdapter& adapter)
-        : adapter_(adapter) {
+    FuseSession(const std::vector<std::string>& arguments, fusefs::FuseAdapter& adapter,
+                fusefs::FuseDevice::Settings device_settings)
+        : adapter_(adapter), device_settings_(device_settings) {
         std::vector<char*> argv;
         for (const auto& arg : arguments) argv.push_back(const_cast<char*>(arg.c_str()));
         fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
@@ -70,9 +71,9 @@ class FuseSession {
     // Serves requests until unmounted (fusermount3 -u, umount) or told to stop by SIGTERM,
     // SIGINT or SIGHUP. Returns false if the loop failed.
     bool serve() {
-        fusefs::RequestLoop loop(session_, kMaxThreads, [this](uint64_t fh) {
-            adapter_.filesystem().release_received(fh);
-        });
+        fusefs::RequestLoop loop(
+            adapter_, kMaxThreads,
+            [this](uint64_t fh) { adapter_.filesystem().release_received(fh); }, device_settings_);
         const fusefs::RequestLoop::Outcome outcome = loop.run();
         if (outcome.signal != 0) spdlog::debug("stopping at {}", strsignal(outcome.signal));
         if (outcome.error != 0)
@@ -82,6 +83,7 @@ class FuseSession {
 
   private:
     fusefs::FuseAdapter& adapter_;
+    const fusefs::FuseDevice::Settings device_settings_;
     fuse_session* session_ = nullptr;
     bool signals_installed_ = false;
     bool mounted_ = false;
@@ -221,7 +223,9 @@ int run(int argc, char** argv) {
                                 {as_in_mountinfo(command.mountpoint), mount_options.readahead_kib,
                                  identity.per_caller, !local_posix, !local_flock});
 
-    FuseSession session(fuse_arguments(mount_options, command.source), adapter);
+    fusefs::FuseDevice::Settings device_settings;
+    device_settings.io_uring_allowed = mount_options.fuse_io_uring;
+    FuseSession session(fuse_arguments(mount_options, command.source), adapter, device_settings);
     session.mount(command.mountpoint);
     const bool foreground = command.foreground || mount_options.debug;
     if (!foreground) set_up_logging(false, mount_options.debug);

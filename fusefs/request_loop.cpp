@@ -62,6 +62,24 @@ class StopSignals {
     std::array<struct sigaction, kStopSignals.size()> previous_{};
 };
 
+// Gives the adapter and the filesystem the loop's device while the loop runs, and no longer.
+class DeviceAttachment {
+  public:
+    DeviceAttachment(FuseAdapter& adapter, FuseDevice& device) : adapter_(adapter) {
+        adapter_.set_device(&device);
+        adapter_.filesystem().set_release_barrier([&device] { device.settle(); });
+    }
+    ~DeviceAttachment() {
+        adapter_.filesystem().set_release_barrier(nullptr);
+        adapter_.set_device(nullptr);
+    }
+    DeviceAttachment(const DeviceAttachment&) = delete;
+    DeviceAttachment& operator=(const DeviceAttachment&) = delete;
+
+  private:
+    FuseAdapter& adapter_;
+};
+
 int make_stop_fd() {
     const int fd = ::eventfd(0, EFD_CLOEXEC);
     if (fd < 0) throw Error(errno, "cannot create an eventfd for the FUSE loop");
@@ -70,8 +88,11 @@ int make_stop_fd() {
 
 }  // namespace
 
-RequestLoop::RequestLoop(fuse_session* session, size_t max_threads, ReleaseObserver on_release)
-    : session_(session),
+RequestLoop::RequestLoop(FuseAdapter& adapter, size_t max_threads, ReleaseObserver on_release,
+                         FuseDevice::Settings device_settings)
+    : adapter_(adapter),
+      session_(adapter.session()),
+      device_settings_(device_settings),
       max_threads_(max_threads == 0 ? 1 : max_threads),
       on_release_(std::move(on_release)),
       stop_fd_(make_stop_fd()) {}
@@ -87,6 +108,14 @@ RequestLoop::Outcome RequestLoop::run() {
     const int fuse_fd = fuse_session_fd(session_);
     if (::fcntl(fuse_fd, F_SETFL, ::fcntl(fuse_fd, F_GETFL) | O_NONBLOCK) != 0)
         throw Error(errno, "cannot make the FUSE device non-blocking");
+
+    FuseDevice device(
+        fuse_fd, device_settings_, [this](UringRequest request) { serve_from_queue(request); },
+        on_release_);
+    if (const int result = fuse_session_custom_io(session_, &FuseDevice::io(), fuse_fd);
+        result != 0)
+        throw Error(-result, "libfuse refused the FUSE device's I/O");
+    const DeviceAttachment attachment(adapter_, device);
 
     {
         std::lock_guard lock(receive_mutex_);
@@ -104,6 +133,7 @@ RequestLoop::Outcome RequestLoop::run() {
         workers.swap(workers_);
     }
     for (auto& worker : workers) worker.join();
+    device.stop();
     return Outcome{.signal = stopping_signal.load(), .error = read_error_.load()};
 }
 
@@ -165,6 +195,13 @@ void RequestLoop::announce_if_release(const fuse_buf& buffer) const {
     if (buffer.size < sizeof(fuse_in_header) + sizeof(fuse_release_in)) return;
     const auto* release = reinterpret_cast<const fuse_release_in*>(header + 1);
     if (release->fh != 0) on_release_(release->fh);
+}
+
+void RequestLoop::serve_from_queue(UringRequest request) {
+    fuse_buf buffer{};
+    buffer.mem = request.memory;
+    buffer.size = request.size;
+    fuse_session_process_buf(session_, &buffer);
 }
 
 void RequestLoop::stop() {

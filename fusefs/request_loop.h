@@ -8,6 +8,11 @@
 // (its link count one too high, its directory not empty). Announced in kernel order, a RELEASE is
 // always counted before any request the kernel queued after it.
 //
+// Requests that come over io_uring (FuseDevice decides at INIT) are served by the threads of
+// their ring entries (UringQueues), which announce RELEASEs as they take them; entries have no
+// order among themselves, so the filesystem settles them (release barrier) before it decides
+// that a file being unlinked or renamed over is still open.
+//
 // Stops when the filesystem is unmounted, or at SIGINT, SIGTERM or SIGHUP (which it handles while
 // it runs). Thread-safety: run() once, from one thread.
 #pragma once
@@ -20,6 +25,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "fusefs/fuse_adapter.h"
+#include "fusefs/fuse_device.h"
 
 namespace nfsfuse::fusefs {
 
@@ -34,7 +42,9 @@ class RequestLoop {
         int error = 0;   // errno of a failed read from the kernel, 0 if none
     };
 
-    RequestLoop(fuse_session* session, size_t max_threads, ReleaseObserver on_release);
+    // Serves `adapter`'s session, whose I/O it takes over (FuseDevice) while it runs.
+    RequestLoop(FuseAdapter& adapter, size_t max_threads, ReleaseObserver on_release,
+                FuseDevice::Settings device_settings);
     ~RequestLoop();
     RequestLoop(const RequestLoop&) = delete;
     RequestLoop& operator=(const RequestLoop&) = delete;
@@ -48,10 +58,14 @@ class RequestLoop {
     // to stop, or -errno. Called with receive_mutex_ held.
     int receive(fuse_buf& buffer);
     void announce_if_release(const fuse_buf& buffer) const;
+    // Serves a request that came over io_uring (on its entry's thread).
+    void serve_from_queue(UringRequest request);
     void start_worker();  // called with receive_mutex_ held
     void stop();
 
+    FuseAdapter& adapter_;
     fuse_session* const session_;
+    const FuseDevice::Settings device_settings_;
     const size_t max_threads_;
     const ReleaseObserver on_release_;
     const int stop_fd_;  // an eventfd, readable once the loop is to stop

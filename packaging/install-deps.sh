@@ -10,6 +10,8 @@ set -euo pipefail
 readonly PROGRAM_PACKAGES=(
     build-essential cmake pkg-config
     libfuse3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
+    # FUSE requests over io_uring (Linux 6.14+), which libfuse 3.14 lacks
+    liburing-dev
     fuse3
     nfs-ganesha nfs-ganesha-vfs rpcbind
     # rpc.statd (NSM): ganesha's NLM lock service asks it to monitor every client that locks, and

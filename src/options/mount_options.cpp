@@ -319,6 +319,18 @@ void apply_cache(MountOptions& options, const OptionItem& item) {
     }
 }
 
+void apply_io_uring(MountOptions& options, const OptionItem& item) {
+    const std::string_view mode = *item.value;
+    if (mode == "auto") {
+        options.fuse_io_uring = true;
+    } else if (mode == "off") {
+        options.fuse_io_uring = false;
+    } else {
+        reject_option(item,
+                      "unknown io_uring value " + quoted(mode) + "; valid values are auto and off");
+    }
+}
+
 void apply_local_lock(MountOptions& options, const OptionItem& item) {
     const std::string_view which = *item.value;
     if (which == "none") {
@@ -399,6 +411,8 @@ const OptionSpec kOptionTable[] = {
      apply_nconnect},
     {"local_lock", Syntax::valued, "WHICH",
      "locks kept on this host only: none (default), flock, posix or all", apply_local_lock},
+    {"io_uring", Syntax::valued, "auto|off",
+     "FUSE requests over io_uring if the kernel offers it: auto (default), off", apply_io_uring},
     // Caching (docs/SEMANTICS.md).
     {"cache", Syntax::valued, "MODE",
      "none, meta (attributes, names) or full (also data across opens; default)", apply_cache},

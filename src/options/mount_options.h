@@ -75,6 +75,9 @@ struct MountOptions {
     // The block cache's size in MiB (0: none; only with cache=full).
     uint32_t cache_size_mib = kDefaultCacheSizeMib;
     AttributeCacheTimes attribute_cache;
+    // io_uring=auto: FUSE requests over io_uring when the kernel offers it (io_uring=off: always
+    // through /dev/fuse).
+    bool fuse_io_uring = true;
     // Options handed to libfuse unchanged, e.g. "allow_other", "fsname=x", "nosuid", "max_read=N".
     std::vector<std::string> fuse_options;
 

@@ -362,6 +362,21 @@ void Filesystem::hide(const nfs::CallContext& context, const nfs::FileHandle& di
     }
 }
 
+void Filesystem::set_release_barrier(std::function<void()> barrier) {
+    std::lock_guard lock(release_barrier_mutex_);
+    release_barrier_ = std::move(barrier);
+}
+
+bool Filesystem::still_open_after_releases(File& file) {
+    std::function<void()> barrier;
+    {
+        std::lock_guard lock(release_barrier_mutex_);
+        barrier = release_barrier_;
+    }
+    if (barrier) barrier();
+    return file.is_open();
+}
+
 // If `name` is a file some process still has open, hides it and returns true. The LOOKUP this
 // needs is only paid while files are open.
 bool Filesystem::hide_if_open(const nfs::CallContext& context, const nfs::FileHandle& dir,
@@ -369,7 +384,7 @@ bool Filesystem::hide_if_open(const nfs::CallContext& context, const nfs::FileHa
     if (!files_.any_open()) return false;
     const nfs::Entry entry = client_.lookup(context, dir, name);
     const std::shared_ptr<File> file = files_.find(entry.handle);
-    if (!file || !file->is_open()) return false;
+    if (!file || !file->is_open() || !still_open_after_releases(*file)) return false;
     hide(context, dir, name, entry, *file);
     return true;
 }
@@ -386,7 +401,7 @@ void Filesystem::hide_replaced_if_open(const nfs::CallContext& context, const nf
         return;  // nothing is replaced
     }
     const std::shared_ptr<File> file = files_.find(replaced->handle);
-    if (!file || !file->is_open()) return;
+    if (!file || !file->is_open() || !still_open_after_releases(*file)) return;
     // Two names of one file: rename(2) leaves both as they are, and so does the server.
     if (client_.lookup(context, from, name).handle == replaced->handle) return;
     hide(context, to, new_name, *replaced, *file);

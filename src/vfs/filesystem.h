@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -131,6 +132,11 @@ class Filesystem {
     // The kernel's RELEASE of `handle` was taken from the device: from now on the file does not
     // count as open, before any later request (an unlink) is handled.
     void release_received(uint64_t handle);
+    // Runs before a file about to be unlinked or renamed over is taken for still open (and so
+    // hidden, not removed): lets the FUSE transport hand over every RELEASE the kernel already
+    // sent, when it cannot keep them in order with the request at hand (fusefs' io_uring
+    // entries). None (the default): nothing to wait for.
+    void set_release_barrier(std::function<void()> barrier);
     // Ends the open (counting it closed if release_received did not). Never throws: close(2)
     // has returned already.
     void release(uint64_t handle) noexcept;
@@ -198,6 +204,8 @@ class Filesystem {
               const nfs::Entry& entry, File& file);
     bool hide_if_open(const nfs::CallContext& context, const nfs::FileHandle& dir,
                       const std::string& name);
+    // Whether `file`, open a moment ago, is still open once the release barrier has run.
+    bool still_open_after_releases(File& file);
     void hide_replaced_if_open(const nfs::CallContext& context, const nfs::FileHandle& from,
                                const std::string& name, const nfs::FileHandle& to,
                                const std::string& new_name);
@@ -231,6 +239,8 @@ class Filesystem {
     FileTable files_;
     WriteSenders senders_;  // its jobs use the files, the context and the caches: stops first
     LockWaits lock_waits_;  // its waiters use the open files: stops before them
+    std::mutex release_barrier_mutex_;
+    std::function<void()> release_barrier_;  // guarded by release_barrier_mutex_
 };
 
 }  // namespace nfsfuse::vfs

@@ -281,6 +281,11 @@ INSTANTIATE_TEST_SUITE_P(
         GoodOptions{
             "ReadaheadMax", {"readahead=65536"}, [](MountOptions& o) { o.readahead_kib = 65536; }},
         GoodOptions{"Nconnect", {"nconnect=4"}, [](MountOptions& o) { o.nconnect = 4; }},
+        GoodOptions{
+            "IoUringOff", {"io_uring=off"}, [](MountOptions& o) { o.fuse_io_uring = false; }},
+        GoodOptions{"IoUringAutoAfterOff",
+                    {"io_uring=off,io_uring=auto"},
+                    [](MountOptions& o) { o.fuse_io_uring = true; }},
         GoodOptions{"LocalLockFlock",
                     {"local_lock=flock"},
                     [](MountOptions& o) { o.local_lock = LocalLock::flock; }},
@@ -437,6 +442,8 @@ INSTANTIATE_TEST_SUITE_P(
     NfsOptions, BadOptionsTest,
     ::testing::Values(
         BadOptions{"ReadaheadTooBig", {"readahead=65537"}, "readahead=65537", "from 0 to 65536"},
+        BadOptions{
+            "IoUringUnknown", {"io_uring=on"}, "io_uring=on", "valid values are auto and off"},
         BadOptions{"LocalLockUnknown",
                    {"local_lock=some"},
                    "local_lock=some",

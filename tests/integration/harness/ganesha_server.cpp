@@ -7,6 +7,7 @@
 #include "harness/command.h"
 #include "harness/emergency_cleanup.h"
 #include "harness/free_ports.h"
+#include "harness/fuse_transport.h"
 #include "harness/harness_error.h"
 #include "harness/nfs_version.h"
 #include "harness/paths.h"
@@ -100,8 +101,12 @@ std::string GaneshaServer::url() const {
 
 std::vector<std::string> GaneshaServer::connection_options() const {
     const std::string port = "port=" + std::to_string(nfs_port_);
-    if (nfs_version_under_test() == NfsVersion::v4_1) return {port};
-    std::vector<std::string> options{"vers=3", port, "mountport=" + std::to_string(mount_port_)};
+    std::vector<std::string> options = fuse_transport_options();
+    if (nfs_version_under_test() == NfsVersion::v4_1) {
+        options.push_back(port);
+        return options;
+    }
+    options.insert(options.end(), {"vers=3", port, "mountport=" + std::to_string(mount_port_)});
     if (nlm_port_ != 0) options.push_back("nlmport=" + std::to_string(nlm_port_));
     return options;
 }

@@ -56,7 +56,8 @@ class GaneshaServer {
     // What reaches this server without the portmapper, over the version under test
     // (harness/nfs_version.h): {"vers=3", "port=P", "mountport=M", "nlmport=L"} for NFSv3
     // (nlmport= while it serves NLM: every instance registers NLM with the one rpcbind, so the
-    // portmapper knows only the last one's), {"port=P"} for NFSv4.1, nfsfuse's default.
+    // portmapper knows only the last one's), {"port=P"} for NFSv4.1, nfsfuse's default; and
+    // "io_uring=off" first when the run tests FUSE over /dev/fuse (harness/fuse_transport.h).
     std::vector<std::string> connection_options() const;
     std::string log_tail(size_t lines = 30) const;
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "harness/command.h"
+#include "harness/fuse_transport.h"
 #include "harness/harness_error.h"
 #include "harness/paths.h"
 
@@ -26,6 +27,17 @@ std::vector<std::string> nfsfuse_argv(const std::filesystem::path& binary,
     argv.push_back("-f");
     argv.insert(argv.end(), request.extra_args.begin(), request.extra_args.end());
     return argv;
+}
+
+// Under NFSFUSE_IT_FUSE_TRANSPORT=io_uring, a mount of ours (by root, without its own io_uring=
+// option) on a kernel that offers FUSE over io_uring must get its requests that way: the
+// getxattr asking is itself one of them.
+bool expects_io_uring(const MountRequest& request) {
+    if (fuse_transport_under_test() != FuseTransport::io_uring) return false;
+    if (!request.binary.empty() || request.run_as || !kernel_offers_fuse_io_uring()) return false;
+    for (const auto& option : request.options)
+        if (option.rfind("io_uring=", 0) == 0) return false;
+    return true;
 }
 
 }  // namespace
@@ -68,6 +80,15 @@ NfsfuseMount::NfsfuseMount(const std::filesystem::path& scratch_dir, MountReques
                                " ms; its output:\n" + log());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (expects_io_uring(request)) {
+        const std::string text = fuse_transport_text(mountpoint_->path().string());
+        if (text.find("transport io_uring") == std::string::npos ||
+            fuse_transport_count(text, "io_uring_requests") < 1)
+            throw HarnessError("`" + describe_argv(argv) +
+                               "`: the kernel offers FUSE over io_uring, but requests do not "
+                               "come that way:\n" +
+                               text + "its output:\n" + log());
     }
 }
 
