@@ -148,8 +148,9 @@ ssize_t FuseDevice::reply_to_init(const iovec* iov, int count) {
     // The kernel took the reply (INIT is handled within the write): it now waits for every
     // queue to have an entry, and fails the registration (falling back to /dev/fuse) if it
     // cannot use them.
-    queues_->start(serve_, on_release_);
+    // Replies may come as soon as the entries are registered: mark the transport first.
     uring_started_.store(true);
+    queues_->start(serve_, on_release_);
     spdlog::info(
         "FUSE requests come over io_uring: {} queues of {} entries of {} KiB, a thread each",
         queues_->settings().queues, queues_->settings().depth,

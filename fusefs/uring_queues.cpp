@@ -86,78 +86,99 @@ size_t uring_queue_count() {
     return configured > 0 ? static_cast<size_t>(configured) : 1;
 }
 
-UringQueues::UringQueues(int fuse_fd, Settings settings) : fuse_fd_(fuse_fd), settings_(settings) {
-    const size_t payload = round_up(settings_.payload_size, kPage);
-    const size_t stride = kEntryPrefix + payload;
-    const size_t count = settings_.depth * settings_.queues;
-    memory_size_ = stride * count;
-    memory_ =
-        ::mmap(nullptr, memory_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory_ == MAP_FAILED) {
-        memory_ = nullptr;
-        throw Error(errno, "FUSE io_uring: cannot map " + std::to_string(memory_size_) +
-                               " bytes of request buffers");
-    }
-    auto* next = static_cast<char*>(memory_);
-    try {
-        for (size_t i = 0; i < count; ++i) {
-            auto entry = std::make_unique<Entry>();
-            io_uring_params params{};
-            // 128-byte SQEs hold the FUSE command; only the entry's thread submits, and the
-            // kernel's work for it runs when that thread waits (see the header). Disabled until
-            // that thread enables it: a single issuer ring belongs to the thread enabling it.
-            params.flags = IORING_SETUP_SQE128 | IORING_SETUP_SINGLE_ISSUER |
-                           IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
-            const int result = io_uring_queue_init_params(4, &entry->ring, &params);
-            if (result < 0) throw Error(-result, "FUSE io_uring: cannot set up a ring");
-            entry->ring_ready = true;
-            entry->wake_fd = ::eventfd(0, EFD_CLOEXEC);
-            if (entry->wake_fd < 0) throw Error(errno, "FUSE io_uring: cannot create an eventfd");
-            entry->header = reinterpret_cast<uring_abi::RequestHeader*>(next);
-            entry->payload = next + kEntryPrefix;
-            entry->buffers[0] = {entry->header, sizeof(uring_abi::RequestHeader)};
-            entry->buffers[1] = {entry->payload, payload};
-            entry->qid = static_cast<uint16_t>(i / settings_.depth);
-            next += stride;
-            entries_.push_back(std::move(entry));
-        }
-    } catch (...) {
-        for (auto& entry : entries_) {
-            if (entry->wake_fd >= 0) ::close(entry->wake_fd);
-            if (entry->ring_ready) io_uring_queue_exit(&entry->ring);
-        }
-        ::munmap(memory_, memory_size_);
-        throw;
-    }
+UringQueues::UringQueues(int fuse_fd, Settings settings)
+    : fuse_fd_(fuse_fd),
+      settings_(settings),
+      entries_(settings_.queues * kMaxEntriesPerQueue),
+      idle_in_queue_(settings_.queues) {
+    for (size_t qid = 0; qid < settings_.queues; ++qid)
+        for (size_t i = 0; i < settings_.depth; ++i) add_entry(static_cast<uint16_t>(qid));
 }
 
 UringQueues::~UringQueues() {
     stop();
-    for (auto& entry : entries_) {
-        ::close(entry->wake_fd);
-        io_uring_queue_exit(&entry->ring);
+    for (size_t i = 0; i < entry_count_.load(); ++i) close_entry(*entries_[i]);
+}
+
+std::unique_ptr<UringQueues::Entry> UringQueues::make_entry(uint16_t qid) const {
+    auto entry = std::make_unique<Entry>();
+    const size_t payload = round_up(settings_.payload_size, kPage);
+    entry->memory_size = kEntryPrefix + payload;
+    void* memory = ::mmap(nullptr, entry->memory_size, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+        throw Error(errno, "FUSE io_uring: cannot map " + std::to_string(entry->memory_size) +
+                               " bytes for a request");
+    entry->memory = memory;
+    auto* base = static_cast<char*>(memory);
+    entry->header = reinterpret_cast<uring_abi::RequestHeader*>(base);
+    entry->payload = base + kEntryPrefix;
+    entry->buffers[0] = {entry->header, sizeof(uring_abi::RequestHeader)};
+    entry->buffers[1] = {entry->payload, payload};
+    entry->qid = qid;
+    try {
+        io_uring_params params{};
+        // 128-byte SQEs hold the FUSE command; only the entry's thread submits, and the kernel's
+        // work for it runs when that thread waits (see the header). Disabled until that thread
+        // enables it: a single issuer ring belongs to the thread enabling it.
+        params.flags = IORING_SETUP_SQE128 | IORING_SETUP_SINGLE_ISSUER |
+                       IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED;
+        const int result = io_uring_queue_init_params(4, &entry->ring, &params);
+        if (result < 0) throw Error(-result, "FUSE io_uring: cannot set up a ring");
+        entry->ring_ready = true;
+        entry->wake_fd = ::eventfd(0, EFD_CLOEXEC);
+        if (entry->wake_fd < 0) throw Error(errno, "FUSE io_uring: cannot create an eventfd");
+    } catch (...) {
+        close_entry(*entry);
+        throw;
     }
-    ::munmap(memory_, memory_size_);
+    return entry;
+}
+
+void UringQueues::close_entry(Entry& entry) {
+    if (entry.wake_fd >= 0) ::close(entry.wake_fd);
+    if (entry.ring_ready) io_uring_queue_exit(&entry.ring);
+    if (entry.memory != nullptr) ::munmap(entry.memory, entry.memory_size);
+}
+
+bool UringQueues::add_entry(uint16_t qid) {
+    std::lock_guard lock(grow_mutex_);
+    const size_t count = entry_count_.load();
+    if (count == entries_.size() || stopping_.load()) return false;
+    entries_[count] = make_entry(qid);
+    ++idle_in_queue_[qid];
+    if (started_) start_entry(*entries_[count]);
+    entry_count_.store(count + 1);  // visible to reply() and settle() from now on
+    return true;
+}
+
+void UringQueues::start_entry(Entry& entry) {
+    entry.thread = std::thread([this, &entry] { run(entry); });
 }
 
 void UringQueues::start(Serve serve, ReleaseObserver on_release) {
     serve_ = std::move(serve);
     on_release_ = std::move(on_release);
-    for (auto& entry : entries_) {
-        Entry* e = entry.get();
-        e->thread = std::thread([this, e] { run(*e); });
-    }
+    std::lock_guard lock(grow_mutex_);
+    started_ = true;
+    for (size_t i = 0; i < entry_count_.load(); ++i) start_entry(*entries_[i]);
 }
 
 void UringQueues::stop() {
-    stopping_.store(true);
-    for (auto& entry : entries_) {
-        wake(*entry);
-        std::lock_guard lock(entry->mutex);  // a thread waiting for a reply sees the stop
-        entry->replied_changed.notify_all();
+    size_t count = 0;
+    {
+        std::lock_guard grow(grow_mutex_);  // no entry is added after this
+        stopping_.store(true);
+        count = entry_count_.load();
     }
-    for (auto& entry : entries_)
-        if (entry->thread.joinable()) entry->thread.join();
+    for (size_t i = 0; i < count; ++i) {
+        Entry& entry = *entries_[i];
+        wake(entry);
+        std::lock_guard lock(entry.mutex);  // a thread waiting for a reply sees the stop
+        entry.replied_changed.notify_all();
+    }
+    for (size_t i = 0; i < count; ++i)
+        if (entries_[i]->thread.joinable()) entries_[i]->thread.join();
     settle_done_.notify_all();
 }
 
@@ -269,6 +290,20 @@ bool UringQueues::take_request(Entry& entry, UringRequest& request) {
     }
     entry.busy.store(true);
     ++requests_served_;
+    // The last idle entry of its queue is now busy: one more, so that the queue's next request
+    // does not wait for this one (which may be a lock wait that lasts).
+    if (--idle_in_queue_[entry.qid] == 0 && !stopping_.load()) {
+        try {
+            if (!add_entry(entry.qid) && !warned_full_.exchange(true))
+                spdlog::warn(
+                    "FUSE io_uring: queue {} has {} entries, all busy; requests from "
+                    "its CPU wait for one",
+                    entry.qid, kMaxEntriesPerQueue);
+        } catch (const Error& error) {
+            spdlog::warn("{}; requests from the CPU of queue {} wait for a busy entry",
+                         error.what(), entry.qid);
+        }
+    }
     request = UringRequest{start, in.len};
     return true;
 }
@@ -287,6 +322,7 @@ void UringQueues::serve_and_commit(Entry& entry, UringRequest request) {
         entry.serving = 0;
     }
     entry.busy.store(false);
+    ++idle_in_queue_[entry.qid];
     io_uring_sqe* sqe = next_sqe(entry.ring);
     prepare_command(sqe, fuse_fd_, uring_abi::kCommitAndFetch, entry.qid, unique);
 }
@@ -301,7 +337,8 @@ bool UringQueues::reply(const iovec* iov, int count) {
         std::lock_guard lock(mine->mutex);
         if (mine->serving == out.unique && !mine->replied) entry = mine;
     }
-    for (size_t i = 0; entry == nullptr && i < entries_.size(); ++i) {
+    const size_t entries = entry_count_.load();
+    for (size_t i = 0; entry == nullptr && i < entries; ++i) {
         std::lock_guard lock(entries_[i]->mutex);
         if (entries_[i]->serving == out.unique && !entries_[i]->replied) entry = entries_[i].get();
     }
@@ -348,10 +385,12 @@ void UringQueues::wake(Entry& entry) {
 void UringQueues::settle() {
     const uint64_t wanted = settle_requested_.fetch_add(1) + 1;
     std::vector<Entry*> waited;
-    for (auto& entry : entries_) {
+    const size_t count = entry_count_.load();
+    for (size_t i = 0; i < count; ++i) {
+        Entry* entry = entries_[i].get();
         // Busy: it took its request (and announced it) before serving; nothing is pending.
-        if (entry.get() == current_entry || entry->busy.load()) continue;
-        waited.push_back(entry.get());
+        if (entry == current_entry || entry->busy.load()) continue;
+        waited.push_back(entry);
         wake(*entry);
     }
     std::unique_lock lock(settle_mutex_);

@@ -46,12 +46,16 @@ struct UringRequest {
 
 class UringQueues {
   public:
+    // A queue grows by an entry whenever all of its entries are busy, up to this many: a
+    // request holds its entry until its reply, and a lock wait can last (each holds a thread).
+    static constexpr size_t kMaxEntriesPerQueue = 256;
+
     using Serve = std::function<void(UringRequest)>;
     using ReleaseObserver = std::function<void(uint64_t fh)>;
 
     struct Settings {
         size_t queues = 0;        // the kernel's: one per possible CPU
-        size_t depth = 0;         // entries (and threads) per queue
+        size_t depth = 0;         // entries (and threads) per queue to begin with
         size_t payload_size = 0;  // per entry, at least the kernel's largest request or reply
     };
 
@@ -82,6 +86,8 @@ class UringQueues {
 
   private:
     struct Entry {
+        void* memory = nullptr;  // header and payload
+        size_t memory_size = 0;
         io_uring ring{};
         bool ring_ready = false;
         int wake_fd = -1;  // an eventfd: a settle or a stop
@@ -100,6 +106,13 @@ class UringQueues {
         std::atomic<uint64_t> settled{0};  // the newest settle it has done
     };
 
+    // A new entry of queue `qid` (started, when the queues are); false once all queues together
+    // have queues x kMaxEntriesPerQueue, or when stopping. Throws nfsfuse::Error when the
+    // system refuses.
+    bool add_entry(uint16_t qid);
+    std::unique_ptr<Entry> make_entry(uint16_t qid) const;
+    static void close_entry(Entry& entry);
+    void start_entry(Entry& entry);
     void run(Entry& entry);
     void register_entry(Entry& entry);
     void arm_wake(Entry& entry);
@@ -115,9 +128,14 @@ class UringQueues {
     const Settings settings_;
     Serve serve_;
     ReleaseObserver on_release_;
-    void* memory_ = nullptr;  // every entry's header and payload, one mapping
-    size_t memory_size_ = 0;
+    // Entries only ever added: entries_[0, entry_count_) are set and stay until destruction, so
+    // reply() and settle() read them without a lock.
     std::vector<std::unique_ptr<Entry>> entries_;
+    std::atomic<size_t> entry_count_{0};
+    std::mutex grow_mutex_;                        // held while adding an entry and while stopping
+    bool started_ = false;                         // guarded by grow_mutex_
+    std::vector<std::atomic<int>> idle_in_queue_;  // entries of each queue not serving
+    std::atomic<bool> warned_full_{false};
 
     std::atomic<bool> stopping_{false};
     std::atomic<uint64_t> settle_requested_{0};
