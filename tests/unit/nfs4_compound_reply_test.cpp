@@ -317,9 +317,12 @@ TEST(Nfs4CompoundReplyTest, DirectoryChanges) {
 // A VERIFY that did not match stops the COMPOUND with NFS4ERR_NOT_SAME (10027): the REMOVE after
 // it never ran.
 TEST(Nfs4CompoundReplyTest, VerifyThatDidNotMatch) {
-    CompoundReply matched(res(0, 1).result(37).bytes());  // OP_VERIFY: OK
+    // CompoundReply reads the bytes in place: they must outlive it.
+    const std::string matched_bytes = res(0, 1).result(37).bytes();  // OP_VERIFY: OK
+    CompoundReply matched(matched_bytes);
     EXPECT_NO_THROW(matched.verify());
-    CompoundReply reply(res(10027, 3).result(22).result(15).result(37, 10027).bytes());
+    const std::string bytes = res(10027, 3).result(22).result(15).result(37, 10027).bytes();
+    CompoundReply reply(bytes);
     reply.putfh();
     reply.lookup();
     try {
