@@ -109,16 +109,17 @@ ssize_t FuseDevice::reply_to_init(const iovec* iov, int count) {
     std::memcpy(&init, iov[1].iov_base, std::min(sizeof init, iov[1].iov_len));
     // libfuse 3.14 answers with flags2 whenever the kernel sent FUSE_INIT_EXT (which it does
     // when it offers io_uring); a shorter reply (an old protocol) cannot carry the flag.
+    std::string reason;  // why /dev/fuse, when it is
     const bool reply_has_flags2 =
         iov[1].iov_len >= sizeof init && (init.flags & FUSE_INIT_EXT) != 0;
     if (!settings_.io_uring_allowed) {
-        transport_reason_ = "io_uring=off";
+        reason = "io_uring=off";
     } else if (!kernel_offers_uring_) {
-        transport_reason_ =
+        reason =
             "the kernel does not offer FUSE over io_uring (Linux 6.14 or later, with "
             "/sys/module/fuse/parameters/enable_uring set to Y)";
     } else if (!reply_has_flags2) {
-        transport_reason_ = "the INIT reply has no flags2";
+        reason = "the INIT reply has no flags2";
     } else {
         try {
             UringQueues::Settings ring;
@@ -127,11 +128,11 @@ ssize_t FuseDevice::reply_to_init(const iovec* iov, int count) {
             ring.payload_size = payload_size(init);
             queues_ = std::make_unique<UringQueues>(fuse_fd_, ring);
         } catch (const Error& error) {
-            transport_reason_ = std::string("io_uring cannot be set up: ") + error.what();
+            reason = std::string("io_uring cannot be set up: ") + error.what();
         }
     }
     if (!queues_) {
-        spdlog::info("FUSE requests come through /dev/fuse: {}", transport_reason_);
+        spdlog::info("FUSE requests come through /dev/fuse: {}", reason);
         return ::writev(fuse_fd_, iov, count);
     }
 

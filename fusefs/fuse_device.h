@@ -55,7 +55,6 @@ class FuseDevice {
     // Stops the entries' threads (each after the request it serves).
     void stop();
 
-    bool over_io_uring() const { return uring_started_.load(); }
     // For user.nfsfuse.transport: the transport and the requests each way took.
     std::string transport_text() const;
 
@@ -71,7 +70,6 @@ class FuseDevice {
     std::mutex init_mutex_;
     uint64_t init_unique_ = 0;  // the INIT request, until answered
     bool kernel_offers_uring_ = false;
-    std::string transport_reason_;  // why /dev/fuse, when it is
 
     std::unique_ptr<UringQueues> queues_;  // set while answering INIT, before requests come
     std::atomic<bool> uring_started_{false};

@@ -116,8 +116,6 @@ class UringQueues {
     void run(Entry& entry);
     void register_entry(Entry& entry);
     void arm_wake(Entry& entry);
-    // Handles one completion; returns the request it brought, if any.
-    bool complete(Entry& entry, io_uring_cqe* cqe);
     // Copies the request into one piece and announces a RELEASE; false if it is malformed.
     bool take_request(Entry& entry, UringRequest& request);
     void serve_and_commit(Entry& entry, UringRequest request);
