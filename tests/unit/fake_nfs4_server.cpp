@@ -175,6 +175,8 @@ std::string FakeNfs4Server::sequence(const Request& request) {
     if (request.next_operation) {
         const Nfs4Status status = replay ? Nfs4Status::retry_uncached_rep : Nfs4Status::ok;
         reply.result(request.next_operation, code(status));
+        if (status == Nfs4Status::ok && request.next_operation == op(Op::read))
+            reply.u32(1).str(kReadData);  // eof, data
     }
     if (!replay) {
         if (request.next_operation) ++executed_[request.next_operation];

@@ -2,11 +2,12 @@
 // EXCHANGE_ID, CREATE_SESSION, DESTROY_SESSION, DESTROY_CLIENTID, and SEQUENCE with the slot
 // rules of RFC 8881 section 2.10.6 (a new request needs the slot's next sequence id, the same id
 // again is a replay answered from the reply cache, any other is SEQ_MISORDERED). Operations after
-// SEQUENCE simply succeed. Hooks let a test lose a reply, block a request or answer in its place.
-// Several connections (nconnect): FakeConnection; BIND_CONN_TO_SESSION binds one to a session,
-// as CREATE_SESSION binds the one it came over, and require_binding() makes SEQUENCE on an unbound
-// connection fail with CONN_NOT_BOUND_TO_SESSION (a server that binds none implicitly).
-// Thread-safety: call() from any number of threads; hooks run without the server's lock.
+// SEQUENCE simply succeed; a READ returns kReadData, to the end of the file. Hooks let a test lose
+// a reply, block a request or answer in its place. Several connections (nconnect): FakeConnection;
+// BIND_CONN_TO_SESSION binds one to a session, as CREATE_SESSION binds the one it came over, and
+// require_binding() makes SEQUENCE on an unbound connection fail with CONN_NOT_BOUND_TO_SESSION (a
+// server that binds none implicitly). Thread-safety: call() from any number of threads; hooks run
+// without the server's lock.
 #pragma once
 
 #include <atomic>
@@ -25,6 +26,9 @@
 #include "nfs/v4/nfs4_types.h"
 
 namespace nfsfuse::nfs::v4::testing {
+
+// What every READ returns.
+inline constexpr std::string_view kReadData = "the bytes of a READ";
 
 class FakeNfs4Server : public RpcTransport {
   public:

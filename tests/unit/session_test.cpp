@@ -83,6 +83,20 @@ TEST(SessionTest, SetsUpClientAndSessionAndCarriesCalls) {
     EXPECT_EQ(session->sessions_created(), 1u);
 }
 
+// A READ's data is not copied out of its reply (a cold read's CPU): the reply's bytes stay alive
+// after the call as long as whoever keeps the data keeps its owner (ASan checks the bytes).
+TEST(SessionTest, AReadsDataOutlivesTheCallThroughItsOwner) {
+    auto* server = new FakeNfs4Server(4);
+    auto session = session_over(server);
+    ReadReply read;
+    session->call(
+        CallContext{}, "READ", [](CompoundBuilder& b) { b.read(Stateid{}, 0, 4096); },
+        [&](CompoundReply& r) { read = r.read(); });
+    ASSERT_NE(read.owner, nullptr);
+    EXPECT_TRUE(read.eof);
+    EXPECT_EQ(std::string(read.data), testing::kReadData);
+}
+
 // The client id can go between EXCHANGE_ID and CREATE_SESSION: the nfsfuse that served the same
 // mountpoint before (the same client owner, so the same client id) ends it on its way out, or
 // the server restarts. Seen in DriverTest.ConcurrentMountsAndUnmountsFromManyClientsStayConsistent

@@ -88,8 +88,9 @@ DelegationType decode_delegation(XdrDecoder& in) {
 
 }  // namespace
 
-CompoundReply::CompoundReply(std::string_view reply)
+CompoundReply::CompoundReply(std::string_view reply, std::shared_ptr<const void> owner)
     : in_(reply),
+      owner_(std::move(owner)),
       status_(static_cast<Nfs4Status>(in_.u32("COMPOUND status"))),
       tag_(in_.string(kOpaqueLimit, "COMPOUND tag")),
       count_(in_.u32("COMPOUND result count")) {}
@@ -184,6 +185,7 @@ ReadReply CompoundReply::read() {
     ReadReply result;
     result.eof = in_.boolean("READ eof");
     result.data = in_.opaque_view(in_.remaining(), "READ data");
+    result.owner = owner_;
     return result;
 }
 

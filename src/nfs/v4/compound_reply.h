@@ -6,10 +6,12 @@
 // last; reading past the last result throws the COMPOUND's status. A malformed or truncated
 // reply throws nfsfuse::Error(EIO) naming the field.
 // Thread-safety: none. Does not own the reply bytes: they must outlive the reader and the views
-// it returns (ReadReply::data).
+// it returns (ReadReply::data), unless whoever keeps them is given (`owner`), whom a READ's data
+// then names so that it may outlive the reader.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,9 @@ struct SequenceReply {
 struct ReadReply {
     bool eof = false;
     std::string_view data;  // into the reply bytes
+    // Keeps the reply bytes alive (CompoundReply's owner), or empty: the bytes live only as long
+    // as the caller of CompoundReply keeps them.
+    std::shared_ptr<const void> owner;
 };
 
 struct WriteReply {
@@ -126,7 +131,7 @@ struct BindConnReply {
 class CompoundReply {
   public:
     // Reads status, tag and result count: throws EIO when even those are missing.
-    explicit CompoundReply(std::string_view reply);
+    explicit CompoundReply(std::string_view reply, std::shared_ptr<const void> owner = {});
 
     // The COMPOUND's status: that of the last operation the server ran.
     Nfs4Status status() const { return status_; }
@@ -177,6 +182,7 @@ class CompoundReply {
     LockDenied decode_lock_denied(const char* what);
 
     XdrDecoder in_;
+    std::shared_ptr<const void> owner_;
     Nfs4Status status_;
     std::string tag_;
     uint32_t count_ = 0;

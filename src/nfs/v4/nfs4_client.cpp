@@ -114,6 +114,13 @@ void Nfs4Client::call(const CallContext& context, const char* what, const Sessio
     session_->call(context, what, build, read, cachethis);
 }
 
+ChangeStamp Nfs4Client::stamp_of(const Fattr4& fattr) {
+    const Attributes& attributes = fattr.attributes;
+    ChangeStamp stamp{attributes.size, attributes.mtime, attributes.ctime, std::nullopt};
+    if (fattr.has(Attr::change)) stamp.change = fattr.change;
+    return stamp;
+}
+
 Attributes Nfs4Client::attributes_of(const Fattr4& fattr) {
     Attributes attributes = fattr.attributes;
     attributes.uid = uid_from_owner(fattr.owner);
@@ -199,15 +206,17 @@ ReadResult Nfs4Client::read(const CallContext& context, const FileHandle& fh, ui
         call_under_open(
             context, "READ", fh, /*writing=*/false,
             [&](CompoundBuilder& b, const Stateid& stateid) {
-                b.putfh(fh).read(stateid, at, length).getattr(file_attribute_request());
+                b.putfh(fh).read(stateid, at, length).getattr(stamp_attribute_request());
             },
             [&](CompoundReply& r) {
                 r.putfh();
                 const ReadReply data = r.read();
-                // Copied out of the reply (the session keeps its record); NFSv3 shares it.
-                result = ReadResult::holding(std::string(data.data.substr(0, length)));
+                // The data stays where it arrived, as NFSv3's: the session's replies name
+                // their owner.
+                result.data = data.data.substr(0, length);
+                result.owner = data.owner;
                 result.eof = data.eof;
-                result.stamp = change_stamp_of(attributes_of(r.getattr()));
+                result.stamp = stamp_of(r.getattr());
             });
         return result;
     });

@@ -462,7 +462,9 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
             throw;
         }
 
-        CompoundReply results(reply.results());
+        // Kept by whoever keeps a READ's data (Nfs4Client::read): the data is not copied out.
+        const auto kept = std::make_shared<const RpcReply>(std::move(reply));
+        CompoundReply results(kept->results(), kept);
         try {
             const SequenceReply sequence = results.sequence();
             slots.completed(slot, sequence.target_highest_slotid);

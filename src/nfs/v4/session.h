@@ -88,8 +88,9 @@ class Session {
     Session& operator=(const Session&) = delete;
 
     // Sends SEQUENCE plus what `build` adds, and hands the reply, after SEQUENCE's result, to
-    // `read`. `cachethis`: ask the server to keep the reply for a replay (for requests that
-    // must not run twice: create, remove, rename...).
+    // `read`, with the reply's owner (a READ's data may outlive the call). `cachethis`: ask the
+    // server to keep the reply for a replay (for requests that must not run twice: create, remove,
+    // rename...).
     void call(const CallContext& context, const char* what, const Build& build, const Read& read,
               bool cachethis = false);
 
