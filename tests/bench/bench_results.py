@@ -32,7 +32,8 @@ TARGETS = [
 ]
 # Settings that are numbers (the others are kept as text).
 NUMERIC_SETTINGS = {
-    "BENCH_SIZE_MIB", "BENCH_FILES", "BENCH_RUNTIME_S", "BENCH_ROUNDS", "tar_entries", "tar_mb",
+    "BENCH_SIZE_MIB", "BENCH_FILES", "BENCH_RUNTIME_S", "BENCH_ROUNDS", "BENCH_V41_FIRST",
+    "tar_entries", "tar_mb",
     "cpus", "ram_gib", "server_readmax", "server_writemax", "measured_seconds",
 }
 

@@ -13,7 +13,9 @@
 #   BENCH_ROUNDS=N             rounds of nfsfuse's sequential write and read rows (default 4)
 #   BENCH_TAR_SOURCE=DIR       the tree to untar (default /usr/include)
 #   NFSFUSE_BENCH_OPTS=A,B     extra nfsfuse -o options of every mount (default none),
-#                              e.g. uring=off
+#                              e.g. io_uring=off
+#   BENCH_V41_FIRST=1          the metadata and untar rows run NFSv4.1 before NFSv3 (default
+#                              0: v3 first); io_bench_repeat.sh takes turns
 #   BENCH_OUT=FILE             also write the results as JSON to FILE (bench_results.py reads it)
 #   --nfsfuse PATH, --raw PATH the binaries (default build/fusefs/nfsfuse and
 #                              build/tests/bench/raw_libnfs_bench, built when missing)
@@ -38,6 +40,7 @@ runtime_s=${BENCH_RUNTIME_S:-10}
 rounds=${BENCH_ROUNDS:-4}
 tar_source=${BENCH_TAR_SOURCE:-/usr/include}
 extra_opts=${NFSFUSE_BENCH_OPTS:-}
+v41_first=${BENCH_V41_FIRST:-0}
 results_out=${BENCH_OUT:-}
 # A step that takes longer than this is hung (a FUSE request that never returns): fail, not wait.
 readonly step_timeout_s=${BENCH_STEP_TIMEOUT_S:-1800}
@@ -46,9 +49,9 @@ raw_bin=""
 
 usage() {
     if ((${1:-2} == 0)); then
-        sed -n '8,21p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '8,23p' "$0" | sed 's/^# \{0,1\}//'
     else
-        sed -n '8,21p' "$0" | sed 's/^# \{0,1\}//' >&2
+        sed -n '8,23p' "$0" | sed 's/^# \{0,1\}//' >&2
     fi
     exit "${1:-2}"
 }
@@ -74,6 +77,7 @@ for setting in size_mib files runtime_s rounds; do
     [[ ${!setting} =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive number, not '${!setting}'"
 done
 [[ $extra_opts =~ ^[^[:space:]]*$ ]] || die "NFSFUSE_BENCH_OPTS must not contain spaces"
+[[ $v41_first == [01] ]] || die "BENCH_V41_FIRST must be 0 or 1, not '$v41_first'"
 # The other settings are BENCH_*: a run meant to compare mount options must not silently run
 # with none because of the name.
 [[ -z ${BENCH_NFSFUSE_OPTS+set} ]] ||
@@ -665,10 +669,19 @@ meta_results() {
         result[$phase,$client]=$(per_s "$files" "$seconds")
     done
 }
-out=$(meta_posix "$mnt/fuse/meta" "$files")
-meta_results fuse "$out"
-out=$(meta_posix "$mnt4/fuse4/meta" "$files")
-meta_results fuse4 "$out"
+# The nfsfuse mounts in the order of the metadata and untar rows: ext4 under the server creates
+# files more slowly for a while after many deletes, which the second one pays for.
+nfsfuse_order() {
+    if ((v41_first)); then echo fuse4 fuse; else echo fuse fuse4; fi
+}
+for client in $(nfsfuse_order); do
+    if [[ $client == fuse ]]; then
+        out=$(meta_posix "$mnt/fuse/meta" "$files")
+    else
+        out=$(meta_posix "$mnt4/fuse4/meta" "$files")
+    fi
+    meta_results "$client" "$out"
+done
 out=$(raw meta /raw/meta "$files")
 meta_results raw "$out"
 out=$(meta_posix "$export_dir/disk/meta" "$files")
@@ -676,8 +689,13 @@ meta_results disk "$out"
 
 log "untar of $tar_source ($tar_entries entries, $tar_mb MB)"
 add_row untar "untar $tar_source ($tar_entries entries) + syncfs" seconds
-result[untar,fuse]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
-result[untar,fuse4]=$(untar_seconds "$mnt4/fuse4/untar" "$export_dir/fuse4/untar")
+for client in $(nfsfuse_order); do
+    if [[ $client == fuse ]]; then
+        result[untar,fuse]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
+    else
+        result[untar,fuse4]=$(untar_seconds "$mnt4/fuse4/untar" "$export_dir/fuse4/untar")
+    fi
+done
 result[untar,raw]=n/a
 result[untar,disk]=$(untar_seconds "$export_dir/disk/untar" "$export_dir/disk/untar")
 
@@ -761,6 +779,7 @@ tsv() {
     tsv setting BENCH_FILES "$files"
     tsv setting BENCH_RUNTIME_S "$runtime_s"
     tsv setting BENCH_ROUNDS "$rounds"
+    tsv setting BENCH_V41_FIRST "$v41_first"
     tsv setting BENCH_TAR_SOURCE "$tar_source"
     tsv setting tar_entries "$tar_entries"
     tsv setting tar_mb "$tar_mb"
@@ -845,7 +864,9 @@ echo "  its writeback), the rate over all runs, after one untimed write of the s
 echo "  each (the server's first costs it extra)."
 echo "v4.1/v3: nfsfuse over NFSv4.1 against nfsfuse over NFSv3 (seconds inverted): > 1 means"
 echo "  NFSv4.1 is faster. Both mounts take the same NFSFUSE_BENCH_OPTS and, but for the random"
-echo "  reads with 4 jobs, one connection each (v4.1: the server's session slots)."
+echo "  reads with 4 jobs, one connection each (v4.1: the server's session slots). The metadata and"
+echo "  untar rows ran $(nfsfuse_order | sed 's/fuse4/v4.1/; s/fuse\b/v3/; s/ / then /') (BENCH_V41_FIRST)."
+
 echo "cold reads: sync + echo 3 > /proc/sys/vm/drop_caches right before each, for all four, so the"
 echo "  server's ext4 copy is cold too; nfsfuse is also unmounted and mounted again first."
 echo "random reads: the server's copy is in the page cache (read just before) for all four;"

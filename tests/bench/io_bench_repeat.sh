@@ -9,8 +9,8 @@
 #   -o DIR    where the results go (default build/bench-results/<UTC time> in the checkout);
 #             it must not exist yet or be empty
 #
-# The BENCH_* and NFSFUSE_BENCH_OPTS settings of io_bench.sh apply to every run (BENCH_OUT is set
-# here, per run). DIR gets, for each run I: run-I.json (BENCH_OUT), run-I.txt (the table) and
+# The BENCH_* and NFSFUSE_BENCH_OPTS settings of io_bench.sh apply to every run (BENCH_OUT and
+# BENCH_V41_FIRST are set here, per run: even runs take NFSv4.1's metadata and untar rows first). DIR gets, for each run I: run-I.json (BENCH_OUT), run-I.txt (the table) and
 # run-I.log (progress); then spread.md (bench_report.py spread), ratios.svg and history.svg
 # (plot_ratios.py). The first run's table and the spread are printed on stdout. Exit status 1
 # when a run fails (its log's last lines are shown); the runs before it are kept.
@@ -50,6 +50,7 @@ while (($# > 0)); do
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "-n must be a positive number, not '$runs'"
 [[ -z ${BENCH_OUT:-} ]] || die "BENCH_OUT is set per run here; use -o DIR"
+[[ -z ${BENCH_V41_FIRST:-} ]] || die "BENCH_V41_FIRST is set per run here (runs take turns)"
 out_dir=${out_dir:-$repo/build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out_dir" || die "cannot create $out_dir"
 [[ -z $(ls -A "$out_dir") ]] || die "$out_dir is not empty"
@@ -58,7 +59,9 @@ out_dir=$(cd "$out_dir" && pwd)
 results=()
 for ((run = 1; run <= runs; run++)); do
     echo "io_bench_repeat: run $run of $runs (progress in $out_dir/run-$run.log)" >&2
-    if ! BENCH_OUT="$out_dir/run-$run.json" "$script_dir/io_bench.sh" "$@" \
+    # The metadata and untar rows take turns at running NFSv4.1 first (BENCH_V41_FIRST).
+    if ! BENCH_OUT="$out_dir/run-$run.json" BENCH_V41_FIRST=$(((run + 1) % 2)) \
+        "$script_dir/io_bench.sh" "$@" \
         >"$out_dir/run-$run.txt" 2>"$out_dir/run-$run.log"; then
         tail -n 20 "$out_dir/run-$run.log" >&2
         die "run $run failed; the results so far are in $out_dir"
