@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "driver/child_command.h"
+#include "driver/mount_stack.h"
 #include "driver/mount_table.h"
 #include "driver/nfsfuse_command.h"
 #include "util/error.h"
@@ -16,9 +17,6 @@
 namespace nfsfuse::driver {
 
 namespace {
-
-// Bounds the loop that peels stacked mounts off a mountpoint (each revival adds one).
-constexpr int kMaxStackedMounts = 64;
 
 // nfsfuse --print-pid ends its output with the serving process's pid.
 pid_t reported_pid(const std::string& output) {
@@ -81,22 +79,7 @@ void FuseMounter::unmount(const std::string& volume, const std::filesystem::path
     serving_.forget(target);
     serving_.forget(staging_for(target));
     // A revived volume has its live mount stacked on dead ones: remove them all.
-    for (int layer = 0; layer < kMaxStackedMounts && is_mounted(target); ++layer) {
-        // The kernel ends the FUSE session; the nfsfuse daemon sees that and exits by itself.
-        if (umount2(target.c_str(), 0) == 0) continue;
-        const int error = errno;
-        if (error == EBUSY) {
-            // Still in use (a process kept a file open): detach now, finish when the last user
-            // goes.
-            spdlog::warn("{}: {} is busy, detaching it lazily", volume, target.string());
-            if (umount2(target.c_str(), MNT_DETACH) == 0) continue;
-        }
-        throw Error(error,
-                    volume + ": cannot unmount " + target.string() + ": " + std::strerror(error));
-    }
-    if (is_mounted(target))
-        throw Error(EBUSY, volume + ": more than " + std::to_string(kMaxStackedMounts) +
-                               " mounts stacked on " + target.string());
+    unmount_stack(volume, target);
 }
 
 bool FuseMounter::is_mounted(const std::filesystem::path& target) const {
