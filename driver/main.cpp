@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "driver/cow_mounter.h"
 #include "driver/fuse_mounter.h"
 #include "driver/kernel_mounter.h"
 #include "driver/plugin_api.h"
@@ -159,16 +160,18 @@ int run(int argc, char** argv) {
                  kernel_nfs ? "the kernel" : "nfsfuse");
     KernelMounter kernel_mounter(mount_syscall);
     FuseMounter fuse_mounter(flags.nfsfuse_binary, work_root, std::chrono::seconds(90));
+    // cow volumes: their share by the mounter of their mode, under an overlay (cow_mounter.h).
+    const CowLayers cow_layers(flags.state_dir / "cow");
+    CowMounter kernel_cow(kernel_mounter, cow_layers, UpperLayerLife::kept);
+    CowMounter kernel_volatile(kernel_mounter, cow_layers, UpperLayerLife::discarded_after_use);
+    CowMounter fuse_cow(fuse_mounter, cow_layers, UpperLayerLife::kept);
+    CowMounter fuse_volatile(fuse_mounter, cow_layers, UpperLayerLife::discarded_after_use);
     auto mounter_for = [&](const VolumeSpec& spec) -> Mounter& {
-        switch (spec.mode) {
-            case MountMode::fuse:
-                return fuse_mounter;
-            case MountMode::auto_select:
-                return kernel_nfs ? static_cast<Mounter&>(kernel_mounter) : fuse_mounter;
-            case MountMode::kernel:
-            default:
-                return kernel_mounter;
-        }
+        const bool kernel =
+            spec.mode == MountMode::kernel || (spec.mode == MountMode::auto_select && kernel_nfs);
+        if (!spec.cow) return kernel ? static_cast<Mounter&>(kernel_mounter) : fuse_mounter;
+        if (kernel) return spec.volatile_upper ? kernel_volatile : kernel_cow;
+        return spec.volatile_upper ? fuse_volatile : fuse_cow;
     };
 
     StateStore store(flags.state_dir / "state.json");

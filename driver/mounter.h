@@ -3,6 +3,7 @@
 // Thread-safety: implementations must allow concurrent calls for different targets.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,6 +12,13 @@
 #include "driver/volume_spec.h"
 
 namespace nfsfuse::driver {
+
+// What a volume keeps on local disk besides its share: a cow volume's upper layer.
+struct LocalLayer {
+    std::filesystem::path directory;
+    uint64_t bytes = 0;                // disk space it uses
+    bool discarded_after_use = false;  // volatile: emptied after the last Unmount
+};
 
 class Mounter {
   public:
@@ -50,6 +58,14 @@ class Mounter {
                         const std::filesystem::path& target) {
         mount(volume, spec, target);
     }
+    // The volume's data on local disk, for Status; nothing for a volume that is all on its share.
+    // Throws Error when it cannot be measured.
+    virtual std::optional<LocalLayer> local_layer(const std::string& volume) const {
+        (void)volume;
+        return std::nullopt;
+    }
+    // Deletes the volume's data on local disk (Remove, with nothing mounted); never the share's.
+    virtual void remove_local_data(const std::string& volume) { (void)volume; }
 };
 
 }  // namespace nfsfuse::driver

@@ -127,6 +127,13 @@ json dispatch(std::string_view endpoint, const json& request, VolumeManager& vol
                         {"last_error", info.last_error},
                         {"revivals", info.revivals},
                         {"last_event", info.last_event}};
+    if (info.local_layer) {
+        volume["Status"]["cow"] = true;
+        volume["Status"]["volatile"] = info.local_layer->discarded_after_use;
+        volume["Status"]["upper_dir"] = info.local_layer->directory.string();
+        volume["Status"]["upper_bytes"] = info.local_layer->bytes;
+    }
+    if (!info.local_layer_error.empty()) volume["Status"]["upper_error"] = info.local_layer_error;
     return {{"Volume", std::move(volume)}, {"Err", ""}};
 }
 

@@ -133,6 +133,8 @@ Error subdir_error(const std::string& name, const VolumeSpec& spec, const std::s
     std::string advice;
     if (errnum == ELOOP || errnum == ENOTDIR || errnum == EXDEV) {
         advice = "; subdir must name real directories of the export";
+    } else if (errnum == ENOENT && spec.cow) {
+        advice = "; a cow volume never writes its share, so it never creates its subdir";
     } else if (errnum == ENOENT && spec.read_only) {
         advice = "; a read-only volume never creates its subdir";
     }
@@ -434,10 +436,11 @@ size_t VolumeManager::supervise() {
     return broken;
 }
 
-void VolumeManager::prepare_subdir(const std::string& name, const VolumeSpec& spec,
-                                   Mounter& mounter) {
-    VolumeSpec export_root = spec;  // read-only volumes mount it read-only
+void VolumeManager::prepare_subdir(const std::string& name, const VolumeSpec& spec) {
+    // Read-only volumes mount it read-only, and so do cow volumes (the share, not an overlay).
+    VolumeSpec export_root = spec.cow ? lower_layer_of(spec) : spec;
     export_root.subdir.clear();
+    Mounter& mounter = mounter_for_(export_root);
     const std::filesystem::path staging = work_root_ / ("subdir-" + name);
     std::error_code error;
     std::filesystem::create_directories(work_root_, error);
@@ -455,7 +458,7 @@ void VolumeManager::prepare_subdir(const std::string& name, const VolumeSpec& sp
     try {
         open_subdir_beneath(
             staging, spec.subdir,
-            spec.read_only ? MissingDirectories::refuse : MissingDirectories::create);
+            export_root.read_only ? MissingDirectories::refuse : MissingDirectories::create);
         logger()->info("{}: subdir {} exists in {}", name, spec.subdir, share_of(export_root));
     } catch (const std::exception& cause) {
         failure = subdir_error(name, spec, share_of(export_root), cause);
@@ -500,6 +503,7 @@ void VolumeManager::create(const std::string& name,
 void VolumeManager::remove(const std::string& name) {
     const std::shared_ptr<Volume> volume = find(name);
     std::lock_guard volume_lock(volume->mutex);
+    std::optional<VolumeSpec> spec;
     {
         std::lock_guard table_lock(table_mutex_);
         if (volume->removed) throw Error(ENOENT, name + ": no such volume");
@@ -508,6 +512,19 @@ void VolumeManager::remove(const std::string& name) {
                                    std::to_string(volume->record.mount_ids.size()) +
                                    " container mount(s)");
         }
+        spec = volume->spec;
+    }
+    // Its data on local disk (a cow volume's changes) first, with no table lock held: a Remove
+    // that fails there keeps the volume, and one a crash interrupts later has nothing left to do.
+    if (spec) {
+        try {
+            mounter_for_(*spec).remove_local_data(name);
+        } catch (const std::exception& error) {
+            throw with_volume(name, error);
+        }
+    }
+    {
+        std::lock_guard table_lock(table_mutex_);
         // The intent first: a restarted driver finishes a Remove it finds begun.
         volume->record.pending = PendingTransition::removing;
         try {
@@ -591,7 +608,7 @@ std::filesystem::path VolumeManager::mount(const std::string& name, const std::s
                 mounter->unmount(name, mountpoint);
             }
             if (!spec.subdir.empty() && !volume->subdir_ready) {
-                prepare_subdir(name, spec, *mounter);
+                prepare_subdir(name, spec);
             }
             mounter->mount(name, spec, mountpoint);
             volume->subdir_ready = true;
@@ -714,9 +731,25 @@ std::filesystem::path VolumeManager::path(const std::string& name) const {
 
 VolumeInfo VolumeManager::get(const std::string& name) const {
     const std::shared_ptr<Volume> volume = find(name);
-    std::lock_guard table_lock(table_mutex_);
-    if (volume->removed) throw Error(ENOENT, name + ": no such volume");
-    return info_locked(*volume);
+    VolumeInfo info;
+    std::optional<VolumeSpec> spec;
+    {
+        std::lock_guard table_lock(table_mutex_);
+        if (volume->removed) throw Error(ENOENT, name + ": no such volume");
+        info = info_locked(*volume);
+        spec = volume->spec;
+    }
+    // With no lock held: measuring a cow volume's upper layer walks it on disk.
+    if (spec) {
+        try {
+            info.local_layer = mounter_for_(*spec).local_layer(name);
+        } catch (const std::exception& error) {
+            // Status still answers (dockerd forgets volumes whose Get fails); it says why.
+            info.local_layer_error = error.what();
+            logger()->warn("{}: {}", name, error.what());
+        }
+    }
+    return info;
 }
 
 std::vector<VolumeInfo> VolumeManager::list() const {

@@ -40,6 +40,10 @@ struct VolumeInfo {
     // while containers used it, since the driver started; and the latest such event.
     size_t revivals = 0;
     std::string last_event;  // "<RFC 3339 time>: <what happened>", "" when nothing has
+    // Get only (List does not measure it): a cow volume's upper layer, or why it could not be
+    // measured.
+    std::optional<LocalLayer> local_layer;
+    std::string local_layer_error;
 };
 
 class VolumeManager {
@@ -114,8 +118,8 @@ class VolumeManager {
     void adopt_locked(Volume& volume);
     // Mounts the export root on a private directory and checks that spec.subdir names real
     // directories in it, never following a symbolic link of the share; creates the missing ones
-    // unless the volume is read-only. Volume::mutex held.
-    void prepare_subdir(const std::string& name, const VolumeSpec& spec, Mounter& mounter);
+    // unless the volume is read-only or cow (whose share is never written). Volume::mutex held.
+    void prepare_subdir(const std::string& name, const VolumeSpec& spec);
     // Records a supervision or recovery event for Status. table_mutex_ held.
     static void record_event_locked(Volume& volume, const std::string& what);
     // Saves which process serves the volume's mount now (after a recovery or revival started a

@@ -52,8 +52,9 @@ std::vector<std::string_view> split_commas(std::string_view list) {
 // Volume option keys and their messages.
 
 constexpr std::string_view kVolumeKeys[] = {
-    "server", "path", "share", "mode",  "vers",    "port",   "mountport", "ro",       "uid",
-    "gid",    "soft", "hard",  "timeo", "retrans", "subdir", "nfsopts",   "fuseopts",
+    "server", "path",    "share",    "mode", "vers",     "port",  "mountport",
+    "ro",     "uid",     "gid",      "soft", "hard",     "timeo", "retrans",
+    "subdir", "nfsopts", "fuseopts", "cow",  "volatile",
 };
 
 std::string valid_keys() {
@@ -469,6 +470,14 @@ NfsVersion parse_version(std::string_view value) {
 
 }  // namespace
 
+VolumeSpec lower_layer_of(const VolumeSpec& spec) {
+    VolumeSpec lower = spec;
+    lower.read_only = true;
+    lower.cow = false;
+    lower.volatile_upper = false;
+    return lower;
+}
+
 std::string share_of(const VolumeSpec& spec) {
     std::string share =
         spec.server.find(':') != std::string::npos ? "[" + spec.server + "]" : spec.server;
@@ -633,6 +642,23 @@ VolumeSpec parse_volume_options(const std::map<std::string, std::string>& option
                    "nfsfuse options do not apply to mode=kernel (use nfsopts)");
         }
         spec.fuse_options = parse_fuse_options(*fuseopts);
+    }
+
+    if (const auto cow = find(options, "cow")) spec.cow = parse_bool("cow", *cow);
+    if (const auto volatile_upper = find(options, "volatile")) {
+        spec.volatile_upper = parse_bool("volatile", *volatile_upper);
+        if (spec.volatile_upper && !spec.cow) {
+            reject("volatile", *volatile_upper,
+                   "only with cow=true: volatile discards a cow volume's local changes after its "
+                   "last user; a volume without cow writes to the share, which is never "
+                   "discarded");
+        }
+    }
+    if (spec.cow && spec.read_only) {
+        reject("ro", *find(options, "ro"),
+               "cannot be combined with cow=true: a cow volume is writable by design (writes go "
+               "to local disk, the share is mounted read-only below them); use ro alone for a "
+               "read-only view of the share");
     }
 
     // A FUSE mount hands "server:/export" to nfsfuse: make sure its own parser agrees.

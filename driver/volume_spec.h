@@ -40,14 +40,22 @@ struct VolumeSpec {
     std::vector<std::string> kernel_options;
     // Extra nfsfuse options from `fuseopts=`, each valid for nfsfuse's own parser.
     std::vector<std::string> fuse_options;
+    // `cow=true`: the share is mounted read-only as the lower layer of an overlay whose upper
+    // layer lives on local disk, so containers write without ever writing the share.
+    bool cow = false;
+    // `volatile=true` (cow only): the upper layer is discarded after the last Unmount.
+    bool volatile_upper = false;
 };
 
 // Validates Docker's Opts map. Accepted keys: server, path, share (server:/path instead of the
 // two), mode, vers, port, mountport (vers=3 only), ro, uid, gid, soft, hard, timeo, retrans,
-// subdir, nfsopts, fuseopts. Throws Error(EINVAL) naming the key and value; an unknown key lists
-// the valid ones.
+// subdir, nfsopts, fuseopts, cow, volatile. Throws Error(EINVAL) naming the key and value; an
+// unknown key lists the valid ones.
 VolumeSpec parse_volume_options(const std::map<std::string, std::string>& options,
                                 MountMode default_mode);
+
+// The share as a cow volume's lower layer mounts it: read-only, nothing of the overlay.
+VolumeSpec lower_layer_of(const VolumeSpec& spec);
 
 // The share as mount(8) and nfsfuse write it: "server:/export[/subdir]", IPv6 servers in brackets.
 std::string share_of(const VolumeSpec& spec);

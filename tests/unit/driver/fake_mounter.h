@@ -105,7 +105,36 @@ class FakeMounter : public Mounter {
         return mounted_.contains(target);
     }
 
+    std::optional<LocalLayer> local_layer(const std::string& volume) const override {
+        std::lock_guard lock(mutex_);
+        if (fail_local_data_) throw Error(EIO, "cannot measure " + volume);
+        const auto found = local_layers_.find(volume);
+        if (found == local_layers_.end()) return std::nullopt;
+        return found->second;
+    }
+
+    void remove_local_data(const std::string& volume) override {
+        std::lock_guard lock(mutex_);
+        if (fail_local_data_) throw Error(EBUSY, "the share is still mounted");
+        removed_local_data_.push_back(volume);
+        local_layers_.erase(volume);
+    }
+
     // --- test controls ---
+    // `volume` keeps `layer` on local disk (as a cow volume's upper layer).
+    void set_local_layer(const std::string& volume, LocalLayer layer) {
+        std::lock_guard lock(mutex_);
+        local_layers_[volume] = std::move(layer);
+    }
+    // local_layer and remove_local_data throw.
+    void fail_local_data(bool fail) {
+        std::lock_guard lock(mutex_);
+        fail_local_data_ = fail;
+    }
+    std::vector<std::string> removed_local_data() const {
+        std::lock_guard lock(mutex_);
+        return removed_local_data_;
+    }
     // check_can_mount refuses volumes of `version` with `message`, as FuseMounter does vers=4.0.
     void refuse_version(NfsVersion version, std::string message) {
         std::lock_guard lock(mutex_);
@@ -230,6 +259,9 @@ class FakeMounter : public Mounter {
     std::optional<NfsVersion> refused_version_;                           // guarded by mutex_
     std::string refusal_message_;                                         // guarded by mutex_
     std::string blocked_volume_;                                          // guarded by mutex_
+    std::map<std::string, LocalLayer> local_layers_;                      // guarded by mutex_
+    std::vector<std::string> removed_local_data_;                         // guarded by mutex_
+    bool fail_local_data_ = false;                                        // guarded by mutex_
     std::unique_ptr<std::latch> entered_;  // guarded by mutex_ (the pointer)
     std::unique_ptr<std::latch> release_;  // guarded by mutex_ (the pointer)
 };

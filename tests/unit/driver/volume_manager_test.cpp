@@ -282,6 +282,54 @@ TEST_F(VolumeManagerTest, FailedUnmountKeepsTheId) {
     EXPECT_EQ(info.last_error, "");
 }
 
+// cow volumes: the VolumeManager knows nothing of overlays, only that a volume may keep data on
+// local disk (Mounter::local_layer), which Get shows and Remove deletes.
+const Options kCowOptions = {
+    {"server", "10.0.0.5"}, {"path", "/exports/data"}, {"mode", "fuse"}, {"cow", "true"}};
+
+TEST_F(VolumeManagerTest, GetShowsALocalLayerAndSaysWhyOneCannotBeMeasured) {
+    manager_->create("golden", kCowOptions);
+    EXPECT_FALSE(manager_->get("golden").local_layer.has_value());
+    fuse_.set_local_layer("golden", LocalLayer{"/state/cow/golden/upper", 8192, false});
+    const VolumeInfo info = manager_->get("golden");
+    ASSERT_TRUE(info.local_layer.has_value());
+    EXPECT_EQ(info.local_layer->directory, "/state/cow/golden/upper");
+    EXPECT_EQ(info.local_layer->bytes, 8192u);
+    EXPECT_EQ(info.local_layer_error, "");
+    fuse_.fail_local_data(true);
+    const VolumeInfo failed = manager_->get("golden");
+    EXPECT_FALSE(failed.local_layer.has_value());
+    EXPECT_NE(failed.local_layer_error.find("cannot measure golden"), std::string::npos);
+}
+
+TEST_F(VolumeManagerTest, RemoveDeletesTheLocalDataAndKeepsTheVolumeWhenThatFails) {
+    manager_->create("golden", kCowOptions);
+    fuse_.fail_local_data(true);
+    const std::string message = expect_error([&] { manager_->remove("golden"); }, EBUSY);
+    EXPECT_NE(message.find("golden: the share is still mounted"), std::string::npos) << message;
+    EXPECT_NO_THROW(manager_->get("golden")) << "a failed Remove keeps the volume";
+    EXPECT_TRUE(saved().contains("golden"));
+    fuse_.fail_local_data(false);
+    manager_->remove("golden");
+    EXPECT_EQ(fuse_.removed_local_data(), std::vector<std::string>{"golden"});
+    EXPECT_FALSE(saved().contains("golden"));
+}
+
+TEST_F(VolumeManagerTest, ACowVolumesSubdirIsCheckedOnTheShareReadOnlyAndNeverCreated) {
+    Options options = kCowOptions;
+    options["subdir"] = "team/app";
+    manager_->create("sub", options);
+    const std::string message = expect_error([&] { manager_->mount("sub", "id-a"); }, ENOENT);
+    EXPECT_NE(message.find("a cow volume never writes its share, so it never creates its subdir"),
+              std::string::npos)
+        << message;
+    const VolumeSpec checked = fuse_.last_spec();
+    EXPECT_TRUE(checked.read_only) << "the export root is mounted read-only for the check";
+    EXPECT_FALSE(checked.cow) << "the check mounts the share, not an overlay";
+    EXPECT_TRUE(checked.subdir.empty());
+    EXPECT_FALSE(std::filesystem::exists(work() / "subdir-sub" / "team"));
+}
+
 TEST_F(VolumeManagerTest, RemoveRefusesWhileMounted) {
     manager_->create("data", kOptions);
     manager_->mount("data", "A");

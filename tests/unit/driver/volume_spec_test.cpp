@@ -623,6 +623,56 @@ TEST(VolumeSpec, FuseOptsDoNotApplyToKernelMode) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// cow and volatile: a copy-on-write layer over the share, and whether it outlives its last user.
+
+TEST(VolumeSpec, CowAndVolatileAreOffByDefault) {
+    const VolumeSpec spec = parse(with_share({}));
+    EXPECT_FALSE(spec.cow);
+    EXPECT_FALSE(spec.volatile_upper);
+}
+
+TEST(VolumeSpec, CowAndVolatileTakeBooleans) {
+    const VolumeSpec cow = parse(with_share({{"cow", ""}}), MountMode::fuse);
+    EXPECT_TRUE(cow.cow);
+    EXPECT_FALSE(cow.volatile_upper);
+    EXPECT_FALSE(cow.read_only) << "the volume is writable; only its share is mounted read-only";
+    const VolumeSpec both = parse(with_share({{"cow", "true"}, {"volatile", "1"}}));
+    EXPECT_TRUE(both.cow);
+    EXPECT_TRUE(both.volatile_upper);
+    EXPECT_FALSE(parse(with_share({{"cow", "false"}})).cow);
+    EXPECT_FALSE(parse(with_share({{"volatile", "false"}})).volatile_upper);
+    expect_contains_all(parse_error(with_share({{"cow", "yes"}})), {"cow='yes'", "expected true"});
+    expect_contains_all(parse_error(with_share({{"cow", "1"}, {"volatile", "maybe"}})),
+                        {"volatile='maybe'", "expected true"});
+}
+
+TEST(VolumeSpec, VolatileWithoutCowIsRefused) {
+    for (const Options& options :
+         {with_share({{"volatile", ""}}), with_share({{"volatile", "true"}, {"cow", "false"}})}) {
+        expect_contains_all(parse_error(options),
+                            {"volatile=", "only with cow=true", "never discarded"});
+    }
+}
+
+TEST(VolumeSpec, ReadOnlyCowIsRefused) {
+    for (const Options& options :
+         {with_share({{"cow", ""}, {"ro", ""}}), with_share({{"cow", "true"}, {"ro", "1"}})}) {
+        expect_contains_all(parse_error(options), {"ro=", "cow", "writable"});
+    }
+    EXPECT_TRUE(parse(with_share({{"cow", ""}, {"ro", "false"}})).cow);
+}
+
+TEST(VolumeSpec, TheLowerLayerIsTheShareReadOnly) {
+    const VolumeSpec spec = parse(with_share({{"cow", ""}, {"volatile", ""}, {"subdir", "a/b"}}));
+    const VolumeSpec lower = lower_layer_of(spec);
+    EXPECT_TRUE(lower.read_only);
+    EXPECT_FALSE(lower.cow);
+    EXPECT_FALSE(lower.volatile_upper);
+    EXPECT_EQ(lower.subdir, "a/b");
+    EXPECT_EQ(share_of(lower), share_of(spec));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Unknown keys and the whole picture.
 
 TEST(VolumeSpec, UnknownKeyListsTheValidOnes) {
@@ -631,7 +681,7 @@ TEST(VolumeSpec, UnknownKeyListsTheValidOnes) {
                         {"unknown option 'bogus'",
                          "valid options are: server, path, share, mode, vers, port, mountport, "
                          "ro, uid, gid, soft, hard, timeo, retrans, subdir, nfsopts, "
-                         "fuseopts"});
+                         "fuseopts, cow, volatile"});
 }
 
 TEST(VolumeSpec, UnknownKeysAreQuotedSafely) {
