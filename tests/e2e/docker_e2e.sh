@@ -350,6 +350,11 @@ cleanup() {
         echo "cleanup: unmounting $mount_point"
         umount -l "$mount_point"
     done < <(mounts_below "$volume_root" | sort -r)
+    # cow volumes: their shares, under the overlays just removed.
+    while read -r mount_point; do
+        echo "cleanup: unmounting $mount_point"
+        umount -l "$mount_point"
+    done < <(mounts_below "$state_dir/cow" | sort -r)
     deadline=$((SECONDS + 5))
     while [[ -n $(nfsfuse_pids_of_run) ]] && ((SECONDS < deadline)); do sleep 0.1; done
     for pid in $(nfsfuse_pids_of_run); do
@@ -646,6 +651,62 @@ no_nfsfuse_left() {
 wait_until "no nfsfuse process of this run left" "$SETTLE_TIMEOUT_S" no_nfsfuse_left
 docker rm e2e-long >/dev/null || fail "docker rm e2e-long failed"
 output=$(docker volume rm v2 2>&1) || fail "docker volume rm v2 failed: $output"
+
+# ---------------------------------------------------------------------------------------------
+step "6c. a cow volume: containers share its changes, the share is never written, a driver restart keeps them"
+# The share (here its subdir golden) is mounted read-only under an overlay whose upper layer is in
+# the state directory; every container of the volume sees the same merged tree.
+mkdir -p "$export_dir/golden"
+echo golden-original >"$export_dir/golden/g.txt"
+cow_unmounted() {
+    [[ -z $(mounts_below "$volume_root/$1") && -z $(mounts_below "$state_dir/cow/$1") &&
+        -z $(nfsfuse_pids_for "$state_dir/cow/$1/lower") ]]
+}
+docker volume create -d "$plugin" "${share_options[@]}" -o mode=fuse -o subdir=golden \
+    -o cow=true vc >/dev/null || fail "docker volume create vc (cow=true) failed"
+output=$(run_container e2e-c1 -v vc:/data bb:local \
+    sh -c 'echo changed >/data/g.txt; echo new >/data/n.txt; grep " /data " /proc/mounts')
+echo "inside the container: $output"
+[[ $output == *" /data overlay "* ]] || fail "/data of a cow volume is not an overlay: $output"
+output=$(run_container e2e-c2 -v vc:/data bb:local cat /data/g.txt /data/n.txt)
+expect_eq "$output" $'changed\nnew' "what a second container reads of vc"
+expect_eq "$(cat "$export_dir/golden/g.txt")" golden-original "g.txt on the server after cow writes"
+[[ ! -e $export_dir/golden/n.txt ]] || fail "n.txt, made in a cow volume, reached the server"
+docker run -d --name e2e-cow-long --network none -v vc:/data bb:local sleep 3600 >/dev/null ||
+    fail "docker run e2e-cow-long failed"
+cow_long_uses_vc() {
+    [[ $(docker inspect -f '{{.State.Running}}' e2e-cow-long) == true &&
+        $(volume_status vc mount_count) == 1 ]]
+}
+wait_until "e2e-cow-long running with vc's mount_count 1" "$SETTLE_TIMEOUT_S" cow_long_uses_vc
+stop_driver
+start_driver
+expect_eq "$(volume_status vc mounted)" true "Status.mounted of vc after the restart"
+output=$(docker exec e2e-cow-long sh -c 'cat /data/g.txt; echo after >/data/a.txt' 2>&1) ||
+    fail "the container cannot use vc after the restart: $output"
+expect_eq "$output" changed "what e2e-cow-long read of vc after the restart"
+((  $(volume_status vc upper_bytes) > 0 )) || fail "Status.upper_bytes of vc is not above 0"
+expect_eq "$(volume_status vc upper_dir)" "$state_dir/cow/vc/upper" "Status.upper_dir of vc"
+docker rm -f e2e-cow-long >/dev/null || fail "docker rm -f e2e-cow-long failed"
+wait_until "vc unmounted once e2e-cow-long is gone" "$SETTLE_TIMEOUT_S" cow_unmounted vc
+output=$(run_container e2e-c3 -v vc:/data bb:local cat /data/g.txt /data/a.txt)
+expect_eq "$output" $'changed\nafter' "what a later container reads of vc (cow=true keeps changes)"
+[[ ! -e $export_dir/golden/a.txt ]] || fail "a.txt, made in a cow volume, reached the server"
+wait_until "vc unmounted after e2e-c3" "$SETTLE_TIMEOUT_S" cow_unmounted vc
+output=$(docker volume rm vc 2>&1) || fail "docker volume rm vc failed: $output"
+[[ ! -e $state_dir/cow/vc ]] || fail "docker volume rm vc left $state_dir/cow/vc"
+
+step "6d. a volatile cow volume forgets its changes after its last container"
+docker volume create -d "$plugin" "${share_options[@]}" -o mode=fuse -o subdir=golden \
+    -o cow=true -o volatile=true vv >/dev/null || fail "docker volume create vv (volatile) failed"
+output=$(run_container e2e-vv1 -v vv:/data bb:local sh -c 'echo scratch >/data/g.txt; cat /data/g.txt')
+expect_eq "$output" scratch "what the container read of its own change to vv"
+wait_until "vv unmounted after e2e-vv1" "$SETTLE_TIMEOUT_S" cow_unmounted vv
+output=$(run_container e2e-vv2 -v vv:/data bb:local cat /data/g.txt)
+expect_eq "$output" golden-original "what the next container reads of vv (volatile: changes gone)"
+expect_eq "$(cat "$export_dir/golden/g.txt")" golden-original "g.txt on the server after vv"
+wait_until "vv unmounted after e2e-vv2" "$SETTLE_TIMEOUT_S" cow_unmounted vv
+output=$(docker volume rm vv 2>&1) || fail "docker volume rm vv failed: $output"
 
 # ---------------------------------------------------------------------------------------------
 step "7. bad input through docker"
