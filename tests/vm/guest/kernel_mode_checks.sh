@@ -17,6 +17,9 @@
 #   6. the last Unmount unmounts, Remove forgets the volume and keeps the data on the server
 #   7. subdir: the driver creates it through a private kernel mount of the export root and mounts
 #      it; a symbolic link on the way is refused, never followed on this host
+#   7b. cow=true: the share is a read-only kernel mount under an overlay; changes made through the
+#      volume stay in the upper layer (the server's files unchanged), survive a driver SIGKILL
+#      (adopted), and Remove deletes them
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=services.sh
@@ -193,6 +196,37 @@ check_subdir() {
     api Remove escape >/dev/null
 }
 
+check_cow() {
+    printf 'original\n' >"$nfs_export/cow.txt"
+    api Create golden "${share[@]}" cow=true >/dev/null
+    local mount_point lower=$driver_state_dir/cow/golden/lower entry
+    mount_point=$(mount_volume golden m1)
+    entry=$(mount_entry "$mount_point")
+    note "/proc/mounts: $mount_point $entry"
+    expect_eq "${entry%% *}" overlay "the filesystem type of the cow volume's mountpoint"
+    expect_nfs_mount "$lower" nfs4 4.1
+    entry=$(mount_entry "$lower")
+    [[ ,${entry#* }, == *,ro,* ]] || fail "the share under the overlay is not read-only: $entry"
+    printf 'changed\n' >"$mount_point/cow.txt"
+    printf 'new\n' >"$mount_point/new.txt"
+    expect_eq "$(<"$nfs_export/cow.txt")" original "cow.txt on the server after a write in the volume"
+    [[ ! -e $nfs_export/new.txt ]] || fail "new.txt, made in a cow volume, reached the server"
+
+    kill_driver
+    start_driver
+    expect_eq "$(volume_status golden mounted)" true "Status.mounted of golden after the restart"
+    expect_eq "$(volume_status golden revivals)" 0 "Status.revivals of golden (adopted)"
+    expect_eq "$(<"$mount_point/cow.txt")" changed "cow.txt in the volume after the restart"
+    (($(volume_status golden upper_bytes) > 0)) || fail "Status.upper_bytes of golden is 0"
+
+    api Unmount golden ID=m1 >/dev/null
+    expect_not_mounted "$mount_point"
+    expect_not_mounted "$lower"
+    api Remove golden >/dev/null
+    [[ ! -e $driver_state_dir/cow/golden ]] || fail "Remove left $driver_state_dir/cow/golden"
+    expect_eq "$(<"$nfs_export/cow.txt")" original "cow.txt on the server after Remove"
+}
+
 start_services "$@"
 run_check "1. no mode option: NFSv4.1 with the kernel client, data reaches the server" check_default_mode
 run_check "2. vers=3: NFSv3 with the kernel client, data reaches the server" check_nfs3
@@ -201,3 +235,4 @@ run_check "4. mode=auto chooses the kernel client" check_auto_mode
 run_check "5. SIGKILL and restart: mounted volumes adopted, Mount/Unmount work" check_restart_adoption
 run_check "6. last Unmount unmounts, Remove forgets the volume, the data stays" check_unmount_and_remove
 run_check "7. subdir made through the kernel client; a symbolic link in it is refused" check_subdir
+run_check "7b. cow=true: a read-only kernel mount under an overlay, changes kept locally" check_cow
