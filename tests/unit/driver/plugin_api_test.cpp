@@ -95,6 +95,27 @@ TEST_F(PluginApiTest, CreateGetListRemove) {
     EXPECT_EQ(err("/VolumeDriver.Get", R"({"Name":"data"})"), "data: no such volume");
 }
 
+// A volume with data on local disk (a cow volume's upper layer) shows it in Status, and why it
+// could not be measured when it could not; plain volumes' Status has none of these keys (above).
+TEST_F(PluginApiTest, StatusShowsTheUpperLayerOfACowVolume) {
+    ASSERT_EQ(call_json("/VolumeDriver.Create",
+                        json{{"Name", "golden"},
+                             {"Opts", {{"share", "10.0.0.5:/exports"}, {"cow", "true"}}}}),
+              (json{{"Err", ""}}));
+    mounter_.set_local_layer("golden", LocalLayer{"/state/cow/golden/upper", 4096, true});
+    const json status = call("/VolumeDriver.Get", R"({"Name":"golden"})").at("Volume").at("Status");
+    EXPECT_EQ(status.at("cow"), true);
+    EXPECT_EQ(status.at("volatile"), true);
+    EXPECT_EQ(status.at("upper_dir"), "/state/cow/golden/upper");
+    EXPECT_EQ(status.at("upper_bytes"), 4096);
+    EXPECT_FALSE(status.contains("upper_error"));
+    mounter_.fail_local_data(true);
+    const json failed = call("/VolumeDriver.Get", R"({"Name":"golden"})");
+    EXPECT_EQ(failed.at("Err"), "") << "Get answers: dockerd forgets volumes whose Get fails";
+    EXPECT_EQ(failed.at("Volume").at("Status").at("upper_error"), "cannot measure golden");
+    EXPECT_FALSE(failed.at("Volume").at("Status").contains("upper_bytes"));
+}
+
 TEST_F(PluginApiTest, CreateWithOptsNullOrAbsent) {
     // dockerd's implicit create sends "Opts": null; the options are then incomplete, so the
     // manager's error (not a JSON error) comes back.
