@@ -217,6 +217,26 @@ TEST_F(DriverCowTest, ANfsfuseThatDiedWhileTheDriverWasDownIsReplacedAtStart) {
     EXPECT_FALSE(find_mount(lower_of("late")).has_value());
 }
 
+// The overlay of a cow volume in use went away while the driver was down (its share is still
+// mounted and served): the restarted driver keeps that share and mounts the overlay again.
+TEST_F(DriverCowTest, AnOverlayGoneWhileTheDriverWasDownIsMountedAgainOnItsShare) {
+    const std::filesystem::path mountpoint = create_and_mount("half", cow_options(true));
+    ASSERT_FALSE(mountpoint.empty());
+    write_file(in_volume(mountpoint, "mine.txt"), "kept, though volatile: still in use");
+    const std::vector<pid_t> serving = nfsfuse_processes_for(lower_of("half"));
+    stop_driver(SIGKILL);
+    ASSERT_EQ(::umount2(mountpoint.c_str(), 0), 0) << "the overlay, behind the driver's back";
+    start_driver();
+    ASSERT_TRUE(eventually([&] { return status_of("half")["revivals"] == 1; }, 20s))
+        << status_of("half").dump();
+    EXPECT_EQ(find_mount(mountpoint)->fs_type, "overlay");
+    EXPECT_EQ(nfsfuse_processes_for(lower_of("half")), serving) << "the live share was kept";
+    EXPECT_EQ(read_file(in_volume(mountpoint, "mine.txt")), "kept, though volatile: still in use");
+    EXPECT_EQ(call("/VolumeDriver.Unmount", {{"Name", "half"}, {"ID", "id-a"}})["Err"], "");
+    EXPECT_FALSE(find_mount(mountpoint).has_value());
+    EXPECT_FALSE(find_mount(lower_of("half")).has_value());
+}
+
 TEST_F(DriverCowTest, SubdirIsTheLowerLayerAndIsNeverCreated) {
     json options = cow_options();
     options["subdir"] = work_name() + "/team";
