@@ -81,6 +81,27 @@ TEST_F(IdentityTest, TheServerJudgesEachCallerByItself) {
     EXPECT_EQ(read_file(secret), "root's own") << "root still reads its own file";
 }
 
+// A write by a user without CAP_FSETID clears the file's setuid and setgid bits, as on a local
+// disk. The server does it, writing as the caller, and the kernel NFS client leaves it to the
+// server too; nfsfuse says so in its INIT reply (FUSE_HANDLE_KILLPRIV_V2, fuse_device.cpp).
+TEST_F(IdentityTest, AWriteByAnotherUserClearsSetuidAndSetgid) {
+    write_file(srv("tool"), "#!/bin/sh\n", 0755);
+    ASSERT_EQ(::chown(srv("tool").c_str(), user_.uid, user_.gid), 0) << errno_text(errno);
+    ASSERT_EQ(::chmod(srv("tool").c_str(), 06775), 0) << errno_text(errno);
+    const auto tool = mnt("tool");
+    ASSERT_EQ(lstat_or_throw(tool).st_mode & 07777, 06775u);
+    EXPECT_TRUE(as_user(user_, [tool] {
+        const int fd = ::open(tool.c_str(), O_WRONLY | O_APPEND);
+        child_require(fd >= 0, "opening the setuid file: " + errno_text(errno));
+        const std::string more = "echo more\n";
+        child_require(::write(fd, more.data(), more.size()) == static_cast<ssize_t>(more.size()),
+                      "writing: " + errno_text(errno));
+        child_require(::close(fd) == 0, "closing: " + errno_text(errno));
+    }));
+    EXPECT_EQ(read_file(srv("tool")), "#!/bin/sh\necho more\n");
+    EXPECT_EQ(lstat_or_throw(srv("tool")).st_mode & 07777, 0775u) << "on the server";
+}
+
 TEST_F(IdentityTest, SupplementaryGroupsCount) {
     write_file(srv("team"), "for the team", 0640);
     ASSERT_EQ(::chown(srv("team").c_str(), 0, kTeamGroup), 0) << errno_text(errno);
