@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <string>
 #include <vector>
 
 #include "fusefs/fuse_adapter.h"
@@ -80,7 +79,6 @@ void FuseDevice::note_init_request(const void* buffer, size_t size) {
                 std::min(sizeof init, size - sizeof in));
     std::lock_guard lock(init_mutex_);
     init_unique_ = in.unique;
-    kernel_init_flags_ = init.flags;
     kernel_offers_uring_ =
         (init.flags & FUSE_INIT_EXT) != 0 && (init.flags2 & uring_abi::kOverIoUringFlags2) != 0;
 }
@@ -133,24 +131,14 @@ ssize_t FuseDevice::reply_to_init(const iovec* iov, int count) {
             reason = std::string("io_uring cannot be set up: ") + error.what();
         }
     }
-    // FUSE_HANDLE_KILLPRIV_V2 (libfuse 3.14 does not know it): the filesystem, not the kernel,
-    // clears setuid and setgid bits on write, truncate and chown. For nfsfuse the NFS server
-    // does, writing as the caller, exactly as for the kernel NFS client, which never clears them
-    // itself (docs/SEMANTICS.md). The flag also marks the superblock SB_NOSEC, so the kernel
-    // stops asking for security.capability (a GETXATTR round trip) before every write(2) of a
-    // file without those bits. libfuse passes on the KILL_SUIDGID flags of v2's writes,
-    // truncates and opens unread: the clearing stays the server's.
-    if ((kernel_init_flags_ & FUSE_HANDLE_KILLPRIV_V2) != 0) init.flags |= FUSE_HANDLE_KILLPRIV_V2;
-    if (queues_) init.flags2 |= uring_abi::kOverIoUringFlags2;
-    // libfuse's reply with our flags: its length stays what the header says.
-    std::string body(static_cast<const char*>(iov[1].iov_base), iov[1].iov_len);
-    std::memcpy(body.data(), &init, std::min(sizeof init, body.size()));
-    std::vector<iovec> patched(iov, iov + count);
-    patched[1] = {body.data(), body.size()};
     if (!queues_) {
         spdlog::info("FUSE requests come through /dev/fuse: {}", reason);
-        return ::writev(fuse_fd_, patched.data(), count);
+        return ::writev(fuse_fd_, iov, count);
     }
+
+    init.flags2 |= uring_abi::kOverIoUringFlags2;
+    std::vector<iovec> patched(iov, iov + count);
+    patched[1] = {&init, sizeof init};
     const ssize_t written = ::writev(fuse_fd_, patched.data(), count);
     if (written < 0) {
         const int error = errno;
