@@ -27,8 +27,11 @@ void make_directory(const std::filesystem::path& path) {
 
 // The names in the directory `fd` (without . and ..); the descriptor stays open.
 std::vector<std::string> names_in(int fd, const std::filesystem::path& shown) {
-    DIR* directory = ::fdopendir(::dup(fd));
+    FileDescriptor listed(::dup(fd));
+    if (listed.get() < 0) throw path_error(errno, "list", shown);
+    DIR* directory = ::fdopendir(listed.get());
     if (directory == nullptr) throw path_error(errno, "list", shown);
+    listed.release();  // closedir closes it
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(directory)) {
         const std::string name = entry->d_name;
@@ -110,7 +113,6 @@ void CowLayers::remove_work_dirs(const std::string& volume) const {
 }
 
 void CowLayers::discard_upper(const std::string& volume) const {
-    remove_work_dirs(volume);
     remove_tree(upper_of(volume));
 }
 

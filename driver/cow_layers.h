@@ -34,7 +34,8 @@ class CowLayers {
     std::filesystem::path new_work_dir(const std::string& volume) const;
     // Deletes the work directories (after the last overlay on them is unmounted).
     void remove_work_dirs(const std::string& volume) const;
-    // Deletes the upper layer and the work directories: the volume's changes are gone.
+    // Deletes the upper layer: the volume's changes are gone (with no overlay on it: the work
+    // directories go with remove_work_dirs).
     void discard_upper(const std::string& volume) const;
     // Deletes everything of the volume (Remove). Throws Error(EXDEV) naming the path if anything
     // in there is another filesystem (the share still mounted).

@@ -52,18 +52,25 @@ void CowMounter::mount_overlay(const std::string& volume, const std::filesystem:
                                bool fresh_upper) {
     const std::filesystem::path lower = layers_.lower_of(volume);
     const std::filesystem::path upper = layers_.upper_of(volume);
-    if (fresh_upper) copy_root_attributes(volume, lower, upper);
-    const std::filesystem::path work = layers_.new_work_dir(volume);
-    const std::string options = overlay_mount_options(lower, upper, work);
-    spdlog::info("{}: mount -t overlay overlay {} -o {}", volume, target.string(), options);
-    // nosuid,nodev like every volume: the upper layer holds what containers wrote.
-    if (::mount("overlay", target.c_str(), "overlay", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
-        const int errnum = errno;
-        throw Error(errnum, volume + ": cannot mount the copy-on-write overlay on " +
-                                target.string() + ": " + std::strerror(errnum) +
-                                " (the layers are in " + layers_.directory_of(volume).string() +
-                                ", which must be a local filesystem with trusted.* xattrs and "
-                                "d_type, such as ext4 or xfs; the kernel log says more)");
+    try {
+        if (fresh_upper) copy_root_attributes(volume, lower, upper);
+        const std::filesystem::path work = layers_.new_work_dir(volume);
+        const std::string options = overlay_mount_options(lower, upper, work);
+        spdlog::info("{}: mount -t overlay overlay {} -o {}", volume, target.string(), options);
+        // nosuid,nodev like every volume: the upper layer holds what containers wrote.
+        if (::mount("overlay", target.c_str(), "overlay", MS_NOSUID | MS_NODEV, options.c_str()) !=
+            0) {
+            const int errnum = errno;
+            throw Error(errnum, volume + ": cannot mount the copy-on-write overlay on " +
+                                    target.string() + ": " + std::strerror(errnum) +
+                                    " (the layers are in " + layers_.directory_of(volume).string() +
+                                    ", which must be a local filesystem with trusted.* xattrs "
+                                    "and d_type, such as ext4 or xfs; the kernel log says more)");
+        }
+    } catch (const std::exception&) {
+        // No share left mounted without its overlay (see cow_mounter.h, revival).
+        share_.unmount(volume, lower);
+        throw;
     }
 }
 
@@ -76,25 +83,15 @@ void CowMounter::mount(const std::string& volume, const VolumeSpec& spec,
     layers_.remove_work_dirs(volume);
     const bool fresh_upper = layers_.make(volume);
     share_.mount(volume, lower_layer_of(spec), layers_.lower_of(volume));
-    try {
-        mount_overlay(volume, target, fresh_upper);
-    } catch (const std::exception&) {
-        share_.unmount(volume, layers_.lower_of(volume));
-        throw;
-    }
+    mount_overlay(volume, target, fresh_upper);
 }
 
 void CowMounter::revive(const std::string& volume, const VolumeSpec& spec,
                         const std::filesystem::path& target) {
     const bool fresh_upper = layers_.make(volume);
     mount_share(volume, spec);
-    try {
-        // On top of the old overlay (if any): see cow_mounter.h.
-        mount_overlay(volume, target, fresh_upper);
-    } catch (const std::exception&) {
-        share_.unmount(volume, layers_.lower_of(volume));
-        throw;
-    }
+    // On top of the old overlay (if any): see cow_mounter.h.
+    mount_overlay(volume, target, fresh_upper);
     spdlog::info("{}: a new overlay serves {} over the share mounted again", volume,
                  target.string());
 }

@@ -63,7 +63,8 @@ class CowMounter final : public Mounter {
     }
     // Mounts the share on `lower` unless a served mount is there.
     void mount_share(const std::string& volume, const VolumeSpec& spec);
-    // Mounts a new overlay on `target` (on top of whatever is there) over the mounted share.
+    // Mounts a new overlay on `target` (on top of whatever is there) over the mounted share;
+    // unmounts the share again when it cannot.
     void mount_overlay(const std::string& volume, const std::filesystem::path& target,
                        bool fresh_upper);
 

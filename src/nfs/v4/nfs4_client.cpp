@@ -24,6 +24,13 @@ constexpr uint32_t kReaddirMaxCount = 512 * 1024;
 // server keeps revoking it, and the I/O fails with the server's error.
 constexpr int kReopensPerCall = 2;
 
+// The decoded attributes with the change attribute, when the server sent it.
+Attributes with_change(const Fattr4& fattr) {
+    Attributes attributes = fattr.attributes;
+    if (fattr.has(Attr::change)) attributes.change = fattr.change;
+    return attributes;
+}
+
 std::vector<std::string> path_components(const std::string& path) {
     std::vector<std::string> components;
     size_t start = 0;
@@ -115,17 +122,13 @@ void Nfs4Client::call(const CallContext& context, const char* what, const Sessio
 }
 
 ChangeStamp Nfs4Client::stamp_of(const Fattr4& fattr) {
-    const Attributes& attributes = fattr.attributes;
-    ChangeStamp stamp{attributes.size, attributes.mtime, attributes.ctime, std::nullopt};
-    if (fattr.has(Attr::change)) stamp.change = fattr.change;
-    return stamp;
+    return change_stamp_of(with_change(fattr));
 }
 
 Attributes Nfs4Client::attributes_of(const Fattr4& fattr) {
-    Attributes attributes = fattr.attributes;
+    Attributes attributes = with_change(fattr);
     attributes.uid = uid_from_owner(fattr.owner);
     attributes.gid = gid_from_group(fattr.owner_group);
-    if (fattr.has(Attr::change)) attributes.change = fattr.change;
     return attributes;
 }
 
