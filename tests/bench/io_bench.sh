@@ -675,11 +675,7 @@ nfsfuse_order() {
     if ((v41_first)); then echo fuse4 fuse; else echo fuse fuse4; fi
 }
 for client in $(nfsfuse_order); do
-    if [[ $client == fuse ]]; then
-        out=$(meta_posix "$mnt/fuse/meta" "$files")
-    else
-        out=$(meta_posix "$mnt4/fuse4/meta" "$files")
-    fi
+    out=$(meta_posix "${mountpoint_of[$client]}/$client/meta" "$files")
     meta_results "$client" "$out"
 done
 out=$(raw meta /raw/meta "$files")
@@ -690,11 +686,8 @@ meta_results disk "$out"
 log "untar of $tar_source ($tar_entries entries, $tar_mb MB)"
 add_row untar "untar $tar_source ($tar_entries entries) + syncfs" seconds
 for client in $(nfsfuse_order); do
-    if [[ $client == fuse ]]; then
-        result[untar,fuse]=$(untar_seconds "$mnt/fuse/untar" "$export_dir/fuse/untar")
-    else
-        result[untar,fuse4]=$(untar_seconds "$mnt4/fuse4/untar" "$export_dir/fuse4/untar")
-    fi
+    result[untar,$client]=$(untar_seconds "${mountpoint_of[$client]}/$client/untar" \
+        "$export_dir/$client/untar")
 done
 result[untar,raw]=n/a
 result[untar,disk]=$(untar_seconds "$export_dir/disk/untar" "$export_dir/disk/untar")
