@@ -218,8 +218,16 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     });
 }
 
+// Reads and writes go as the user who opened the file, not as the process that asks (which may
+// hold a descriptor someone else opened): the kernel client's rule, and no look into /proc per
+// request (reading a caller's groups there cost a 4 KiB read as much CPU time as the rest of it).
+void run_as_opener(fuse_req_t req, const char* operation, const fuse_file_info* fi,
+                   const std::function<Reply(const nfs::CallContext&)>& work) {
+    run_request(req, operation, filesystem(req).opener(fi->fh), work);
+}
+
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
-    run_as_caller(req, "read", [&](const nfs::CallContext& context) {
+    run_as_opener(req, "read", fi, [&](const nfs::CallContext& context) {
         auto pieces = std::make_shared<std::vector<cache::BlockCache::Piece>>(filesystem(req).read(
             context, fi->fh, static_cast<uint64_t>(offset), static_cast<uint32_t>(size)));
         return Reply([req, pieces] {
@@ -233,7 +241,7 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 
 void op_write(fuse_req_t req, fuse_ino_t, const char* buf, size_t size, off_t offset,
               fuse_file_info* fi) {
-    run_as_caller(req, "write", [&](const nfs::CallContext& context) {
+    run_as_opener(req, "write", fi, [&](const nfs::CallContext& context) {
         filesystem(req).write(context, fi->fh, static_cast<uint64_t>(offset),
                               std::string_view(buf, size));
         return Reply([req, size] { fuse_reply_write(req, size); });

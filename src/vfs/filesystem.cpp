@@ -480,9 +480,11 @@ bool Filesystem::keep_cache_at_open(File& file, const nfs::Attributes& current) 
     return settings_.cache == options::CacheMode::full && keep;
 }
 
-uint64_t Filesystem::register_open(std::shared_ptr<File> file, nfs::OpenId open) {
+uint64_t Filesystem::register_open(std::shared_ptr<File> file, nfs::OpenId open,
+                                   std::optional<nfs::Credentials> opener) {
     files_.opened(*file);
-    auto owned = std::make_unique<OpenFile>(OpenFile{std::move(file), open, false, std::nullopt});
+    auto owned = std::make_unique<OpenFile>(
+        OpenFile{std::move(file), open, std::move(opener), false, std::nullopt});
     const auto handle = reinterpret_cast<uint64_t>(owned.get());
     std::lock_guard lock(handles_mutex_);
     open_files_.emplace(handle, std::move(owned));
@@ -512,7 +514,7 @@ OpenReply Filesystem::open(const nfs::CallContext& context, uint64_t ino, int fl
         OpenReply reply;
         reply.direct_io = settings_.cache == options::CacheMode::none;
         reply.keep_cache = keep_cache_at_open(*file, opened.attributes);
-        reply.handle = register_open(file, opened.id);
+        reply.handle = register_open(file, opened.id, context.credentials());
         return reply;
     } catch (...) {
         drop_file_if_unused(handle);
@@ -544,8 +546,12 @@ CreateReply Filesystem::create(const nfs::CallContext& context, uint64_t parent,
     file->forget_pages();
     reply.open.direct_io = settings_.cache == options::CacheMode::none;
     reply.open.keep_cache = keep_cache_at_open(*file, entry.attributes);
-    reply.open.handle = register_open(file, created.id);
+    reply.open.handle = register_open(file, created.id, context.credentials());
     return reply;
+}
+
+const std::optional<nfs::Credentials>& Filesystem::opener(uint64_t handle) const {
+    return open_file(handle).opener;
 }
 
 std::vector<cache::BlockCache::Piece> Filesystem::read(const nfs::CallContext& context,

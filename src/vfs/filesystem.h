@@ -120,6 +120,9 @@ class Filesystem {
     OpenReply open(const nfs::CallContext& context, uint64_t ino, int flags);
     CreateReply create(const nfs::CallContext& context, uint64_t parent, const std::string& name,
                        uint32_t mode, int flags);
+    // Who opened `handle` (the CallContext's credentials at open or create): the identity its
+    // reads and writes are to be made as, as the kernel client makes them.
+    const std::optional<nfs::Credentials>& opener(uint64_t handle) const;
     std::vector<cache::BlockCache::Piece> read(const nfs::CallContext& context, uint64_t handle,
                                                uint64_t offset, uint32_t size);
     void write(const nfs::CallContext& context, uint64_t handle, uint64_t offset,
@@ -211,7 +214,8 @@ class Filesystem {
                                const std::string& new_name);
     void truncate_at_open(const nfs::CallContext& context, File& file);
     bool keep_cache_at_open(File& file, const nfs::Attributes& current);
-    uint64_t register_open(std::shared_ptr<File> file, nfs::OpenId open);
+    uint64_t register_open(std::shared_ptr<File> file, nfs::OpenId open,
+                           std::optional<nfs::Credentials> opener);
     // Drops the file's state once nothing needs it: not open, nothing owed, and the kernel no
     // longer knows the inode.
     void drop_file_if_unused(const nfs::FileHandle& fh);

@@ -14,6 +14,9 @@ namespace nfsfuse::vfs {
 struct Filesystem::OpenFile {
     std::shared_ptr<File> file;
     nfs::OpenId open = 0;
+    // Who opened it: its reads and writes go to the server as that user, whoever holds the
+    // descriptor now (the kernel client's nfs_open_context). Empty: the mount's own identity.
+    std::optional<nfs::Credentials> opener;
     // Set when the kernel's RELEASE was taken from the device (release_received): from then on
     // the file no longer counts as open, whatever the release still has to do.
     bool counted_closed = false;

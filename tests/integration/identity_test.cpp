@@ -89,6 +89,29 @@ TEST_F(IdentityTest, TheServerJudgesEachCallerByItself) {
     EXPECT_EQ(read_file(secret), "root's own") << "root still reads its own file";
 }
 
+// Reads and writes of an open file go as the user who opened it, whoever holds the descriptor
+// now: the kernel NFS client sends them with the credentials of the open (nfs_open_context), as a
+// local disk checks permissions at open(2) only. A daemon that opens as root and then drops to a
+// user, or a descriptor passed over a unix socket, keeps working.
+TEST_F(IdentityTest, ADescriptorReadsAndWritesAsTheUserWhoOpenedIt) {
+    write_file(srv("roots"), "opened by root", 0600);
+    const int fd = ::open(mnt("roots").c_str(), O_RDWR);
+    ASSERT_GE(fd, 0) << errno_text(errno);
+    EXPECT_TRUE(as_user(user_, [fd] {
+        char head[6] = {};
+        child_require(::pread(fd, head, sizeof head, 0) == static_cast<ssize_t>(sizeof head),
+                      "reading through root's descriptor: " + errno_text(errno));
+        child_require(std::string(head, sizeof head) == "opened", "read the file's first bytes");
+        const std::string upper = "OPENED";
+        child_require(
+            ::pwrite(fd, upper.data(), upper.size(), 0) == static_cast<ssize_t>(upper.size()),
+            "writing through root's descriptor: " + errno_text(errno));
+        child_require(::fsync(fd) == 0, "fsync through root's descriptor: " + errno_text(errno));
+    }));
+    EXPECT_EQ(::close(fd), 0) << errno_text(errno);
+    EXPECT_EQ(read_file(srv("roots")), "OPENED by root");
+}
+
 // A write by a user without CAP_FSETID clears the file's setuid and setgid bits, as on a local
 // disk (the server does it too, writing as the caller).
 TEST_F(IdentityTest, AWriteByAnotherUserClearsSetuidAndSetgid) {
