@@ -205,7 +205,6 @@ ReadResult Nfs3Client::read(const CallContext& context, const FileHandle& fh, ui
             result.data = decoded.data;
             result.owner = std::make_shared<const RecordBuffer>(std::move(reply.record));
             result.eof = decoded.eof;
-            if (decoded.attributes) result.stamp = change_stamp_of(*decoded.attributes);
         });
         return result;
     });

@@ -36,12 +36,10 @@ ReadResult read_fully(uint64_t offset, uint32_t count, uint32_t max_read, ReadCh
     while (joined.size() < count && !last.eof) {
         ReadResult chunk = next(joined.size());
         joined.append(chunk.data);
-        if (!chunk.stamp) chunk.stamp = last.stamp;  // the latest the server said
         last = std::move(chunk);
     }
     ReadResult result = ReadResult::holding(std::move(joined));
     result.eof = last.eof;
-    result.stamp = last.stamp;
     return result;
 }
 

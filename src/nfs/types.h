@@ -170,8 +170,6 @@ struct ReadResult {
     std::string_view data;
     std::shared_ptr<const void> owner;
     bool eof = false;
-    // The file's stamp after the read, when the server says (which version the data is of).
-    std::optional<ChangeStamp> stamp;
 
     // A result whose data is `bytes`, owned by it.
     static ReadResult holding(std::string bytes) {

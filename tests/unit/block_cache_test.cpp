@@ -40,7 +40,6 @@ class FakeFile {
             bytes.push_back(static_cast<char>('a' + i % 26));
         nfs::ReadResult result = nfs::ReadResult::holding(std::move(bytes));
         result.eof = offset + length >= size_;
-        result.stamp = nfs::ChangeStamp{stamp_size_, {}, {}, std::nullopt};
         return result;
     }
     BlockCache::Fetch fetch() {
@@ -73,7 +72,6 @@ class FakeFile {
     }
 
     uint64_t size_ = 100;
-    uint64_t stamp_size_ = 100;
 
   private:
     std::mutex mutex_;

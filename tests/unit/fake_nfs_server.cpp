@@ -236,7 +236,6 @@ nfs::ReadResult FakeNfsServer::read(const nfs::CallContext& context, const nfs::
     }
     nfs::ReadResult result = nfs::ReadResult::holding(std::move(bytes));
     result.eof = offset + result.data.size() >= n.data.size();
-    result.stamp = stamp_of(id_of(fh));
     return result;
 }
 

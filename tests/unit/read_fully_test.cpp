@@ -22,7 +22,6 @@ struct ChunkServer {
         ReadResult result =
             ReadResult::holding(offset < end ? content.substr(offset, end - offset) : "");
         result.eof = end >= content.size();
-        result.stamp = ChangeStamp{offset, {}, {}, std::nullopt};  // which READ said it
         return result;
     }
 };
@@ -54,7 +53,6 @@ TEST(ReadFullyTest, ShortAnswersAreAskedForAgainAndJoinedUpToCountOrTheEnd) {
     EXPECT_EQ(server.asked[0], (std::pair<uint64_t, uint32_t>{1, 5}));
     EXPECT_EQ(server.asked[1], (std::pair<uint64_t, uint32_t>{4, 5}));
     EXPECT_EQ(server.asked[2], (std::pair<uint64_t, uint32_t>{7, 2}));
-    EXPECT_EQ(result.stamp->size, 7u) << "the last READ's stamp";
 
     // Up to the end of the file, which comes before `count`.
     ChunkServer shorter{"abcdef", 4, {}};

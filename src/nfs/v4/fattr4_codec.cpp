@@ -226,10 +226,6 @@ AttrMask readdir_attribute_request() {
     return file_attribute_request().add(Attr::filehandle);
 }
 
-AttrMask stamp_attribute_request() {
-    return {Attr::change, Attr::size, Attr::time_metadata, Attr::time_modify};
-}
-
 AttrMask fs_attribute_request() {
     return {Attr::files_avail, Attr::files_free, Attr::files_total,
             Attr::maxname,     Attr::maxread,    Attr::maxwrite,

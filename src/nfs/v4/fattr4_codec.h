@@ -66,8 +66,5 @@ AttrMask fs_attribute_request();
 // What READDIR asks for about each entry: the file attributes and its handle, so that the entry
 // can be handed to the kernel as looked up (readdirplus) without a LOOKUP per name.
 AttrMask readdir_attribute_request();
-// What a READ asks for: the file's change stamp (ChangeStamp) only. Not the owners, whose names
-// the server looks up and we parse back for every READ, which matters for small random reads.
-AttrMask stamp_attribute_request();
 
 }  // namespace nfsfuse::nfs::v4

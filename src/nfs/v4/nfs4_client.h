@@ -101,8 +101,6 @@ class Nfs4Client final : public NfsClient {
     void reclaim_opens(const CallContext& context, uint64_t generation);
     // The attributes of a decoded fattr4, owners mapped to ids.
     static Attributes attributes_of(const Fattr4& fattr);
-    // The change stamp of a GETATTR of stamp_attribute_request().
-    static ChangeStamp stamp_of(const Fattr4& fattr);
     // A CREATE (directory, symlink, fifo) of `name` in `dir`.
     Entry create_object(const CallContext& context, const char* what, const FileHandle& dir,
                         const std::function<void(CompoundBuilder&)>& create);
