@@ -249,6 +249,10 @@ std::string RpcConnection::receive(int fd, std::vector<RecordBuffer>& complete) 
             complete.push_back(std::move(record_));
             record_ = RecordBuffer{};
             last_fragment_ = false;
+            // A whole reply is news for its caller now. Reading on would mostly find the socket
+            // empty: one more recv per call (of six system calls for a 4 KiB READ); what else
+            // arrived is still there for the next poll, which then returns at once.
+            return "";
         }
     }
     return "";

@@ -76,8 +76,8 @@ class RpcConnection : public RpcTransport {
     // As the reader: waits up to `wait` for data and takes in the complete records that arrived.
     void read_some(Lock& lock, std::chrono::milliseconds wait);
     // Reads what the socket holds now, without blocking, straight into the record being
-    // assembled; moves finished records to `complete`. Returns why the connection failed, or ""
-    // when it did not. Only the reader calls it, without mutex_.
+    // assembled, up to the end of the first record it finishes, which goes to `complete`. Returns
+    // why the connection failed, or "" when it did not. Only the reader calls it, without mutex_.
     std::string receive(int fd, std::vector<RecordBuffer>& complete);
     void dispatch_locked(RecordBuffer record);
 
