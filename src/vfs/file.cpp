@@ -17,6 +17,18 @@ constexpr int kMaxCommitRounds = 6;
 // How often a wait looks at its CallContext.
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
+// One more in `count` for as long as it lives.
+class CountedWhileAlive {
+  public:
+    explicit CountedWhileAlive(uint64_t& count) : count_(++count) {}
+    ~CountedWhileAlive() { --count_; }
+    CountedWhileAlive(const CountedWhileAlive&) = delete;
+    CountedWhileAlive& operator=(const CountedWhileAlive&) = delete;
+
+  private:
+    uint64_t& count_;
+};
+
 }  // namespace
 
 File::File(nfs::FileHandle handle, FileContext& context)
@@ -133,15 +145,24 @@ uint64_t File::commit_once(const nfs::CallContext& context, Lock& lock) {
     const PendingWrites::CommitSnapshot snapshot = writes_.commit_snapshot();
     if (snapshot.empty()) return 0;
     const nfs::CallContext as_writer(context, writer_);
+    commit_in_flight_ = true;
     lock.unlock();
     uint64_t verifier = 0;
     try {
         verifier = context_.data.commit(as_writer, handle_);
     } catch (...) {
         lock.lock();
+        commit_in_flight_ = false;
+        changed_.notify_all();
         throw;
     }
     lock.lock();
+    commit_in_flight_ = false;
+    changed_.notify_all();
+    return commit_returned(snapshot, verifier);
+}
+
+uint64_t File::commit_returned(const PendingWrites::CommitSnapshot& snapshot, uint64_t verifier) {
     const uint64_t again = writes_.committed(snapshot, verifier);
     if (again > 0) {
         spdlog::warn("the server's write verifier changed: sending {} uncommitted bytes again",
@@ -151,6 +172,38 @@ uint64_t File::commit_once(const nfs::CallContext& context, Lock& lock) {
         data_changed_here();
     }
     return again;
+}
+
+void File::commit_in_background() {
+    PendingWrites::CommitSnapshot snapshot = writes_.commit_snapshot();
+    if (snapshot.empty()) return;
+    commit_in_flight_ = true;
+    context_.senders.post(
+        [self = shared_from_this(), snapshot = std::move(snapshot), writer = writer_] {
+            std::optional<uint64_t> verifier;
+            std::optional<Error> failure;
+            try {
+                // No cancellation, as for a background WRITE: no program waits for it.
+                verifier = self->context_.data.commit(nfs::CallContext(writer), self->handle_);
+            } catch (const Error& error) {
+                failure = error;
+            }
+            {
+                std::lock_guard lock(self->mutex_);
+                self->commit_in_flight_ = false;
+                // A COMMIT that failed leaves the data unstable: the next flush commits it
+                // again, and reports this failure, as the writer's own COMMIT did before.
+                if (verifier)
+                    self->commit_returned(snapshot, *verifier);
+                else
+                    self->record_failure(failure->errnum(), failure->what());
+                // What a new verifier made dirty goes again, but not across a SETATTR on the
+                // wire (a settle does not wait for a COMMIT): a WRITE beyond a new size landing
+                // after the truncate would bring cut data back.
+                if (!self->exclusive_) self->dispatch(Dispatch::complete_runs);
+            }
+            self->changed_.notify_all();
+        });
 }
 
 void File::write_through(const nfs::CallContext& context, Lock& lock, uint64_t offset,
@@ -172,19 +225,18 @@ void File::write(const nfs::CallContext& context, uint64_t offset, std::string_v
     writer_ = context.credentials();
     if (context_.write_through) return write_through(context, lock, offset, data);
     // Room first, so an interrupted wait has taken nothing: a write() that fails wrote nothing.
-    while (writes_.requests_on_the_wire() >= context_.max_in_flight)
-        wait(context, lock, "writes were on the wire");
+    // What is kept for a resend stays bounded: with a COMMIT on the wire, up to twice the
+    // threshold may wait for it.
+    while (writes_.requests_on_the_wire() >= context_.max_in_flight ||
+           (commit_in_flight_ && writes_.unstable_bytes() > 2 * context_.commit_threshold))
+        wait(context, lock, "writes or a COMMIT were on the wire");
     writes_.write(offset, data);
     last_write_end_ = offset + data.size();
     dispatch(Dispatch::complete_runs);
-    if (writes_.unstable_bytes() > context_.commit_threshold) {
-        try {
-            commit_once(context, lock);
-        } catch (const Error& error) {
-            // This write's data is taken; the COMMIT is for data write() had answered already.
-            if (error.errnum() != EINTR) record_failure(error.errnum(), error.what());
-        }
-    }
+    // The server makes the data durable while this writer goes on (the kernel client commits
+    // from writeback too): waiting for it stalled a 512 MiB dd 20-30 ms per 64 MiB.
+    if (writes_.unstable_bytes() > context_.commit_threshold && !commit_in_flight_ && flushes_ == 0)
+        commit_in_background();
 }
 
 void File::settle(const nfs::CallContext& context) {
@@ -194,11 +246,22 @@ void File::settle(const nfs::CallContext& context) {
 
 void File::flush(const nfs::CallContext& context) {
     Lock lock(mutex_);
+    // While it runs, writers start no background COMMIT: waiting for one after another could go
+    // on for ever. Counted down under the lock (the guard dies before `lock`).
+    const CountedWhileAlive flushing(flushes_);
     try {
-        for (int round = 0;; ++round) {
+        for (int round = 0;;) {
             settle_locked(context, lock);
+            if (commit_in_flight_) {
+                // Another COMMIT (a background one, another flush's) may settle some of what this
+                // flush must make durable, or make it dirty again (a new verifier): its outcome
+                // first, then settle again. Taking a snapshot meanwhile would miss that: bytes it
+                // made dirty are not unstable, and this COMMIT would find nothing to send again.
+                while (commit_in_flight_) wait(context, lock, "a COMMIT was on the wire");
+                continue;
+            }
             if (failure_) break;
-            if (round == kMaxCommitRounds) {
+            if (round++ == kMaxCommitRounds) {
                 throw Error(EIO,
                             "COMMIT: the server's write verifier kept changing (restarting?); "
                             "written data may be lost");

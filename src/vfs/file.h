@@ -10,7 +10,10 @@
 //   - flush commits a snapshot taken under the lock and settles only that snapshot; bytes written
 //     under another verifier are dirty again and resent; an interrupt leaves what is unsent owed,
 //     for the next fsync or close to send or report;
-//   - every local change of the data moves the block generation on before it is visible.
+//   - every local change of the data moves the block generation on before it is visible;
+//   - over the commit threshold a COMMIT of the unstable snapshot goes from a sender thread
+//     while writers go on; one COMMIT is on the wire at a time, and a flush waits for the one
+//     there and settles again before its own (what it made dirty again is not in a snapshot).
 // Lock order: FileTable's mutex, then a File's mutex, then BlockCache's and WriteSenders' (leaf)
 // mutexes. No mutex is held across a network call.
 // Thread-safety: all methods may be called concurrently. Ownership: shared (shared_ptr) by the
@@ -45,8 +48,8 @@ struct FileContext {
     WriteSenders& senders;
     cache::BlockCache& blocks;
     uint64_t gather_limit = 1024 * 1024;  // the largest WRITE (the server's wtmax)
-    // Unstable bytes of one file above which a writer commits at once, bounding what is kept
-    // in memory for a resend.
+    // Unstable bytes of one file above which a COMMIT goes in the background, bounding what is
+    // kept in memory for a resend (a writer waits for it beyond twice this).
     uint64_t commit_threshold = 64 * 1024 * 1024;
     size_t max_in_flight = 4;    // WRITEs of one file on the wire at once
     bool write_through = false;  // cache=none: every write FILE_SYNC before write() returns
@@ -148,6 +151,11 @@ class File : public std::enable_shared_from_this<File> {
     // One COMMIT of the current snapshot (none when nothing is unstable). Returns the bytes
     // written under another verifier, dirty again.
     uint64_t commit_once(const nfs::CallContext& context, Lock& lock);
+    // With the lock: a COMMIT of `snapshot` returned `verifier`. Returns what commit_once does.
+    uint64_t commit_returned(const PendingWrites::CommitSnapshot& snapshot, uint64_t verifier);
+    // Over the commit threshold: a COMMIT of what is unstable now, from a sender thread. With the
+    // lock, when no COMMIT is on the wire and no flush runs.
+    void commit_in_background();
     // A WRITE's answer, or why it failed.
     using WriteOutcome = std::variant<nfs::WriteResult, Error>;
     // Sends one WRITE for `writer`, abandoned when `context` is; called without the lock.
@@ -175,6 +183,8 @@ class File : public std::enable_shared_from_this<File> {
     std::optional<std::pair<int, std::string>> failure_;  // errno and message, not reported yet
     uint64_t last_write_end_ = 0;     // where the last write() ended: its run may still grow
     bool exclusive_ = false;          // a SETATTR is on the wire: nothing else changes the data
+    bool commit_in_flight_ = false;   // a COMMIT is on the wire (one at a time)
+    uint64_t flushes_ = 0;            // flush() calls running
     uint64_t generation_;             // of the data; cached blocks of another one are not used
     cache::StampChain blocks_stamp_;  // the server's, as the blocks of `generation_` match it
     cache::StampChain pages_stamp_;   // the one the kernel's pages match

@@ -23,10 +23,6 @@ constexpr size_t kMaxKnownNames = 100000;
 
 constexpr size_t kRecentAttributes = 4096;
 
-// Unstable data of one file above which a writer commits at once: it is kept in memory for a
-// resend until then.
-constexpr uint64_t kCommitThreshold = 64 * 1024 * 1024;
-
 // Threads sending WRITEs, and WRITEs of one file on the wire at once.
 constexpr size_t kSenderThreads = 4;
 constexpr size_t kMaxInFlightPerFile = 4;
@@ -104,7 +100,7 @@ Filesystem::Filesystem(nfs::NfsClient& client, FilesystemSettings settings)
           client.max_read()),
       names_(settings.cache == options::CacheMode::none ? 0 : kKnownDirectories, kMaxKnownNames),
       recent_attributes_(recent_attributes_age(settings), kRecentAttributes),
-      file_context_{client, senders_, blocks_, client.max_write(), kCommitThreshold,
+      file_context_{client, senders_, blocks_, client.max_write(), settings.commit_threshold_bytes,
                     kMaxInFlightPerFile, settings.cache == options::CacheMode::none,
                     // Not remembered: WRITEs on the wire together may be answered in any
                     // order, and the last answer need not be the file's latest state.

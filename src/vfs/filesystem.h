@@ -41,6 +41,9 @@ struct FilesystemSettings {
     // Its blocks: the kernel's readahead requests (256 KiB to 1 MiB) start on multiples of 256
     // KiB, so each of them fills whole blocks. Tests with small files make them smaller.
     uint32_t cache_block_bytes = 256 * 1024;
+    // Unstable bytes of one file kept for a resend before a COMMIT goes (FileContext). Tests
+    // make it small to have COMMITs race writes and restarts.
+    uint64_t commit_threshold_bytes = 64 * 1024 * 1024;
 };
 
 // An object the kernel learns of (one lookup counted for `ino`), or with ino 0 a name that does

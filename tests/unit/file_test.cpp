@@ -9,9 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "fake_nfs_server.h"
 #include "util/error.h"
@@ -155,12 +159,132 @@ TEST_F(FileTest, AResendNeverSendsBytesOlderThanALaterWrite) {
     EXPECT_EQ(durable(), "old NEW!old old!");
 }
 
+// Waits up to 10 s for `done`; false if it never came.
+bool eventually(const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return done();
+}
+
 TEST_F(FileTest, UnstableDataIsCommittedOnceOverTheThreshold) {
     for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'x'));
     file_->settle(cancel_);  // 80 bytes sent, unstable
     EXPECT_EQ(server_.calls("COMMIT"), 0u);
     write(80, "y");  // the next write sees more than 64 unstable bytes
-    EXPECT_EQ(server_.calls("COMMIT"), 1u);
+    EXPECT_TRUE(eventually([&] { return server_.calls("COMMIT") == 1; }));
+    EXPECT_TRUE(eventually([&] { return durable() == std::string(80, 'x'); }));
+    EXPECT_TRUE(file_->has_pending()) << "the gathered \"y\" is still owed";
+}
+
+// The COMMIT over the threshold goes from a sender thread: the writer does not wait for the
+// server to make 64 MiB durable (a 512 MiB dd stalled 20-30 ms at each), and goes on writing
+// while it is on the wire, up to twice the threshold.
+TEST_F(FileTest, AWriterDoesNotWaitForTheCommitOverTheThreshold) {
+    auto release = std::make_shared<std::promise<void>>();
+    std::shared_future<void> released = release->get_future().share();
+    server_.set_before_call([released](const std::string& procedure) {
+        if (procedure == "COMMIT") released.wait();
+    });
+    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'x'));
+    file_->settle(cancel_);  // 80 bytes unstable
+    auto writer = std::async(std::launch::async, [&] { write(80, std::string(16, 'y')); });
+    const bool returned = writer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    release->set_value();
+    writer.get();
+    EXPECT_TRUE(returned) << "write() waited for the COMMIT";
+    file_->flush(cancel_);
+    EXPECT_EQ(durable(), std::string(80, 'x') + std::string(16, 'y'));
+    EXPECT_FALSE(file_->has_pending());
+}
+
+// A server that restarts while the background COMMIT is on the wire answers it with a new
+// verifier: what it lost is sent again, and the next flush makes it durable.
+TEST_F(FileTest, WhatARestartLostUnderABackgroundCommitIsSentAgain) {
+    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
+    file_->settle(cancel_);
+    at_call("COMMIT", 1, [&] { server_.restart(); });
+    write(80, "b");  // over the threshold: the COMMIT goes, and finds the server restarted
+    EXPECT_TRUE(eventually([&] { return server_.calls("COMMIT") >= 1; }));
+    file_->flush(cancel_);
+    EXPECT_EQ(durable(), std::string(80, 'a') + "b");
+}
+
+// Found by the model test: a flush whose own COMMIT raced a background one that came back with
+// a new verifier found nothing unstable left in its snapshot (the background one had made it
+// dirty again) and took the data for durable. A flush waits for a COMMIT on the wire first.
+TEST_F(FileTest, AFlushWaitsForTheBackgroundCommitsOutcome) {
+    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
+    file_->settle(cancel_);  // 80 bytes unstable
+    // The interleaving that lost data: the background COMMIT finds the server restarted and
+    // makes the bytes dirty again; their resend is held back while the flush's COMMIT, sent
+    // meanwhile, is answered (with nothing durable). Each hold gives up after half a second, so
+    // a flush that waits instead goes through.
+    struct Race {
+        std::atomic<int> commits{0};
+        std::atomic<bool> restarted{false}, resend_started{false}, second_commit_done{false};
+        std::atomic<std::thread::id> second_commit_thread{};
+    };
+    auto race = std::make_shared<Race>();
+    const auto hold_until = [](const std::atomic<bool>& flag) {
+        for (int i = 0; i < 50 && !flag; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    };
+    server_.set_before_call([this, race, hold_until](const std::string& procedure) {
+        if (procedure == "COMMIT") {
+            const int n = ++race->commits;
+            if (n == 1) {  // the background one
+                for (int i = 0; i < 50 && race->commits < 2; ++i)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                server_.restart();
+                race->restarted = true;
+            } else if (n == 2) {  // the flush's
+                race->second_commit_thread = std::this_thread::get_id();
+                hold_until(race->resend_started);
+            }
+        } else if (procedure == "WRITE" && race->restarted) {
+            race->resend_started = true;
+            hold_until(race->second_commit_done);
+        }
+    });
+    server_.set_after_call([race](const std::string& procedure) {
+        if (procedure == "COMMIT" && race->second_commit_thread == std::this_thread::get_id())
+            race->second_commit_done = true;
+    });
+    // Over the threshold: the background COMMIT goes. A write of nothing new, so that all that
+    // is unstable is in its snapshot (what a flush's snapshot has beyond it is caught anyway).
+    write(80, "");
+    ASSERT_TRUE(eventually([&] { return race->commits >= 1; })) << "no background COMMIT";
+    file_->flush(cancel_);
+    server_.set_before_call(nullptr);
+    server_.set_after_call(nullptr);
+    EXPECT_EQ(durable(), std::string(80, 'a')) << "fsync answered with data not durable";
+}
+
+// Found by the model test: a background COMMIT that comes back with a new verifier while a
+// truncate's SETATTR is on the wire must not send the bytes it made dirty then: a WRITE beyond
+// the new size landing after the SETATTR would bring the cut data back.
+TEST_F(FileTest, ABackgroundCommitNeverSendsCutDataAcrossATruncate) {
+    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
+    file_->settle(cancel_);  // 80 bytes unstable
+    auto release = std::make_shared<std::promise<void>>();
+    std::shared_future<void> released = release->get_future().share();
+    server_.set_before_call([this, released](const std::string& procedure) {
+        if (procedure != "COMMIT") return;
+        released.wait();
+        server_.restart();  // the 80 bytes are lost: the COMMIT makes them dirty again
+    });
+    server_.set_after_call([release](const std::string& procedure) {
+        if (procedure != "SETATTR") return;
+        release->set_value();  // the COMMIT returns while the SETATTR is still on its way back
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    });
+    write(80, "b");  // over the threshold: the COMMIT goes, and waits
+    truncate(16);
+    server_.set_after_call(nullptr);
+    server_.set_before_call(nullptr);
+    file_->flush(cancel_);
+    EXPECT_EQ(durable(), std::string(16, 'a'));
+    EXPECT_EQ(contents(), std::string(16, 'a'));
 }
 
 TEST_F(FileTest, AFailedSendIsReportedAtFlushOnceAndRefusesLaterWrites) {

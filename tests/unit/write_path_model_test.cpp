@@ -67,6 +67,8 @@ class Run {
         vfs::FilesystemSettings settings;
         settings.cache_block_bytes = 64;
         settings.block_cache_bytes = 64 * 64;
+        // A few WRITEs: background COMMITs race the steps, restarts among them.
+        settings.commit_threshold_bytes = 64;
         return settings;
     }
 
