@@ -164,6 +164,30 @@ TEST(Nfs4CompoundBuilderTest, AccessReadWriteCommit) {
                                                 .u32(0)));  // count
 }
 
+// A WRITE's data stays where it is: finish_request() leaves it out of the bytes and says where
+// it goes, so the connection sends 1 MiB from the caller's buffer instead of a copy. Put back,
+// the bytes are finish()'s, padding and the operations after it included.
+TEST(Nfs4CompoundBuilderTest, AWritesDataIsLeftWhereItIs) {
+    const std::string data = "seven b";  // 7 bytes: one byte of padding
+    const auto build = [&] {
+        CompoundBuilder builder("t");
+        builder.putfh(FileHandle{"fh"})
+            .write(kStateid, 10, StableHow::unstable, data)
+            .getattr(AttrMask{Attr::size});
+        return builder;
+    };
+    const std::string whole = build().finish();
+    CompoundBuilder builder = build();
+    const CompoundRequest request = builder.finish_request();
+    EXPECT_EQ(request.payload.data(), data.data()) << "the caller's bytes, not a copy";
+    EXPECT_EQ(request.payload.size(), data.size());
+    EXPECT_EQ(request.bytes.size() + data.size(), whole.size());
+    EXPECT_EQ(request.bytes.find(data), std::string::npos);
+    const SplicedArguments pieces = request.arguments();
+    EXPECT_EQ(pieces.joined(), whole);
+    EXPECT_EQ(pieces.tail.substr(0, 1), std::string(1, '\0')) << "the opaque's padding";
+}
+
 // OPEN4args up to openflag4: seqid 0, share_access, share_deny, open_owner4.
 Xdr open_head(uint32_t share_access) {
     Xdr xdr = args(1);

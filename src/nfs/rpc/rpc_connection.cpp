@@ -117,6 +117,13 @@ int send_all(int fd, std::array<std::string_view, N> pieces) {
 
 }  // namespace
 
+std::string SplicedArguments::joined() const {
+    std::string all;
+    all.reserve(head.size() + payload.size() + tail.size());
+    all.append(head).append(payload).append(tail);
+    return all;
+}
+
 void RecordBuffer::grow(size_t size) {
     if (size > capacity_) {
         const size_t capacity = std::max(size, capacity_ * 2);
@@ -273,11 +280,22 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t 
     return call(context, xid, procedure, arguments, {}, timeout);
 }
 
+RpcReply RpcConnection::call(const CallContext& context, uint32_t procedure,
+                             const SplicedArguments& arguments, std::chrono::milliseconds timeout) {
+    return call_with(context, take_xid(), procedure, arguments, timeout);
+}
+
 RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t procedure,
                              std::string_view arguments, std::string_view payload,
                              std::chrono::milliseconds timeout) {
     static constexpr char kZeros[4] = {};
     const std::string_view padding(kZeros, (4 - payload.size() % 4) % 4);
+    return call_with(context, xid, procedure, {arguments, payload, padding}, timeout);
+}
+
+RpcReply RpcConnection::call_with(const CallContext& context, uint32_t xid, uint32_t procedure,
+                                  const SplicedArguments& arguments,
+                                  std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     const bool bounded = timeout.count() > 0;
     auto pending = std::make_shared<Pending>();
@@ -298,13 +316,14 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t 
         encode_call_header(message, {xid, settings_.program, settings_.version, procedure},
                            settings_.credentials, who);
         std::string header = message.take();
-        const auto length = static_cast<uint32_t>(header.size() - 4 + arguments.size() +
-                                                  payload.size() + padding.size());
+        const auto length = static_cast<uint32_t>(header.size() - 4 + arguments.head.size() +
+                                                  arguments.payload.size() + arguments.tail.size());
         const uint32_t mark = kLastFragment | length;
         for (int i = 0; i < 4; ++i)
             header[static_cast<size_t>(i)] = static_cast<char>(mark >> (24 - 8 * i));
         lock.unlock();
-        const int error = send_all<4>(fd, {header, arguments, payload, padding});
+        const int error =
+            send_all<4>(fd, {header, arguments.head, arguments.payload, arguments.tail});
         lock.lock();
         if (error != 0 && fd_ == fd) break_locked("sending failed: " + errno_text(error));
     }

@@ -49,6 +49,9 @@ class RpcConnection : public RpcTransport {
     // RpcTransport::call; the errors of the reply's header are decode_reply_header's.
     RpcReply call(const CallContext& context, uint32_t procedure, std::string_view arguments,
                   std::chrono::milliseconds timeout) override;
+    // Sends the pieces one after the other, none copied.
+    RpcReply call(const CallContext& context, uint32_t procedure, const SplicedArguments& arguments,
+                  std::chrono::milliseconds timeout) override;
 
     // For a caller that sends a call again after the connection broke (NFSv3): the same xid each
     // time, as the Linux client does, so a server's duplicate request cache can tell a
@@ -69,6 +72,10 @@ class RpcConnection : public RpcTransport {
   private:
     struct Pending;
     using Lock = std::unique_lock<std::mutex>;
+
+    // Every call: the record is the RPC header and `arguments`' pieces, in order.
+    RpcReply call_with(const CallContext& context, uint32_t xid, uint32_t procedure,
+                       const SplicedArguments& arguments, std::chrono::milliseconds timeout);
 
     void connect_locked();
     // Marks the connection broken and fails every waiting call. With mutex_ held.

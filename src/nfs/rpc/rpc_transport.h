@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "nfs/call_context.h"
@@ -37,6 +38,16 @@ struct RpcReply {
     std::string_view results() const { return record.view().substr(results_offset); }
 };
 
+// A call's arguments in the order they go on the wire: `head`, `payload`, `tail`. The payload
+// is a WRITE's data in the middle of an NFSv4.1 COMPOUND, sent from where it is instead of
+// copied into the arguments (1 MiB per WRITE).
+struct SplicedArguments {
+    std::string_view head;
+    std::string_view payload;
+    std::string_view tail;
+    std::string joined() const;
+};
+
 class RpcTransport {
   public:
     virtual ~RpcTransport() = default;
@@ -47,6 +58,12 @@ class RpcTransport {
     // reply's header.
     virtual RpcReply call(const CallContext& context, uint32_t procedure,
                           std::string_view arguments, std::chrono::milliseconds timeout) = 0;
+    // The same with the arguments in pieces. By default joined into one copy (test fakes);
+    // RpcConnection sends them as they are.
+    virtual RpcReply call(const CallContext& context, uint32_t procedure,
+                          const SplicedArguments& arguments, std::chrono::milliseconds timeout) {
+        return call(context, procedure, std::string_view(arguments.joined()), timeout);
+    }
     // How many times the connection was made (1 once it is up). A new number is a new TCP
     // connection, one the server knows nothing about: an NFSv4.1 session must be bound to it
     // again (session_connections.h).

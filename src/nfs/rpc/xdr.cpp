@@ -28,6 +28,10 @@ void XdrEncoder::fixed_opaque(std::string_view bytes) {
     bytes_.append(xdr_padding(bytes.size()), '\0');
 }
 
+void XdrEncoder::padding_for(size_t length) {
+    bytes_.append(xdr_padding(length), '\0');
+}
+
 void XdrEncoder::opaque(std::string_view bytes) {
     u32(static_cast<uint32_t>(bytes.size()));
     fixed_opaque(bytes);

@@ -25,6 +25,8 @@ class XdrEncoder {
     void opaque(std::string_view bytes);
     void string(std::string_view text) { opaque(text); }
     void bitmap(const std::vector<uint32_t>& words);
+    // The padding of an opaque of `length` bytes whose bytes are sent from elsewhere.
+    void padding_for(size_t length);
 
     // Reserves a 32-bit word to be filled in later (an array's count, known only at its end).
     size_t reserve_u32();

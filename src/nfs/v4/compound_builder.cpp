@@ -131,7 +131,14 @@ CompoundBuilder& CompoundBuilder::write(const Stateid& id, uint64_t offset, Stab
     put_stateid(id);
     out_.u64(offset);
     put_enum(out_, stable);
-    out_.opaque(data);
+    if (payload_at_) {
+        out_.opaque(data);
+        return *this;
+    }
+    out_.u32(static_cast<uint32_t>(data.size()));
+    payload_at_ = out_.size();
+    payload_ = data;
+    out_.padding_for(data.size());
     return *this;
 }
 
@@ -398,8 +405,23 @@ CompoundBuilder& CompoundBuilder::destroy_clientid(uint64_t clientid) {
 }
 
 std::string CompoundBuilder::finish() {
+    CompoundRequest request = finish_request();
+    if (request.payload.empty()) return std::move(request.bytes);
+    return request.arguments().joined();
+}
+
+CompoundRequest CompoundBuilder::finish_request() {
     out_.patch_u32(count_position_, count_);
-    return out_.take();
+    CompoundRequest request;
+    request.payload_at = payload_at_.value_or(out_.size());
+    request.payload = payload_;
+    request.bytes = out_.take();
+    return request;
+}
+
+SplicedArguments CompoundRequest::arguments() const {
+    const std::string_view all(bytes);
+    return {all.substr(0, payload_at), payload, all.substr(payload_at)};
 }
 
 }  // namespace nfsfuse::nfs::v4

@@ -2,6 +2,8 @@
 // operations in order), one method per operation, for RpcConnection::call(kNfsProc4Compound).
 // Pure encoding: what to put in a COMPOUND (SEQUENCE first, slots, stateids) is the session
 // layer's business. Layouts follow RFC 8881 section 18 (XDR of RFC 5662).
+// A WRITE's data is not copied into the arguments: finish_request() leaves it where it is, for
+// the connection to send in its place (a COMPOUND goes on after it: GETATTR).
 // Thread-safety: none; one per request. finish() hands the bytes over and ends the builder's use.
 #pragma once
 
@@ -11,6 +13,7 @@
 #include <string_view>
 
 #include "nfs/rpc/rpc_message.h"
+#include "nfs/rpc/rpc_transport.h"
 #include "nfs/rpc/xdr.h"
 #include "nfs/types.h"
 #include "nfs/v4/attr_mask.h"
@@ -34,6 +37,17 @@ struct OpenCreate {
     CreateMode mode = CreateMode::unchecked;
     AttributesToSet attributes;
     uint64_t verifier = 0;
+};
+
+// COMPOUND4args with a WRITE's data left out of `bytes`: it goes at `payload_at` (after the
+// opaque's length, before its padding). `payload` views the caller's data, which must outlive
+// the call.
+struct CompoundRequest {
+    std::string bytes;
+    size_t payload_at = 0;
+    std::string_view payload;
+    // Views into `bytes`: valid while this is, unmoved.
+    SplicedArguments arguments() const;
 };
 
 class CompoundBuilder {
@@ -127,8 +141,10 @@ class CompoundBuilder {
     CompoundBuilder& destroy_clientid(uint64_t clientid);
 
     size_t operation_count() const { return count_; }
-    // The COMPOUND4args bytes.
+    // The COMPOUND4args bytes, a WRITE's data copied in place.
     std::string finish();
+    // The same with the WRITE's data left where it is.
+    CompoundRequest finish_request();
 
   private:
     void begin(Op op);
@@ -140,6 +156,9 @@ class CompoundBuilder {
     XdrEncoder out_;
     size_t count_position_;
     uint32_t count_ = 0;
+    // The first WRITE's data and where it goes in out_ (a second one is copied in).
+    std::optional<size_t> payload_at_;
+    std::string_view payload_;
 };
 
 }  // namespace nfsfuse::nfs::v4

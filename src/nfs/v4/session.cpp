@@ -405,7 +405,8 @@ void Session::call(const CallContext& context, const char* what, const Build& bu
         CompoundBuilder builder(what);
         builder.sequence(session->id, slot.sequence, slot.id, slots.highest_in_use(), cachethis);
         build(builder);
-        const std::string arguments = builder.finish();
+        const CompoundRequest request = builder.finish_request();
+        const SplicedArguments arguments = request.arguments();
         const size_t connection = connections_.choose(carries_data(what));
 
         RpcReply reply;
