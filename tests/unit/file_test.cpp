@@ -174,6 +174,7 @@ TEST_F(FileTest, UnstableDataIsCommittedOnceOverTheThreshold) {
     EXPECT_TRUE(eventually([&] { return server_.calls("COMMIT") == 1; }));
     EXPECT_TRUE(eventually([&] { return durable() == std::string(80, 'x'); }));
     EXPECT_TRUE(file_->has_pending()) << "the gathered \"y\" is still owed";
+    file_->flush(cancel_);  // and the COMMIT's thread is done with the file
 }
 
 // The COMMIT over the threshold goes from a sender thread: the writer does not wait for the
