@@ -136,13 +136,28 @@ nfs::SetAttributes to_set_attributes(const struct stat* st, int to_set) {
     return changes;
 }
 
+// Reads, writes and ftruncate go as the user who opened the file, not as the process that asks
+// (which may hold a descriptor someone else opened): the kernel client's rule, and no look into
+// /proc per request (reading a caller's groups there cost a 4 KiB read as much CPU time as the rest
+// of it).
+void run_as_opener(fuse_req_t req, const char* operation, const fuse_file_info* fi,
+                   const std::function<Reply(const nfs::CallContext&)>& work) {
+    run_request(req, operation, filesystem(req).opener(fi->fh), work);
+}
+
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
-    run_as_caller(req, "setattr", [&](const nfs::CallContext& context) {
+    const auto work = [&](const nfs::CallContext& context) {
         std::optional<uint64_t> open;
         if (fi) open = fi->fh;
         return reply_attributes(
             req, filesystem(req).setattr(context, ino, open, to_set_attributes(st, to_set)));
-    });
+    };
+    // Through an open file (ftruncate, the only SETATTR that comes with one): as its opener,
+    // as the kernel client sends a SETATTR with ATTR_FILE.
+    if (fi)
+        run_as_opener(req, "setattr", fi, work);
+    else
+        run_as_caller(req, "setattr", work);
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
@@ -216,14 +231,6 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
             filesystem(req).create(context, parent, name, mode, fi->flags);
         return reply_opened(req, fi, created.open, to_entry_param(created.entry));
     });
-}
-
-// Reads and writes go as the user who opened the file, not as the process that asks (which may
-// hold a descriptor someone else opened): the kernel client's rule, and no look into /proc per
-// request (reading a caller's groups there cost a 4 KiB read as much CPU time as the rest of it).
-void run_as_opener(fuse_req_t req, const char* operation, const fuse_file_info* fi,
-                   const std::function<Reply(const nfs::CallContext&)>& work) {
-    run_request(req, operation, filesystem(req).opener(fi->fh), work);
 }
 
 void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {

@@ -112,6 +112,20 @@ TEST_F(IdentityTest, ADescriptorReadsAndWritesAsTheUserWhoOpenedIt) {
     EXPECT_EQ(read_file(srv("roots")), "OPENED by root");
 }
 
+// ftruncate(2) through such a descriptor too: the kernel client sends a SETATTR made through an
+// open file with the open's credentials (nfs3_proc_setattr, nfs4_proc_setattr with ATTR_FILE).
+TEST_F(IdentityTest, AnFtruncateThroughADescriptorGoesAsItsOpener) {
+    write_file(srv("roots"), "opened by root", 0644);
+    const int fd = ::open(mnt("roots").c_str(), O_RDWR);
+    ASSERT_GE(fd, 0) << errno_text(errno);
+    EXPECT_TRUE(as_user(user_, [fd] {
+        child_require(::ftruncate(fd, 6) == 0,
+                      "ftruncate through root's descriptor: " + errno_text(errno));
+    }));
+    EXPECT_EQ(::close(fd), 0) << errno_text(errno);
+    EXPECT_EQ(read_file(srv("roots")), "opened");
+}
+
 // A write by a user without CAP_FSETID clears the file's setuid and setgid bits, as on a local
 // disk (the server does it too, writing as the caller).
 TEST_F(IdentityTest, AWriteByAnotherUserClearsSetuidAndSetgid) {
