@@ -49,6 +49,12 @@ class FileTest : public ::testing::Test {
     }
 
     void write(uint64_t offset, const std::string& data) { file_->write(cancel_, offset, data); }
+    // 80 bytes of `fill` in five full WRITEs, sent and unstable: over the 64-byte threshold at the
+    // next write.
+    void write_unstable_80(char fill) {
+        for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, fill));
+        file_->settle(cancel_);
+    }
     std::string read(uint64_t offset, uint32_t length) {
         return text(file_->read(cancel_, offset, length));
     }
@@ -159,16 +165,20 @@ TEST_F(FileTest, AResendNeverSendsBytesOlderThanALaterWrite) {
     EXPECT_EQ(durable(), "old NEW!old old!");
 }
 
-// Waits up to 10 s for `done`; false if it never came.
-bool eventually(const std::function<bool()>& done) {
-    for (int i = 0; i < 1000 && !done(); ++i)
+// Waits up to `limit` for `done`; false if it never came.
+bool within(std::chrono::milliseconds limit, const std::function<bool()>& done) {
+    for (auto waited = std::chrono::milliseconds(0); waited < limit && !done();
+         waited += std::chrono::milliseconds(10))
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return done();
 }
 
+bool eventually(const std::function<bool()>& done) {
+    return within(std::chrono::seconds(10), done);
+}
+
 TEST_F(FileTest, UnstableDataIsCommittedOnceOverTheThreshold) {
-    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'x'));
-    file_->settle(cancel_);  // 80 bytes sent, unstable
+    write_unstable_80('x');
     EXPECT_EQ(server_.calls("COMMIT"), 0u);
     write(80, "y");  // the next write sees more than 64 unstable bytes
     EXPECT_TRUE(eventually([&] { return server_.calls("COMMIT") == 1; }));
@@ -186,8 +196,7 @@ TEST_F(FileTest, AWriterDoesNotWaitForTheCommitOverTheThreshold) {
     server_.set_before_call([released](const std::string& procedure) {
         if (procedure == "COMMIT") released.wait();
     });
-    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'x'));
-    file_->settle(cancel_);  // 80 bytes unstable
+    write_unstable_80('x');
     auto writer = std::async(std::launch::async, [&] { write(80, std::string(16, 'y')); });
     const bool returned = writer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
     release->set_value();
@@ -201,8 +210,7 @@ TEST_F(FileTest, AWriterDoesNotWaitForTheCommitOverTheThreshold) {
 // A server that restarts while the background COMMIT is on the wire answers it with a new
 // verifier: what it lost is sent again, and the next flush makes it durable.
 TEST_F(FileTest, WhatARestartLostUnderABackgroundCommitIsSentAgain) {
-    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
-    file_->settle(cancel_);
+    write_unstable_80('a');
     at_call("COMMIT", 1, [&] { server_.restart(); });
     write(80, "b");  // over the threshold: the COMMIT goes, and finds the server restarted
     EXPECT_TRUE(eventually([&] { return server_.calls("COMMIT") >= 1; }));
@@ -214,8 +222,7 @@ TEST_F(FileTest, WhatARestartLostUnderABackgroundCommitIsSentAgain) {
 // a new verifier found nothing unstable left in its snapshot (the background one had made it
 // dirty again) and took the data for durable. A flush waits for a COMMIT on the wire first.
 TEST_F(FileTest, AFlushWaitsForTheBackgroundCommitsOutcome) {
-    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
-    file_->settle(cancel_);  // 80 bytes unstable
+    write_unstable_80('a');
     // The interleaving that lost data: the background COMMIT finds the server restarted and
     // makes the bytes dirty again; their resend is held back while the flush's COMMIT, sent
     // meanwhile, is answered (with nothing durable). Each hold gives up after half a second, so
@@ -227,15 +234,13 @@ TEST_F(FileTest, AFlushWaitsForTheBackgroundCommitsOutcome) {
     };
     auto race = std::make_shared<Race>();
     const auto hold_until = [](const std::atomic<bool>& flag) {
-        for (int i = 0; i < 50 && !flag; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        within(std::chrono::milliseconds(500), [&] { return flag.load(); });
     };
     server_.set_before_call([this, race, hold_until](const std::string& procedure) {
         if (procedure == "COMMIT") {
             const int n = ++race->commits;
             if (n == 1) {  // the background one
-                for (int i = 0; i < 50 && race->commits < 2; ++i)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                within(std::chrono::milliseconds(500), [&] { return race->commits >= 2; });
                 server_.restart();
                 race->restarted = true;
             } else if (n == 2) {  // the flush's
@@ -265,8 +270,7 @@ TEST_F(FileTest, AFlushWaitsForTheBackgroundCommitsOutcome) {
 // truncate's SETATTR is on the wire must not send the bytes it made dirty then: a WRITE beyond
 // the new size landing after the SETATTR would bring the cut data back.
 TEST_F(FileTest, ABackgroundCommitNeverSendsCutDataAcrossATruncate) {
-    for (int i = 0; i < 5; ++i) write(static_cast<uint64_t>(i) * 16, std::string(16, 'a'));
-    file_->settle(cancel_);  // 80 bytes unstable
+    write_unstable_80('a');
     auto release = std::make_shared<std::promise<void>>();
     std::shared_future<void> released = release->get_future().share();
     server_.set_before_call([this, released](const std::string& procedure) {

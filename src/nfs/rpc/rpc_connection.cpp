@@ -289,7 +289,7 @@ RpcReply RpcConnection::call(const CallContext& context, uint32_t xid, uint32_t 
                              std::string_view arguments, std::string_view payload,
                              std::chrono::milliseconds timeout) {
     static constexpr char kZeros[4] = {};
-    const std::string_view padding(kZeros, (4 - payload.size() % 4) % 4);
+    const std::string_view padding(kZeros, xdr_padding(payload.size()));
     return call_with(context, xid, procedure, {arguments, payload, padding}, timeout);
 }
 

@@ -25,7 +25,7 @@ void XdrEncoder::u64(uint64_t value) {
 
 void XdrEncoder::fixed_opaque(std::string_view bytes) {
     bytes_.append(bytes);
-    bytes_.append(xdr_padding(bytes.size()), '\0');
+    padding_for(bytes.size());
 }
 
 void XdrEncoder::padding_for(size_t length) {
