@@ -35,8 +35,8 @@ void write_blocks(const std::filesystem::path& path, uint64_t seed) {
                        static_cast<off_t>(index * kMiB + piece));
         }
     }
-    child_require(::fsync(fd.get()) == 0, "fsync " + path.string() + ": " + errno_text(errno));
-    child_require(fd.close() == 0, "close " + path.string() + ": " + errno_text(errno));
+    child_require(SYSCALL(::fsync(fd.get())), "fsync " + path.string());
+    child_require(SYSCALL(fd.close()), "close " + path.string());
 }
 
 // Reads every block, starting at first_block and wrapping around, and compares it with the pattern.
@@ -111,7 +111,7 @@ TEST_F(ConcurrencyTest, ProcessesCreateStatAndListInParallel) {
     for (int i = 0; i < kProcesses; ++i) {
         const auto dir = mnt("dir-" + std::to_string(i));
         workers.push_back(std::make_unique<ForkedChild>([dir] {
-            child_require(::mkdir(dir.c_str(), 0755) == 0, "mkdir: " + errno_text(errno));
+            child_require(SYSCALL(::mkdir(dir.c_str(), 0755)), "mkdir");
             std::multiset<std::string> expected;
             for (int file = 0; file < kFilesEach; ++file) {
                 const std::string name = "f" + std::to_string(file);
@@ -120,8 +120,7 @@ TEST_F(ConcurrencyTest, ProcessesCreateStatAndListInParallel) {
             }
             for (const auto& name : expected) {
                 struct stat st {};
-                child_require(::stat((dir / name).c_str(), &st) == 0,
-                              "stat " + name + ": " + errno_text(errno));
+                child_require(SYSCALL(::stat((dir / name).c_str(), &st)), "stat " + name);
                 child_require(st.st_size == static_cast<off_t>(name.size()), name + ": size");
             }
             child_require(without_dots(list_directory(dir)) == expected,

@@ -8,11 +8,13 @@
 
 #include "harness/command.h"
 #include "harness/file_data.h"
+#include "harness/forked_child.h"
 #include "harness/ganesha_server.h"
 #include "harness/harness_error.h"
 #include "harness/mountinfo.h"
 #include "harness/nfsfuse_mount.h"
 #include "harness/process_resources.h"
+#include "harness/syscall_check.h"
 #include "harness/temp_dir.h"
 
 namespace nfsfuse::it {
@@ -146,6 +148,21 @@ TEST(HarnessMount, NfsfuseThatNeverMountsTimesOut) {
         EXPECT_NE(message.find("fake nfsfuse: hanging"), std::string::npos) << message;
     }
     EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
+}
+
+// A child's failed call must name its own errno, not whatever errno held before it: the check's
+// message may be built before the call (argument order is the compiler's choice).
+TEST(HarnessForkedChild, AFailedCallNamesItsOwnErrno) {
+    ForkedChild child([] {
+        errno = 0;
+        child_require(SYSCALL(::close(-1)), "closing no descriptor");
+    });
+    const auto outcome = child.wait(10s);
+    ASSERT_TRUE(outcome.has_value()) << "the child did not finish";
+    EXPECT_FALSE(outcome->ok());
+    EXPECT_NE(outcome->failure.find("closing no descriptor"), std::string::npos)
+        << outcome->failure;
+    EXPECT_NE(outcome->failure.find("EBADF"), std::string::npos) << outcome->failure;
 }
 
 }  // namespace

@@ -99,14 +99,13 @@ TEST_F(IdentityTest, ADescriptorReadsAndWritesAsTheUserWhoOpenedIt) {
     ASSERT_GE(fd, 0) << errno_text(errno);
     EXPECT_TRUE(as_user(user_, [fd] {
         char head[6] = {};
-        child_require(::pread(fd, head, sizeof head, 0) == static_cast<ssize_t>(sizeof head),
-                      "reading through root's descriptor: " + errno_text(errno));
+        child_require(SYSCALL(::pread(fd, head, sizeof head, 0)), static_cast<long>(sizeof head),
+                      "reading through root's descriptor");
         child_require(std::string(head, sizeof head) == "opened", "read the file's first bytes");
         const std::string upper = "OPENED";
-        child_require(
-            ::pwrite(fd, upper.data(), upper.size(), 0) == static_cast<ssize_t>(upper.size()),
-            "writing through root's descriptor: " + errno_text(errno));
-        child_require(::fsync(fd) == 0, "fsync through root's descriptor: " + errno_text(errno));
+        child_require(SYSCALL(::pwrite(fd, upper.data(), upper.size(), 0)),
+                      static_cast<long>(upper.size()), "writing through root's descriptor");
+        child_require(SYSCALL(::fsync(fd)), "fsync through root's descriptor");
     }));
     EXPECT_EQ(::close(fd), 0) << errno_text(errno);
     EXPECT_EQ(read_file(srv("roots")), "OPENED by root");
@@ -119,8 +118,7 @@ TEST_F(IdentityTest, AnFtruncateThroughADescriptorGoesAsItsOpener) {
     const int fd = ::open(mnt("roots").c_str(), O_RDWR);
     ASSERT_GE(fd, 0) << errno_text(errno);
     EXPECT_TRUE(as_user(user_, [fd] {
-        child_require(::ftruncate(fd, 6) == 0,
-                      "ftruncate through root's descriptor: " + errno_text(errno));
+        child_require(SYSCALL(::ftruncate(fd, 6)), "ftruncate through root's descriptor");
     }));
     EXPECT_EQ(::close(fd), 0) << errno_text(errno);
     EXPECT_EQ(read_file(srv("roots")), "opened");
@@ -135,9 +133,9 @@ TEST_F(IdentityTest, AWriteByAnotherUserClearsSetuidAndSetgid) {
         const int fd = ::open(tool.c_str(), O_WRONLY | O_APPEND);
         child_require(fd >= 0, "opening the setuid file: " + errno_text(errno));
         const std::string more = "echo more\n";
-        child_require(::write(fd, more.data(), more.size()) == static_cast<ssize_t>(more.size()),
-                      "writing: " + errno_text(errno));
-        child_require(::close(fd) == 0, "closing: " + errno_text(errno));
+        child_require(SYSCALL(::write(fd, more.data(), more.size())),
+                      static_cast<long>(more.size()), "writing");
+        child_require(SYSCALL(::close(fd)), "closing");
     }));
     EXPECT_EQ(read_file(srv("tool")), "#!/bin/sh\necho more\n");
     EXPECT_EQ(lstat_or_throw(srv("tool")).st_mode & 07777, 0775u) << "on the server";
@@ -153,8 +151,8 @@ TEST_F(IdentityTest, AnFtruncateByAnotherUserClearsSetuidAndSetgid) {
     EXPECT_TRUE(as_user(user_, [tool] {
         const int fd = ::open(tool.c_str(), O_WRONLY);
         child_require(fd >= 0, "opening the setuid file: " + errno_text(errno));
-        child_require(::ftruncate(fd, 1) == 0, "ftruncate: " + errno_text(errno));
-        child_require(::close(fd) == 0, "closing: " + errno_text(errno));
+        child_require(SYSCALL(::ftruncate(fd, 1)), "ftruncate");
+        child_require(SYSCALL(::close(fd)), "closing");
     }));
     EXPECT_EQ(lstat_or_throw(srv("tool")).st_mode & 07777, 0775u) << "on the server";
 }
@@ -239,8 +237,8 @@ TEST_F(RootSquashTest, DataWrittenLaterIsSentAsItsWriter) {
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
         child_require(fd >= 0, "create: " + errno_text(errno));
         pwrite_all(fd, data, 0);
-        child_require(::fsync(fd) == 0, "fsync: " + errno_text(errno));
-        child_require(::close(fd) == 0, "close: " + errno_text(errno));
+        child_require(SYSCALL(::fsync(fd)), "fsync");
+        child_require(SYSCALL(::close(fd)), "close");
     }));
     EXPECT_TRUE(owned_by(squashed_work_ / "big", user_.uid, user_.gid));
     EXPECT_EQ(read_file(squashed_work_ / "big"), data);

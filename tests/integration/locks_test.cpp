@@ -224,7 +224,8 @@ TEST_F(LocksTest, AWaiterGetsTheLockWhenTheHolderUnlocks) {
     ASSERT_EQ(fcntl_lock(here.get(), F_SETLK, F_WRLCK), 0);
     ForkedChild waiter([path = elsewhere("f")] {
         const int fd = open_or_throw(path);
-        child_require(fcntl_lock(fd, F_SETLKW, F_WRLCK) == 0, "waiting: " + errno_text(errno));
+        const int result = fcntl_lock(fd, F_SETLKW, F_WRLCK);
+        child_require(result == 0, "waiting: " + errno_text(result));
     });
     EXPECT_FALSE(waiter.wait(1s)) << "granted while held";
     ASSERT_EQ(fcntl_lock(here.get(), F_SETLK, F_UNLCK), 0);
@@ -237,7 +238,8 @@ TEST_F(LocksTest, AKilledHoldersLocksGoAndAWaiterGetsThem) {
     Holder holder(mnt("f"), F_WRLCK);
     ForkedChild waiter([path = elsewhere("f")] {
         const int fd = open_or_throw(path);
-        child_require(fcntl_lock(fd, F_SETLKW, F_RDLCK) == 0, "waiting: " + errno_text(errno));
+        const int result = fcntl_lock(fd, F_SETLKW, F_RDLCK);
+        child_require(result == 0, "waiting: " + errno_text(result));
     });
     EXPECT_FALSE(waiter.wait(1s)) << "granted while held";
     holder.child->signal(SIGKILL);
@@ -274,7 +276,8 @@ TEST_F(LocksTest, ManyWaitersDoNotStopTheHolderFromUnlocking) {
     for (int i = 0; i < kWaiters; ++i) {
         waiters.push_back(std::make_unique<ForkedChild>([path = mnt("f")] {
             const int fd = open_or_throw(path);
-            child_require(fcntl_lock(fd, F_SETLKW, F_RDLCK) == 0, "waiting: " + errno_text(errno));
+            const int result = fcntl_lock(fd, F_SETLKW, F_RDLCK);
+            child_require(result == 0, "waiting: " + errno_text(result));
         }));
     }
     std::this_thread::sleep_for(1s);

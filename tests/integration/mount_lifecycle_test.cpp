@@ -340,8 +340,7 @@ TEST_F(MountLifecycleTest, UnprivilegedUserMountsAndWrites) {
             write_file(home / "by-user.txt", "written by an unprivileged user");
             child_require(read_file(home / "by-user.txt") == "written by an unprivileged user",
                           "read back differs");
-            child_require(::mkdir((home / "subdir").c_str(), 0755) == 0,
-                          "mkdir: " + errno_text(errno));
+            child_require(SYSCALL(::mkdir((home / "subdir").c_str(), 0755)), "mkdir");
             const int fd = ::open((root_owned / "not-mine.txt").c_str(), O_WRONLY | O_CREAT, 0644);
             const int error = errno;
             if (fd >= 0) ::close(fd);

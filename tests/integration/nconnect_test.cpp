@@ -173,11 +173,10 @@ void write_until(const std::filesystem::path& file, const std::filesystem::path&
             pwrite_all(fd.get(), std::string_view(data).substr(i * kStripe, kStripe),
                        static_cast<off_t>(i * kStripe));
         });
-        child_require(::fsync(fd.get()) == 0,
-                      "fsync of pass " + std::to_string(pass) + ": " + errno_text(errno));
+        child_require(SYSCALL(::fsync(fd.get())), "fsync of pass " + std::to_string(pass));
         log_pass(log, pass);
     }
-    child_require(fd.close() == 0, "close: " + errno_text(errno));
+    child_require(SYSCALL(fd.close()), "close");
 }
 
 class NconnectTest : public OwnServerTest {

@@ -60,10 +60,8 @@ TEST_F(OwnersTest, WhatAnotherUserCreatesBelongsToThatUser) {
     ForkedChild as_user(
         [work] {
             write_file(work / "file", "by the test user");
-            child_require(::mkdir((work / "dir").c_str(), 0755) == 0,
-                          "mkdir: " + errno_text(errno));
-            child_require(::symlink("file", (work / "link").c_str()) == 0,
-                          "symlink: " + errno_text(errno));
+            child_require(SYSCALL(::mkdir((work / "dir").c_str(), 0755)), "mkdir");
+            child_require(SYSCALL(::symlink("file", (work / "link").c_str())), "symlink");
         },
         user);
     const auto outcome = as_user.wait(60s);

@@ -67,15 +67,14 @@ void write_and_sync_until(const std::filesystem::path& file, const std::filesyst
     for (size_t index = 0; !std::filesystem::exists(stop); ++index) {
         fill_pattern(chunk, kSeed, index);
         pwrite_all(fd.get(), chunk, static_cast<off_t>(index * kChunk));
-        child_require(::fsync(fd.get()) == 0,
-                      "fsync of chunk " + std::to_string(index) + ": " + errno_text(errno));
+        child_require(SYSCALL(::fsync(fd.get())), "fsync of chunk " + std::to_string(index));
         const std::string line = std::to_string(index) + "\n";
         child_require(
             ::write(log_fd.get(), line.data(), line.size()) == static_cast<ssize_t>(line.size()),
             "logging chunk " + std::to_string(index));
         std::this_thread::sleep_for(10ms);  // a steady stream, not a flood of the export's disk
     }
-    child_require(fd.close() == 0, "close: " + errno_text(errno));
+    child_require(SYSCALL(fd.close()), "close");
 }
 
 class RestartDuringWritesTest : public OwnServerTest {

@@ -71,7 +71,7 @@ constexpr auto kStepBound = 30s;
 }
 
 void close_or_fail(UniqueFd& fd, const std::string& what) {
-    child_require(fd.close() == 0, "close() of " + what + ": " + errno_text(errno));
+    child_require(SYSCALL(fd.close()), "close() of " + what);
 }
 
 class WritePathTest : public OwnServerTest {
@@ -103,7 +103,7 @@ TEST_F(WritePathTest, FtruncateToZeroStaysEmptyAcrossARestart) {
     ASSERT_NO_FATAL_FAILURE(run_with_crash("truncated.bin", {}, [&](const auto& crash) {
         UniqueFd fd = open_or_throw(file, O_WRONLY | O_CREAT | O_TRUNC);
         pwrite_all(fd.get(), pattern(kWritten, 1), 0);
-        child_require(::ftruncate(fd.get(), 0) == 0, "ftruncate: " + errno_text(errno));
+        child_require(SYSCALL(::ftruncate(fd.get(), 0)), "ftruncate");
         crash();
         close_or_fail(fd, "the truncated file");
     }));
@@ -118,7 +118,7 @@ TEST_F(WritePathTest, FtruncateToASmallerSizeKeepsOnlyTheBytesBelowIt) {
     ASSERT_NO_FATAL_FAILURE(run_with_crash("shortened.bin", {}, [&](const auto& crash) {
         UniqueFd fd = open_or_throw(file, O_WRONLY | O_CREAT | O_TRUNC);
         pwrite_all(fd.get(), data, 0);
-        child_require(::ftruncate(fd.get(), kNewSize) == 0, "ftruncate: " + errno_text(errno));
+        child_require(SYSCALL(::ftruncate(fd.get(), kNewSize)), "ftruncate");
         crash();
         close_or_fail(fd, "the shortened file");
     }));

@@ -22,9 +22,8 @@ Checkpoints::~Checkpoints() {
 
 void Checkpoints::reach(const std::string& name) {
     const std::string line = name + "\n";
-    child_require(
-        ::write(to_test_[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()),
-        "telling the test about checkpoint " + name + ": " + errno_text(errno));
+    child_require(SYSCALL(::write(to_test_[1], line.data(), line.size())),
+                  static_cast<long>(line.size()), "telling the test about checkpoint " + name);
     char go = 0;
     ssize_t got;
     while ((got = ::read(to_child_[0], &go, 1)) < 0 && errno == EINTR) {

@@ -39,7 +39,7 @@ uid_t owner_of(pid_t pid) {
 // In the child, already running as the other user: holds /dev/fuse (mode 0666: anyone may open
 // it) and becomes this test binary again, with `argv` as its command line.
 [[noreturn]] void pose_as(const std::vector<std::string>& argv, int own_binary) {
-    child_require(::open("/dev/fuse", O_RDWR) >= 0, "open /dev/fuse: " + errno_text(errno));
+    child_require(SYSCALL(::open("/dev/fuse", O_RDWR)), "open /dev/fuse");
     std::vector<char*> args;
     for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);

@@ -34,6 +34,19 @@ void child_require(bool condition, const std::string& message) {
     if (!condition) throw ChildFailure(message);
 }
 
+void child_require(const SysCall& call, const std::string& what) {
+    if (call.result < 0)
+        throw ChildFailure(what + ": " + call.text + " failed: " + errno_text(call.error));
+}
+
+void child_require(const SysCall& call, long expected, const std::string& what) {
+    child_require(call, what);
+    if (call.result != expected) {
+        throw ChildFailure(what + ": " + call.text + " returned " + std::to_string(call.result) +
+                           ", expected " + std::to_string(expected));
+    }
+}
+
 std::string ChildOutcome::describe() const {
     return "child " + status.describe() + (failure.empty() ? "" : ": " + failure);
 }

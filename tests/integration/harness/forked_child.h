@@ -12,11 +12,19 @@
 #include <string>
 
 #include "harness/spawn.h"
+#include "harness/syscall_check.h"
 
 namespace nfsfuse::it {
 
 // In a child body: fail with this message unless condition holds.
 void child_require(bool condition, const std::string& message);
+// In a child body: fail unless the call succeeded (result >= 0), naming the call and the errno
+// SYSCALL read right after it. A message built with errno_text(errno) beside the call could
+// show an earlier errno: the compiler may build it first.
+//   child_require(SYSCALL(::fsync(fd)), "fsync through root's descriptor");
+void child_require(const SysCall& call, const std::string& what);
+// As above, and the call returned exactly `expected` (a whole read or write).
+void child_require(const SysCall& call, long expected, const std::string& what);
 
 struct ChildOutcome {
     ExitStatus status;
