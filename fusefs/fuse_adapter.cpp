@@ -1,6 +1,7 @@
 #include "fusefs/fuse_adapter.h"
 
 #include <fcntl.h>
+#include <linux/fuse.h>
 #include <spdlog/spdlog.h>
 #include <sys/uio.h>
 
@@ -146,11 +147,17 @@ void run_as_opener(fuse_req_t req, const char* operation, const fuse_file_info* 
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* st, int to_set, fuse_file_info* fi) {
+    // The kernel's FATTR_KILL_SUIDGID (we answer FUSE_HANDLE_KILLPRIV_V2, fuse_device.cpp):
+    // libfuse 3.14 passes that bit on under the name FUSE_SET_ATTR_KILL_SUID.
+    static_assert(FUSE_SET_ATTR_KILL_SUID == FATTR_KILL_SUIDGID);
+    const vfs::SetidBits setid = (to_set & FUSE_SET_ATTR_KILL_SUID) != 0
+                                     ? vfs::SetidBits::clear
+                                     : vfs::SetidBits::leave_to_server;
     const auto work = [&](const nfs::CallContext& context) {
         std::optional<uint64_t> open;
         if (fi) open = fi->fh;
         return reply_attributes(
-            req, filesystem(req).setattr(context, ino, open, to_set_attributes(st, to_set)));
+            req, filesystem(req).setattr(context, ino, open, to_set_attributes(st, to_set), setid));
     };
     // Through an open file (ftruncate, the only SETATTR that comes with one): as its opener,
     // as the kernel client sends a SETATTR with ATTR_FILE.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "fusefs/fuse_adapter.h"
@@ -79,6 +80,7 @@ void FuseDevice::note_init_request(const void* buffer, size_t size) {
                 std::min(sizeof init, size - sizeof in));
     std::lock_guard lock(init_mutex_);
     init_unique_ = in.unique;
+    kernel_init_flags_ = init.flags;
     kernel_offers_uring_ =
         (init.flags & FUSE_INIT_EXT) != 0 && (init.flags2 & uring_abi::kOverIoUringFlags2) != 0;
 }
@@ -131,14 +133,24 @@ ssize_t FuseDevice::reply_to_init(const iovec* iov, int count) {
             reason = std::string("io_uring cannot be set up: ") + error.what();
         }
     }
+    // FUSE_HANDLE_KILLPRIV_V2 (libfuse 3.14 does not know it): the filesystem, not the kernel,
+    // clears setuid and setgid bits on write, truncate and chown. The server does on a WRITE
+    // (made as the writer, as for the kernel NFS client, which never clears them itself) and on
+    // a chown; the kernel flags the SETATTR of a truncate or chown that must clear them, and
+    // Filesystem::setattr clears what the server kept. The flag also marks the superblock
+    // SB_NOSEC: the kernel stops asking for security.capability (a GETXATTR round trip) before
+    // every write(2) of a file without those bits.
+    if ((kernel_init_flags_ & FUSE_HANDLE_KILLPRIV_V2) != 0) init.flags |= FUSE_HANDLE_KILLPRIV_V2;
+    if (queues_) init.flags2 |= uring_abi::kOverIoUringFlags2;
+    // libfuse's reply with our flags; its length stays what the header says.
+    std::string body(static_cast<const char*>(iov[1].iov_base), iov[1].iov_len);
+    std::memcpy(body.data(), &init, std::min(sizeof init, body.size()));
+    std::vector<iovec> patched(iov, iov + count);
+    patched[1] = {body.data(), body.size()};
     if (!queues_) {
         spdlog::info("FUSE requests come through /dev/fuse: {}", reason);
-        return ::writev(fuse_fd_, iov, count);
+        return ::writev(fuse_fd_, patched.data(), count);
     }
-
-    init.flags2 |= uring_abi::kOverIoUringFlags2;
-    std::vector<iovec> patched(iov, iov + count);
-    patched[1] = {&init, sizeof init};
     const ssize_t written = ::writev(fuse_fd_, patched.data(), count);
     if (written < 0) {
         const int error = errno;

@@ -6,7 +6,8 @@
 // and adds the flag to libfuse's INIT reply; once the kernel has that reply, the queues start.
 // Otherwise, or when the system refuses io_uring, every request keeps coming through /dev/fuse,
 // and the log says which transport runs and why. FORGET, INTERRUPT and notifications always go
-// through /dev/fuse (the kernel's choice).
+// through /dev/fuse (the kernel's choice). It adds FUSE_HANDLE_KILLPRIV_V2 to that reply too
+// (see reply_to_init).
 //
 // Thread-safety: read() and writev() from any number of threads. Ownership: owns the queues;
 // not the fd (the session closes it).
@@ -70,6 +71,7 @@ class FuseDevice {
     std::mutex init_mutex_;
     uint64_t init_unique_ = 0;  // the INIT request, until answered
     bool kernel_offers_uring_ = false;
+    uint32_t kernel_init_flags_ = 0;  // what the kernel's INIT offers (fuse_init_in::flags)
 
     std::unique_ptr<UringQueues> queues_;  // set while answering INIT, before requests come
     std::atomic<bool> uring_started_{false};

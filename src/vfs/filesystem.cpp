@@ -80,6 +80,15 @@ std::string describe(const nfs::FileHandle& handle) {
     return text;
 }
 
+// `mode` without what a write, truncate or chown by someone without CAP_FSETID drops: setuid,
+// and setgid where the group may execute (without that it marks mandatory locking, and stays),
+// as the kernel's setattr_should_drop_suidgid decides.
+uint32_t without_setid(uint32_t mode) {
+    mode &= ~static_cast<uint32_t>(S_ISUID);
+    if ((mode & S_IXGRP) != 0) mode &= ~static_cast<uint32_t>(S_ISGID);
+    return mode;
+}
+
 }  // namespace
 
 // An open directory: one listing taken when reading starts at offset 0.
@@ -264,7 +273,7 @@ AttributesReply Filesystem::getattr(const nfs::CallContext& context, uint64_t in
 
 AttributesReply Filesystem::setattr(const nfs::CallContext& context, uint64_t ino,
                                     std::optional<uint64_t> open_handle,
-                                    const nfs::SetAttributes& changes) {
+                                    const nfs::SetAttributes& changes, SetidBits setid) {
     reject_if_read_only();
     std::shared_ptr<File> file;
     nfs::FileHandle handle;
@@ -279,9 +288,32 @@ AttributesReply Filesystem::setattr(const nfs::CallContext& context, uint64_t in
     const auto call = [&] { return client_.setattr(context, handle, changes); };
     // A file's data goes first (sent after a truncation it would extend the file again; sent
     // after a new mtime it would change it again), and a new size cuts what is owed.
-    const nfs::Attributes changed = file ? file->set_attributes(context, changes, call) : call();
+    nfs::Attributes changed = file ? file->set_attributes(context, changes, call) : call();
+    if (setid == SetidBits::clear) changed = clear_setid_kept(context, handle, changed);
     received_attributes(handle, changed);
     return attributes_reply(handle, changed);
+}
+
+nfs::Attributes Filesystem::clear_setid_kept(const nfs::CallContext& context,
+                                             const nfs::FileHandle& handle,
+                                             const nfs::Attributes& after) {
+    // Decided on the server's answer, not on a cached mode: no call when the server cleared the
+    // bits itself (a chown on most servers) or the file has none, the common case.
+    const uint32_t cleared = without_setid(after.mode);
+    if (cleared == after.mode) return after;
+    nfs::SetAttributes chmod;
+    chmod.mode = cleared;
+    try {
+        return client_.setattr(context, handle, chmod);
+    } catch (const Error& e) {
+        if (e.errnum() != EPERM && e.errnum() != EACCES) throw;
+        // The caller may change the file but not its mode (not its owner): the bits stay, as
+        // with the kernel NFS client, which leaves them to the server; the change asked for
+        // has been made and is answered.
+        spdlog::warn("{}: setuid/setgid bits kept after a truncate or chown: {}", describe(handle),
+                     e.what());
+        return after;
+    }
 }
 
 std::string Filesystem::readlink(const nfs::CallContext& context, uint64_t ino) {

@@ -66,6 +66,11 @@ struct OpenReply {
     bool direct_io = false;   // the kernel must not cache the file's pages at all
 };
 
+// What a change of attributes does besides to setuid and setgid bits. `clear`: the kernel says
+// the change must drop them (FATTR_KILL_SUIDGID: a truncate by a caller without CAP_FSETID, a
+// chown), as a local filesystem would; what the server keeps, nfsfuse clears.
+enum class SetidBits { leave_to_server, clear };
+
 struct CreateReply {
     EntryReply entry;
     OpenReply open;
@@ -95,7 +100,8 @@ class Filesystem {
     AttributesReply getattr(const nfs::CallContext& context, uint64_t ino);
     // open_handle: the open the change came through, if any (ftruncate).
     AttributesReply setattr(const nfs::CallContext& context, uint64_t ino,
-                            std::optional<uint64_t> open_handle, const nfs::SetAttributes& changes);
+                            std::optional<uint64_t> open_handle, const nfs::SetAttributes& changes,
+                            SetidBits setid = SetidBits::leave_to_server);
     std::string readlink(const nfs::CallContext& context, uint64_t ino);
     // Regular files, FIFOs, unix sockets and block and character devices (`mode` with its
     // S_IFMT bits; `rdev`: the device's number).
@@ -193,6 +199,10 @@ class Filesystem {
     // Attributes just received from the server.
     void received_attributes(const nfs::FileHandle& fh, const nfs::Attributes& attributes);
     nfs::Attributes current_attributes(const nfs::CallContext& context, const nfs::FileHandle& fh);
+    // For SetidBits::clear: `after` (the server's answer to the change) with the setuid and
+    // setgid bits the server kept cleared by a SETATTR of the mode; kept if it refuses that.
+    nfs::Attributes clear_setid_kept(const nfs::CallContext& context, const nfs::FileHandle& handle,
+                                     const nfs::Attributes& after);
     // `entry` with attributes that include data owed for it (sent first).
     nfs::Entry with_settled_data(const nfs::CallContext& context, nfs::Entry entry);
     bool certainly_absent(const nfs::FileHandle& dir, const std::string& name);

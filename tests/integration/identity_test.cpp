@@ -141,10 +141,10 @@ TEST_F(IdentityTest, AWriteByAnotherUserClearsSetuidAndSetgid) {
     EXPECT_EQ(lstat_or_throw(srv("tool")).st_mode & 07777, 0775u) << "on the server";
 }
 
-// The same for ftruncate(2): the kernel clears the bits itself here (ganesha keeps them on a
-// SETATTR of the size). Handing that to nfsfuse (FUSE_HANDLE_KILLPRIV_V2, tried) lost it:
-// libfuse 3.14 does not pass on the kernel's KILL_SUIDGID flags. An open(2) with O_TRUNC keeps
-// them, as with the kernel NFS client on this server (docs/SEMANTICS.md).
+// The same for ftruncate(2). The kernel hands that clearing to nfsfuse (FUSE_HANDLE_KILLPRIV_V2,
+// flagged in the SETATTR), and ganesha keeps the bits on a SETATTR of the size, so nfsfuse clears
+// them itself. An open(2) with O_TRUNC keeps them, as with the kernel NFS client on this server
+// (docs/SEMANTICS.md).
 TEST_F(IdentityTest, AnFtruncateByAnotherUserClearsSetuidAndSetgid) {
     const auto tool = mnt("tool");
     ASSERT_NO_FATAL_FAILURE(make_setuid_file_of_user("tool"));
@@ -155,6 +155,16 @@ TEST_F(IdentityTest, AnFtruncateByAnotherUserClearsSetuidAndSetgid) {
         child_require(SYSCALL(::close(fd)), "closing");
     }));
     EXPECT_EQ(lstat_or_throw(srv("tool")).st_mode & 07777, 0775u) << "on the server";
+}
+
+// chown(2) of a file clears its setuid and setgid bits, even by root, as on a local disk.
+TEST_F(IdentityTest, AChownClearsSetuidAndSetgid) {
+    ASSERT_NO_FATAL_FAILURE(make_setuid_file_of_user("tool"));
+    ASSERT_TRUE(succeeds(SYSCALL(::chown(mnt("tool").c_str(), 0, 0))));
+    const struct stat on_server = lstat_or_throw(srv("tool"));
+    EXPECT_EQ(on_server.st_uid, 0u);
+    EXPECT_EQ(on_server.st_mode & 07777, 0775u) << "on the server";
+    EXPECT_EQ(lstat_or_throw(mnt("tool")).st_mode & 07777, 0775u) << "through the mount";
 }
 
 TEST_F(IdentityTest, SupplementaryGroupsCount) {

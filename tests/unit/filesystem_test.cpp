@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <memory>
 #include <string>
 
 #include "fake_nfs_server.h"
@@ -151,6 +152,74 @@ TEST_F(FilesystemTest, TheSizeIncludesDataTheServerLostUntilItIsSentAgain) {
     EXPECT_EQ(read(created.open.handle, 0, 200), std::string(100, 's'));
     close(created.open.handle);
     EXPECT_EQ(durable("size.txt"), std::string(100, 's'));
+}
+
+// The kernel hands the clearing of setuid and setgid bits to nfsfuse (FUSE_HANDLE_KILLPRIV_V2):
+// a truncate by a caller without CAP_FSETID comes flagged, and a server that keeps the bits on a
+// SETATTR of the size (as ganesha and this fake do) must still see them cleared.
+class SetidClearingTest : public FilesystemTest {
+  protected:
+    // A file with `mode`; its inode.
+    uint64_t file_with_mode(const std::string& name, uint32_t mode) {
+        const CreateReply created = create(name);
+        close(created.open.handle);
+        nfs::SetAttributes chmod;
+        chmod.mode = mode;
+        fs_.setattr(cancel_, created.entry.ino, std::nullopt, chmod);
+        return created.entry.ino;
+    }
+    AttributesReply truncate(uint64_t ino, SetidBits setid) {
+        nfs::SetAttributes cut;
+        cut.size = 1;
+        return fs_.setattr(cancel_, ino, std::nullopt, cut, setid);
+    }
+    uint32_t server_mode(const std::string& name) {
+        return server_.getattr(cancel_, server_.resolve(name)).mode;
+    }
+};
+
+TEST_F(SetidClearingTest, AFlaggedTruncateClearsSetuidAndSetgidTheServerKept) {
+    const uint64_t ino = file_with_mode("tool", 06775);
+    const AttributesReply reply = truncate(ino, SetidBits::clear);
+    EXPECT_EQ(server_mode("tool"), 0775u);
+    EXPECT_EQ(reply.attributes.mode, 0775u) << "the kernel must see the bits gone";
+    EXPECT_EQ(reply.attributes.size, 1u);
+}
+
+TEST_F(SetidClearingTest, SetgidWithoutGroupExecutionStays) {
+    // Not a privilege: on Linux it marks a file for mandatory locking, and the kernel keeps it.
+    const uint64_t ino = file_with_mode("locked", 06664);
+    truncate(ino, SetidBits::clear);
+    EXPECT_EQ(server_mode("locked"), 02664u);
+}
+
+TEST_F(SetidClearingTest, NothingToClearCostsNoSecondCall) {
+    const uint64_t ino = file_with_mode("plain", 0755);
+    const uint64_t before = server_.calls("SETATTR");
+    truncate(ino, SetidBits::clear);
+    EXPECT_EQ(server_.calls("SETATTR") - before, 1u);
+    EXPECT_EQ(server_mode("plain"), 0755u);
+}
+
+TEST_F(SetidClearingTest, AnUnflaggedTruncateLeavesTheBitsToTheServer) {
+    const uint64_t ino = file_with_mode("root-owned", 06775);
+    truncate(ino, SetidBits::leave_to_server);
+    EXPECT_EQ(server_mode("root-owned"), 06775u);
+}
+
+TEST_F(SetidClearingTest, ARefusedClearingKeepsTheTruncation) {
+    // A caller who may write the file but not chmod it (not its owner): the server refuses the
+    // mode and the bits stay, as with the kernel NFS client, which leaves them to the server;
+    // the truncation the caller asked for has happened and is answered.
+    const uint64_t ino = file_with_mode("theirs", 06775);
+    auto setattrs = std::make_shared<int>(0);
+    server_.set_before_call([setattrs](const std::string& procedure) {
+        if (procedure == "SETATTR" && ++*setattrs == 2) throw Error(EPERM, "not the owner");
+    });
+    const AttributesReply reply = truncate(ino, SetidBits::clear);
+    EXPECT_EQ(reply.attributes.size, 1u);
+    EXPECT_EQ(server_mode("theirs"), 06775u);
+    EXPECT_EQ(*setattrs, 2);
 }
 
 }  // namespace
