@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <iostream>
+
 #include "harness/decoy_process.h"
+#include "harness/harness_error.h"
 #include "harness/process_resources.h"
+#include "harness/run_arguments.h"
 #include "harness/test_watchdog.h"
 
 namespace {
@@ -19,6 +23,12 @@ class ReleaseProcessResources : public ::testing::Environment {
 int main(int argc, char** argv) {
     nfsfuse::it::wait_here_if_started_as_decoy();
     ::testing::InitGoogleTest(&argc, argv);
+    try {
+        nfsfuse::it::apply_run_arguments(argc, argv);
+    } catch (const nfsfuse::it::HarnessError& error) {
+        std::cerr << "nfsfuse_integration_tests: " << error.what() << "\n";
+        return 2;
+    }
     ::umask(022);  // tests compare file modes: do not depend on the caller's umask
     // gtest owns both and deletes them.
     ::testing::UnitTest::GetInstance()->listeners().Append(

@@ -1,4 +1,5 @@
-// How FUSE requests reach the nfsfuse under test, chosen per ctest run by the environment:
+// How FUSE requests reach the nfsfuse under test, chosen per run by the environment (which the
+// run's --fuse-transport sets, harness/run_arguments.h):
 // NFSFUSE_IT_FUSE_TRANSPORT=io_uring expects FUSE over io_uring wherever the kernel offers it
 // (and NfsfuseMount checks that requests really come that way), dev_fuse mounts with
 // io_uring=off; unset leaves nfsfuse's default (io_uring when offered) unchecked.

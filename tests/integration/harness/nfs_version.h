@@ -1,4 +1,5 @@
-// The NFS version the tests of the mount command speak, chosen per ctest run by the environment:
+// The NFS version the tests of the mount command speak, chosen per run by the environment (which
+// the run's --nfs-version sets, harness/run_arguments.h):
 // NFSFUSE_IT_NFS_VERSION=3 runs them over NFSv3; unset (or 4.1) over NFSv4.1, nfsfuse's default.
 // Both use the same SOURCE: tests/tools/ganesha.sh gives the export a v4 pseudo path equal to its
 // real path, as Linux knfsd does.
