@@ -35,8 +35,9 @@ void child_require(bool condition, const std::string& message) {
 }
 
 void child_require(const SysCall& call, const std::string& what) {
-    if (call.result < 0)
-        throw ChildFailure(what + ": " + call.text + " failed: " + errno_text(call.error));
+    // The same words as the tests' own checks: "CALL failed: ERRNO".
+    if (const ::testing::AssertionResult result = succeeds(call); !result)
+        throw ChildFailure(what + ": " + result.message());
 }
 
 void child_require(const SysCall& call, long expected, const std::string& what) {
